@@ -1,0 +1,527 @@
+"""Altair (Vega-Lite) chart specs for the evidence site: forest, funnel and PRISMA charts.
+
+Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
+offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout
+follows RevMan 5 forest plots (Cochrane Handbook 10.12.1): one row per study with its square
+sized by weight and CI arms, pooled diamonds, the heterogeneity line and the overall-effect test
+under the plot, a log x-axis with the null line at 1 and "favours" labels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import altair as alt
+
+ROW_PX = 22
+LABEL_WIDTH = 210
+PLOT_WIDTH = 300
+RIGHT_WIDTH = 190
+FONT_SIZE = 11
+INK = "#1f1f1f"
+FLAG = "#c62828"
+DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
+STUDY_KINDS = ("study",)
+
+
+@dataclass(frozen=True)
+class ForestItem:
+    """One row of a forest plot.
+
+    kind: "heading" (bold text only), "study" (square + CI), "point" (circle + CI, for
+    leave-one-out/cumulative rows), "diamond" / "diamond_primary" (pooled estimate),
+    "interval" (prediction interval), "text" (plain text row).
+    """
+
+    kind: str
+    label: str
+    estimate: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    weight: float | None = None
+    flag: bool = False
+    tooltip: str = ""
+    right: str | None = None  # right-column text; default "HR [CI]" formatted
+
+
+@dataclass(frozen=True)
+class ForestOptions:
+    """Labels of a forest plot (measure name, favours labels, header texts, footer lines)."""
+
+    measure: str = "HR"
+    favours: tuple[str, str] = ("", "")
+    footer: tuple[str, ...] = ()
+    label_header: str = "Study or subgroup"
+    weight_header: str = "Weight"
+    right_header: str | None = None
+    x_title: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def fmt_ratio(value: float | None, digits: int = 2) -> str:
+    """A ratio as RevMan prints it (two decimals; more below 0.1)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    if 0 < abs(value) < 0.1:
+        return f"{value:.3f}"
+    return f"{value:.{digits}f}"
+
+
+def fmt_ci(estimate: float | None, lower: float | None, upper: float | None) -> str:
+    """ "1.62 [1.02, 2.60]" (RevMan's layout)."""
+    if estimate is None:
+        return "not estimable"
+    return f"{fmt_ratio(estimate)} [{fmt_ratio(lower)}, {fmt_ratio(upper)}]"
+
+
+def fmt_p(p: float | None) -> str:
+    """P value as RevMan prints it: "P < 0.00001" or three decimals, two when >= 0.01."""
+    if p is None or not math.isfinite(p):
+        return "P not available"
+    if p < 0.00001:
+        return "P < 0.00001"
+    if p < 0.001:
+        return f"P = {p:.5f}"
+    return f"P = {p:.3f}" if p < 0.01 else f"P = {p:.2f}"
+
+
+def _row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
+    records = []
+    for i, item in enumerate(items, start=1):
+        right = item.right
+        if right is None and item.estimate is not None:
+            right = fmt_ci(item.estimate, item.lower, item.upper)
+        records.append(
+            {
+                "row": i,
+                "kind": item.kind,
+                "label": item.label,
+                "estimate": item.estimate,
+                "lower": item.lower,
+                "upper": item.upper,
+                "weight": item.weight,
+                "weight_text": "" if item.weight is None else f"{item.weight:.1f}%",
+                "ci_text": right or "",
+                "flag": item.flag,
+                "bold": item.kind in ("heading", "diamond_primary"),
+                "tooltip": item.tooltip or item.label,
+            }
+        )
+    return records
+
+
+def log_domain(values: Sequence[float]) -> tuple[float, float]:
+    """A log-scale x domain covering all values and 1, padded to the 1-2-5 grid."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0] + [1.0]
+    lo, hi = min(finite), max(finite)
+    lo_dec, hi_dec = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    grid = [m * 10.0**d for d in range(lo_dec - 1, hi_dec + 1) for m in (1, 2, 5)]
+    lo_g = max(g for g in grid if g <= lo * 1.0000001)
+    hi_g = min(g for g in grid if g >= hi / 1.0000001)
+    if lo_g == hi_g:
+        lo_g, hi_g = lo_g / 2, hi_g * 2
+    # symmetric around 1 reads like RevMan (0.1 ... 10) when both sides exist
+    span = max(-math.log10(lo_g), math.log10(hi_g))
+    if span > 0:
+        sym_lo, sym_hi = 10 ** (-span), 10**span
+        if sym_lo >= lo_g / 10 and sym_hi <= hi_g * 10:
+            lo_g, hi_g = min(lo_g, _snap_down(sym_lo)), max(hi_g, _snap_up(sym_hi))
+    return lo_g, hi_g
+
+
+def _snap_down(v: float) -> float:
+    d = math.floor(math.log10(v))
+    return max(m * 10.0**d for m in (1, 2, 5) if m * 10.0**d <= v * 1.0000001)
+
+
+def _snap_up(v: float) -> float:
+    d = math.floor(math.log10(v))
+    cands = [m * 10.0**e for e in (d, d + 1) for m in (1, 2, 5)]
+    return min(c for c in cands if c >= v / 1.0000001)
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Tick values on the 1-2-5 grid within [lo, hi] (at most ~9, always including 1)."""
+    ticks = []
+    for d in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            t = round(m * 10.0**d, 10)
+            if lo / 1.0000001 <= t <= hi * 1.0000001:
+                ticks.append(t)
+    if len(ticks) > 9:
+        ticks = [t for t in ticks if round(t / 10 ** math.floor(math.log10(t)), 6) in (1.0, 5.0)]
+    if len(ticks) > 9:
+        ticks = [t for t in ticks if round(t / 10 ** math.floor(math.log10(t)), 6) == 1.0]
+    return ticks
+
+
+def _y_scale(n: int) -> alt.Scale:
+    return alt.Scale(domain=[-0.5, n + 1.5], reverse=True, nice=False, zero=False)
+
+
+def _y(n: int, name: str = "row") -> alt.Y:
+    return alt.Y(f"{name}:Q", axis=None, scale=_y_scale(n))
+
+
+def _text_column(
+    data: alt.Data, n: int, width: int, fieldname: str, header: str, align: str
+) -> alt.LayerChart:
+    """A column of text aligned with the forest rows, with its header in row 0."""
+    x = 0 if align == "left" else width
+    base = alt.Chart(data).encode(y=_y(n))
+    color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
+    bodies = [
+        base.transform_filter(test)
+        .mark_text(
+            align=align, baseline="middle", fontSize=FONT_SIZE, x=x, limit=width, fontWeight=weight
+        )
+        .encode(text=alt.Text(f"{fieldname}:N"), color=color)
+        for test, weight in (("datum.bold", "bold"), ("!datum.bold", "normal"))
+    ]
+    head = (
+        alt.Chart(alt.Data(values=[{"row": 0, "text": header}]))
+        .mark_text(align=align, baseline="middle", fontSize=FONT_SIZE, fontWeight="bold", x=x)
+        .encode(y=_y(n), text="text:N")
+    )
+    return alt.layer(*bodies, head).properties(width=width, height=ROW_PX * (n + 2))
+
+
+def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
+    """A RevMan-style forest plot: labels | squares, CIs, diamonds | weight and ratio [CI].
+
+    Squares' areas are proportional to the study weight (RevMan); diamonds span the pooled CI;
+    the prediction interval (Higgins 2009) is a line with end ticks; x is log-scaled.
+    """
+    records = _row_records(items, opts)
+    n = len(records)
+    values = [v for r in records for v in (r["lower"], r["upper"], r["estimate"])]
+    lo, hi = log_domain(values)
+    data = alt.Data(name="rows")
+    x_scale = alt.Scale(type="log", domain=[lo, hi], nice=False, clamp=True)
+    axis = alt.Axis(
+        values=log_ticks(lo, hi),
+        format="~g",
+        title=opts.x_title or f"{opts.measure} (log scale)",
+        grid=False,
+        labelFontSize=FONT_SIZE,
+        titleFontSize=FONT_SIZE,
+    )
+
+    def xf(name: str) -> alt.X:
+        return alt.X(f"{name}:Q", scale=x_scale, axis=axis)
+
+    x = xf("estimate")
+    y = _y(n)
+    base = alt.Chart(data)
+    layers: list[alt.Chart] = [
+        alt.Chart(alt.Data(values=[{"x": 1.0}]))
+        .mark_rule(color="#555", strokeWidth=1)
+        .encode(x=xf("x")),
+    ]
+    arms = (
+        base.transform_filter("datum.kind == 'study' || datum.kind == 'point'")
+        .mark_rule(strokeWidth=1.2)
+        .encode(
+            x=xf("lower"),
+            x2="upper:Q",
+            y=y,
+            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
+        )
+    )
+    layers.append(arms)
+    tooltip = [
+        alt.Tooltip("tooltip:N", title="Study"),
+        alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+    ]
+    max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
+    squares = (
+        base.transform_filter("datum.kind == 'study'")
+        .mark_square(filled=True, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            size=alt.Size("weight:Q", scale=alt.Scale(domain=[0, max_w], range=[12, 260])),
+            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
+            tooltip=tooltip + [alt.Tooltip("weight_text:N", title="Weight")],
+        )
+        .properties(name="study_marks")
+    )
+    points = (
+        base.transform_filter("datum.kind == 'point'")
+        .mark_point(filled=True, size=40, shape="circle", opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
+            tooltip=tooltip,
+        )
+        .properties(name="point_marks")
+    )
+    layers += [squares, points]
+    diamond_points = []
+    for r in records:
+        if r["kind"] in ("diamond", "diamond_primary") and r["estimate"] is not None:
+            for xv, half in ((r["lower"], 0.0), (r["estimate"], 0.38), (r["upper"], 0.0)):
+                diamond_points.append(
+                    {
+                        "row": r["row"],
+                        "x": xv,
+                        "top": r["row"] - half,
+                        "bottom": r["row"] + half,
+                        "kind": r["kind"],
+                        "tooltip": r["label"],
+                        "ci_text": r["ci_text"],
+                    }
+                )
+    diamonds = alt.Chart(alt.Data(name="diamonds"))
+    for kind, fill in DIAMOND_FILL.items():
+        layers.append(
+            diamonds.transform_filter(f"datum.kind == '{kind}'")
+            .mark_area(orient="vertical", opacity=1, line=False, color=fill)
+            .encode(
+                x=xf("x"),
+                y=_y(n, "top"),
+                y2="bottom:Q",
+                detail="row:N",
+                tooltip=[
+                    alt.Tooltip("tooltip:N", title="Pooled"),
+                    alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+                ],
+            )
+            .properties(name=f"pooled_{kind}")
+        )
+    intervals = base.transform_filter("datum.kind == 'interval' && datum.lower != null")
+    layers.append(
+        intervals.mark_rule(strokeWidth=1.5, strokeDash=[4, 2], color=INK).encode(
+            x=xf("lower"),
+            x2="upper:Q",
+            y=y,
+            tooltip=[
+                alt.Tooltip("label:N", title="Interval"),
+                alt.Tooltip("ci_text:N", title="Range"),
+            ],
+        )
+    )
+    for end in ("lower", "upper"):
+        layers.append(
+            intervals.mark_tick(orient="vertical", thickness=1.5, size=10, color=INK).encode(
+                x=xf(end), y=y
+            )
+        )
+    left, right = opts.favours
+    fav = alt.Data(values=[{"x": 1.0, "row": n + 1, "left": left, "right": right}])
+    for side, align, dx in (("left", "right", -6), ("right", "left", 6)):
+        layers.append(
+            alt.Chart(fav)
+            .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
+            .encode(x=xf("x"), y=y, text=f"{side}:N")
+        )
+    plot = alt.layer(*layers).properties(width=PLOT_WIDTH, height=ROW_PX * (n + 2))
+    label_col = _text_column(data, n, LABEL_WIDTH, "label", opts.label_header, "left")
+    right_header = opts.right_header or f"{opts.measure} [95% CI]"
+    weight_col = _text_column(data, n, 60, "weight_text", opts.weight_header, "right")
+    ci_col = _text_column(data, n, RIGHT_WIDTH - 60, "ci_text", right_header, "right")
+    chart = alt.hconcat(label_col, plot, weight_col, ci_col, spacing=8).resolve_scale(y="shared")
+    datasets = {"rows": records, "diamonds": diamond_points}
+    return _finish(chart.configure_legend(disable=True), opts.footer, datasets)
+
+
+def _finish(
+    chart: alt.TopLevelMixin, footer: Sequence[str], datasets: dict[str, list] | None = None
+) -> dict:
+    """Top-level spec: white background, footer lines as a bottom title, named datasets
+    attached after Altair's conversion (Altair deep-copies inline values at every step)."""
+    props: dict = {"background": "white", "padding": 8}
+    if footer:
+        props["title"] = alt.TitleParams(
+            text=list(footer),
+            orient="bottom",
+            anchor="start",
+            fontSize=FONT_SIZE,
+            fontWeight="normal",
+            offset=6,
+        )
+    spec = chart.properties(**props).configure_view(stroke=None).to_dict(validate=False)
+    spec.pop("$schema", None)
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
+    if datasets:
+        spec.setdefault("datasets", {}).update(datasets)
+    return spec
+
+
+def funnel_chart(
+    yi: Sequence[float],
+    sei: Sequence[float],
+    labels: Sequence[str],
+    pooled_log: float,
+    *,
+    filled_yi: Sequence[float] = (),
+    filled_sei: Sequence[float] = (),
+    measure: str = "HR",
+    footer: Sequence[str] = (),
+) -> dict:
+    """Funnel plot (Sterne & Egger 2001): log ratio against SE (inverted), pseudo 95% limits
+    around the fixed-effect estimate; trim-and-fill imputed studies as open circles."""
+    max_se = max(list(sei) + list(filled_sei) + [1e-6]) * 1.08
+    pts = [
+        {
+            "x": math.exp(y),
+            "se": s,
+            "label": lab,
+            "kind": "observed",
+            "ci_text": f"{measure} {fmt_ratio(math.exp(y))}, SE {s:.3f}",
+        }
+        for y, s, lab in zip(yi, sei, labels, strict=True)
+    ] + [
+        {
+            "x": math.exp(y),
+            "se": s,
+            "label": "imputed (trim-and-fill)",
+            "kind": "imputed",
+            "ci_text": f"{measure} {fmt_ratio(math.exp(y))}, SE {s:.3f}",
+        }
+        for y, s in zip(filled_yi, filled_sei, strict=True)
+    ]
+    steps = 24
+    funnel = []
+    for side, sign in (("lower", -1), ("upper", 1)):
+        for i in range(steps + 1):
+            se = max_se * i / steps
+            funnel.append(
+                {"side": side, "se": se, "x": math.exp(pooled_log + sign * 1.959963984540054 * se)}
+            )
+    values = [p["x"] for p in pts] + [f["x"] for f in funnel]
+    lo, hi = log_domain(values)
+    x_scale = alt.Scale(type="log", domain=[lo, hi], nice=False, clamp=True)
+    y = alt.Y(
+        "se:Q",
+        scale=alt.Scale(domain=[0, max_se], reverse=True, nice=False),
+        title="Standard error of log " + measure,
+    )
+    x = alt.X(
+        "x:Q",
+        scale=x_scale,
+        axis=alt.Axis(values=log_ticks(lo, hi), format="~g", grid=False),
+        title=f"{measure} (log scale)",
+    )
+    lines = (
+        alt.Chart(alt.Data(values=funnel))
+        .mark_line(strokeDash=[4, 3], color="#777", clip=True)
+        .encode(x=x, y=y, detail="side:N", order="se:Q")
+    )
+    centre = (
+        alt.Chart(alt.Data(values=[{"x": math.exp(pooled_log)}])).mark_rule(color=INK).encode(x=x)
+    )
+    null = (
+        alt.Chart(alt.Data(values=[{"x": 1.0}]))
+        .mark_rule(color="#aaa", strokeDash=[2, 2])
+        .encode(x=x)
+    )
+    dots = (
+        alt.Chart(alt.Data(name="points"))
+        .mark_point(size=45, shape="circle", opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            fill=alt.Fill(
+                "kind:N",
+                scale=alt.Scale(domain=["observed", "imputed"], range=[INK, "white"]),
+                legend=alt.Legend(title=None, orient="top-right"),
+            ),
+            color=alt.value(INK),
+            tooltip=[
+                alt.Tooltip("label:N", title="Study"),
+                alt.Tooltip("ci_text:N", title="Estimate"),
+            ],
+        )
+        .properties(name="funnel_points")
+    )
+    chart = alt.layer(null, lines, centre, dots).properties(width=420, height=320)
+    return _finish(chart, footer, {"points": pts})
+
+
+def prisma_chart(
+    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]]
+) -> dict:
+    """A PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71) drawn from counts.
+
+    boxes: (id, text, column, level); arrows: (from index, to index) into boxes.
+    """
+    w, h, gap_x, gap_y = 250, 54, 40, 30
+    rects = []
+    for i, (box_id, text, col, level) in enumerate(boxes):
+        x0 = col * (w + gap_x)
+        y0 = level * (h + gap_y)
+        rects.append(
+            {
+                "i": i,
+                "id": box_id,
+                "x": x0,
+                "x2": x0 + w,
+                "y": y0,
+                "y2": y0 + h,
+                "cx": x0 + w / 2,
+                "cy": y0 + h / 2,
+                "lines": text.split("\n"),
+            }
+        )
+    links = []
+    for a, b in arrows:
+        ra, rb = rects[a], rects[b]
+        if ra["y"] == rb["y"]:
+            links.append(
+                {
+                    "x": ra["x2"],
+                    "y": ra["cy"],
+                    "x2": rb["x"],
+                    "y2": rb["cy"],
+                    "head": "triangle-right",
+                }
+            )
+        else:
+            links.append(
+                {
+                    "x": ra["cx"],
+                    "y": ra["y2"],
+                    "x2": rb["cx"],
+                    "y2": rb["y"],
+                    "head": "triangle-down",
+                }
+            )
+    width = max(r["x2"] for r in rects) + 4
+    height = max(r["y2"] for r in rects) + 4
+    xs = alt.Scale(domain=[0, width], nice=False, zero=True)
+    ys = alt.Scale(domain=[0, height], nice=False, zero=True, reverse=True)
+    box = (
+        alt.Chart(alt.Data(values=rects))
+        .mark_rect(fill="#f4f6fb", stroke=INK, strokeWidth=1)
+        .encode(
+            x=alt.X("x:Q", scale=xs, axis=None),
+            x2="x2:Q",
+            y=alt.Y("y:Q", scale=ys, axis=None),
+            y2="y2:Q",
+        )
+    )
+    text = (
+        alt.Chart(alt.Data(values=rects))
+        .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
+        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("cy:Q", scale=ys), text="lines:N")
+    )
+    rule = (
+        alt.Chart(alt.Data(values=links))
+        .mark_rule(color=INK, strokeWidth=1.2)
+        .encode(x=alt.X("x:Q", scale=xs), x2="x2:Q", y=alt.Y("y:Q", scale=ys), y2="y2:Q")
+    )
+    head = (
+        alt.Chart(alt.Data(values=links))
+        .mark_point(filled=True, size=40, color=INK, opacity=1)
+        .encode(
+            x=alt.X("x2:Q", scale=xs),
+            y=alt.Y("y2:Q", scale=ys),
+            shape=alt.Shape("head:N", scale=None),
+        )
+    )
+    chart = alt.layer(box, rule, head, text).properties(width=width, height=height)
+    return _finish(chart, ())
