@@ -185,6 +185,12 @@ def test_hostile_text_is_inert_in_the_browser(browser, tmp_path_factory) -> None
             "#forest svg text", "els => els.map(e => e.textContent)"
         )
         assert any("<script>" in t for t in texts)
+        # and the chart tooltip shows the hostile label as text too
+        visit.page.locator("#forest " + SQUARES).first.hover()
+        tooltip = visit.page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible", timeout=5000)
+        assert "<img src=x" in tooltip.inner_text()
+        assert tooltip.locator("img, script").count() == 0
         assert not visit.dialogs
         assert not visit.errors
         assert not visit.foreign_requests()

@@ -38,7 +38,7 @@ from evreg.site_meta import (
     studies_page,
     study_page,
 )
-from evreg.site_pages import SiteContext, analysis_page, home_page
+from evreg.site_pages import SiteContext, analyses_index_page, analysis_page, home_page
 
 Progress = Callable[[str], None]
 MERGED_PAGES = ("index.md", "methods.md")
@@ -241,7 +241,8 @@ def generate_docs(
     progress("assets: Vega bundle, styles")
     _copy_assets(docs, cache)
     _write(docs / "index.md", home_page(ctx, intros.get("index.md", "")))
-    analyses_nav = []
+    _write(docs / "analyses" / "index.md", analyses_index_page(ctx))
+    analyses_nav: list = ["analyses/index.md"]
     for a in results.analyses:
         progress(f"analysis {a.analysis_id}")
         _write(docs / "analyses" / a.analysis_id / "index.md", analysis_page(ctx, a))

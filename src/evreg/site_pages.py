@@ -177,6 +177,32 @@ def summary_rows(ctx: SiteContext, from_dir: str) -> list[list[str]]:
     return rows
 
 
+SOF_HEADERS = [
+    "Analysis",
+    "k data / review",
+    "Ratio [95% CI]",
+    "p",
+    "I²",
+    "Model (why)",
+    "Published",
+    "What this shows",
+]
+
+
+def summary_table(ctx: SiteContext, from_dir: str) -> str:
+    """The summary-of-findings table (one row per analysis), links relative to ``from_dir``."""
+    return para(
+        "Per analysis: studies with a usable estimate / studies in the review; the primary "
+        "model's pooled ratio [95% CI] (high vs low); p; I²; the model the review's rule picks "
+        "and why; the review's published result; what can and cannot be concluded."
+    ) + table(SOF_HEADERS, summary_rows(ctx, from_dir), cls="evreg-sof")
+
+
+def analyses_index_page(ctx: SiteContext) -> str:
+    """analyses/: every analysis of the plan with its headline numbers."""
+    return front_matter("Analyses") + block(summary_table(ctx, "analyses"))
+
+
 def home_page(ctx: SiteContext, intro: str) -> str:
     pkg = ctx.package
     review = pkg.review
@@ -195,30 +221,7 @@ def home_page(ctx: SiteContext, intro: str) -> str:
     )
     parts.append(block(*head))
     parts.append("## Summary of findings\n")
-    parts.append(
-        block(
-            para(
-                "Per analysis: studies with a usable estimate / studies in the review; the primary "
-                "model's pooled ratio [95% CI] (high vs low); p; I²; the model the review's rule "
-                "picks "
-                "and why; the review's published result; what can and cannot be concluded."
-            ),
-            table(
-                [
-                    "Analysis",
-                    "k data / review",
-                    "Ratio [95% CI]",
-                    "p",
-                    "I²",
-                    "Model (why)",
-                    "Published",
-                    "What this shows",
-                ],
-                summary_rows(ctx, ""),
-                cls="evreg-sof",
-            ),
-        )
-    )
+    parts.append(block(summary_table(ctx, "")))
     return "\n".join(p for p in parts if p)
 
 
