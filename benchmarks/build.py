@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['mkdocs']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['bare_rss']:>9.0f}"
         )
     print("\ncold: empty chart cache (every spec built with Altair, rendered to SVG and PNG by")
-    print("vl-convert); warm: second build, charts and Vega bundle from .evreg-cache.")
+    print("vl-convert); warm: second build, charts and Vega bundle from the cache.")
     print("evreg s / bare mkdocs s: wall time of each fresh process (imports included).")
     print("own/mkdocs: evreg's own work (validate + plan + pages and charts) over its MkDocs step.")
     return 0

@@ -41,7 +41,9 @@ def _has_r() -> bool:
 HAS_R = _has_r()
 HAS_CHROMIUM = Path("/usr/bin/chromium").exists()
 
-needs_r = pytest.mark.skipif(not HAS_R, reason="R with metafor not installed (.ci/setup installs it)")
+needs_r = pytest.mark.skipif(
+    not HAS_R, reason="R with metafor not installed (.ci/setup installs it)"
+)
 needs_chromium = pytest.mark.skipif(
     not HAS_CHROMIUM, reason="/usr/bin/chromium not installed (.ci/setup installs it)"
 )

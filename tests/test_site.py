@@ -24,6 +24,7 @@ from test_site_support import (
     built_site,
     copy_package,
     crawl,
+    page_links,
     tree_digest,
 )
 
@@ -307,3 +308,27 @@ def test_invalid_package_message_names_file_row_field(tmp_path: Path, capsys) ->
     err = capsys.readouterr().err
     assert f"data/estimates.csv:{line + 1}:ci_lower" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_ids_that_are_not_plain_names_never_become_paths() -> None:
+    import dataclasses
+
+    from evreg.errors import EvregError
+    from evreg.site import check_page_ids
+
+    package = load_package(ROOT / "datapackage.json")
+    check_page_ids(package)
+    for bad in ("../evil", "a/b", "..", ""):
+        tables = dict(package.tables)
+        tables["studies"] = (dict(tables["studies"][0], study_id=bad),) + tables["studies"][1:]
+        with pytest.raises(EvregError, match=r"data/studies.csv:2:study_id"):
+            check_page_ids(dataclasses.replace(package, tables=tables))
+
+
+def test_no_page_has_duplicate_element_ids(main_site: Path, example_site: Path) -> None:
+    dupes = []
+    for site in (main_site, example_site):
+        for page in _html_files(site):
+            _, ids = page_links(page)
+            dupes += [f"{page.relative_to(site)}#{i}" for i in sorted(set(ids)) if ids.count(i) > 1]
+    assert not dupes

@@ -118,18 +118,18 @@ class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.links: list[str] = []
-        self.ids: set[str] = set()
+        self.ids: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for key, value in attrs:
             if key in ("href", "src") and value:
                 self.links.append(value)
             if key == "id" and value:
-                self.ids.add(value)
+                self.ids.append(value)
 
 
-def page_links(html_file: Path) -> tuple[list[str], set[str]]:
-    """hrefs/srcs and element ids of one HTML page."""
+def page_links(html_file: Path) -> tuple[list[str], list[str]]:
+    """hrefs/srcs and element ids (in document order) of one HTML page."""
     parser = _Links()
     parser.feed(html_file.read_text(encoding="utf-8"))
     return parser.links, parser.ids

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import altair as alt
+if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
+    import altair as alt
 
 ROW_PX = 22
 LABEL_WIDTH = 210
@@ -44,6 +46,7 @@ class ForestItem:
     flag: bool = False
     tooltip: str = ""
     right: str | None = None  # right-column text; default "HR [CI]" formatted
+    weight_label: str | None = None  # weight-column text; default "12.3%" from weight
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ def _row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]
                 "lower": item.lower,
                 "upper": item.upper,
                 "weight": item.weight,
-                "weight_text": "" if item.weight is None else f"{item.weight:.1f}%",
+                "weight_text": item.weight_label
+                if item.weight_label is not None
+                else ("" if item.weight is None else f"{item.weight:.1f}%"),
                 "ci_text": right or "",
                 "flag": item.flag,
                 "bold": item.kind in ("heading", "diamond_primary"),
@@ -158,10 +163,14 @@ def log_ticks(lo: float, hi: float) -> list[float]:
 
 
 def _y_scale(n: int) -> alt.Scale:
+    import altair as alt
+
     return alt.Scale(domain=[-0.5, n + 1.5], reverse=True, nice=False, zero=False)
 
 
 def _y(n: int, name: str = "row") -> alt.Y:
+    import altair as alt
+
     return alt.Y(f"{name}:Q", axis=None, scale=_y_scale(n))
 
 
@@ -169,6 +178,8 @@ def _text_column(
     data: alt.Data, n: int, width: int, fieldname: str, header: str, align: str
 ) -> alt.LayerChart:
     """A column of text aligned with the forest rows, with its header in row 0."""
+    import altair as alt
+
     x = 0 if align == "left" else width
     base = alt.Chart(data).encode(y=_y(n))
     color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
@@ -194,6 +205,8 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     Squares' areas are proportional to the study weight (RevMan); diamonds span the pooled CI;
     the prediction interval (Higgins 2009) is a line with end ticks; x is log-scaled.
     """
+    import altair as alt
+
     records = _row_records(items, opts)
     n = len(records)
     values = [v for r in records for v in (r["lower"], r["upper"], r["estimate"])]
@@ -333,6 +346,8 @@ def _finish(
 ) -> dict:
     """Top-level spec: white background, footer lines as a bottom title, named datasets
     attached after Altair's conversion (Altair deep-copies inline values at every step)."""
+    import altair as alt
+
     props: dict = {"background": "white", "padding": 8}
     if footer:
         props["title"] = alt.TitleParams(
@@ -364,6 +379,8 @@ def funnel_chart(
 ) -> dict:
     """Funnel plot (Sterne & Egger 2001): log ratio against SE (inverted), pseudo 95% limits
     around the fixed-effect estimate; trim-and-fill imputed studies as open circles."""
+    import altair as alt
+
     max_se = max(list(sei) + list(filled_sei) + [1e-6]) * 1.08
     pts = [
         {
@@ -449,6 +466,8 @@ def prisma_chart(
 
     boxes: (id, text, column, level); arrows: (from index, to index) into boxes.
     """
+    import altair as alt
+
     w, h, gap_x, gap_y = 250, 54, 40, 30
     rects = []
     for i, (box_id, text, col, level) in enumerate(boxes):

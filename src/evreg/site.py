@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -216,6 +217,21 @@ def _hand_written(package: Package) -> tuple[dict[str, str], list[Path]]:
     return intros, others
 
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_page_ids(package: Package) -> None:
+    """Study and analysis ids become directory names: refuse anything but plain names."""
+    for table, key in (("studies", "study_id"), ("analyses", "analysis_id")):
+        for line, row in zip(package.row_lines.get(table, ()), package.tables[table], strict=False):
+            value = str(row.get(key) or "")
+            if not _SAFE_ID.fullmatch(value) or ".." in value:
+                raise EvregError(
+                    f"{package.resource_path(table)}:{line}:{key}: {value!r} cannot be a page "
+                    "name; use letters, digits, '-', '_' or '.'"
+                )
+
+
 def _copy_assets(docs: Path, cache: RenderCache) -> None:
     pkg_assets = resources.files("evreg") / "assets"
     _write(docs / CSS_PATH, (pkg_assets / "evreg.css").read_text(encoding="utf-8"))
@@ -234,6 +250,7 @@ def generate_docs(
 
     ``cache_dir`` holds rendered charts and the Vega bundle between builds (None: no cache).
     """
+    check_page_ids(package)
     docs.mkdir(parents=True, exist_ok=True)
     intros, others = _hand_written(package)
     cache = RenderCache(cache_dir)
@@ -257,7 +274,7 @@ def generate_docs(
     _write(docs / "methods" / "index.md", methods_page(ctx, intros.get("methods.md", "")))
     files = write_data(package, results, docs)
     _write(docs / "data" / "index.md", data_page(files))
-    _write(docs / "audit" / "index.md", audit_page(package, results))
+    _write(docs / "audit" / "index.md", audit_page(package))
     _write(docs / "whats-new" / "index.md", changelog_page(package.root))
     nav: list = [
         {"Home": "index.md"},

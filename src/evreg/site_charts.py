@@ -6,9 +6,9 @@ spec is rendered at build time to SVG and PNG files next to the page for downloa
 ``<noscript>`` image shows the SVG when scripts are off.
 
 Building specs (Altair) and rendering them (vl-convert) dominate the build, so results are
-kept in a content-addressed cache (``.evreg-cache/`` in the working directory, or
-``$EVREG_CACHE_DIR``): the key is a SHA-256 of the plot function, its inputs and the library
-versions, so a cached file is exactly what a fresh render would produce.
+kept in a content-addressed cache (``~/.cache/evreg``, or ``$EVREG_CACHE_DIR``): the key is a
+SHA-256 of the plot function, its inputs, the library versions and the chart code, so a cached
+file is exactly what a fresh render would produce.
 """
 
 from __future__ import annotations
@@ -52,11 +52,13 @@ def _versions_key() -> str:
 
 
 def default_cache_dir() -> Path | None:
-    """$EVREG_CACHE_DIR, or .evreg-cache/ in the working directory; "" or "off" disables."""
+    """$EVREG_CACHE_DIR ("" or "off" disables), else the user cache: $XDG_CACHE_HOME/evreg
+    or ~/.cache/evreg (as pip does), so builds never write into the package or the cwd."""
     value = os.environ.get("EVREG_CACHE_DIR")
     if value is not None:
         return None if value in ("", "off", "0") else Path(value)
-    return Path.cwd() / ".evreg-cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "evreg"
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,7 @@ def sensitivity_spec(
             r.ci_upper,
             flag=flag,
             tooltip=f"{getattr(r, label_field)}: k = {r.k}",
+            weight_label=str(r.k),
         )
         for r, flag in zip(rows, flags, strict=True)
     ]

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from evreg import plots
-from evreg.analyses import RegistryResults
+from evreg.package import Package
 from evreg.site_charts import vega_versions
 from evreg.site_html import block, esc, front_matter, link, para, rel, table
 from evreg.site_pages import SiteContext, analysis_dir, status_badge, study_dir, study_link
@@ -499,12 +499,11 @@ def data_page(files: Sequence[tuple[str, str, Path]]) -> str:
 # ----------------------------------------------------------------------------- Audit, What's new
 
 
-def audit_page(package, results: RegistryResults) -> str:
-    """The Audit page from W-audit's module, or a clear note when it is not available."""
+def audit_page(package: Package) -> str:
+    """The Audit page from :mod:`evreg.audit` (reproduction table and findings), or a clear
+    note when that module is not installed."""
     try:
         audit = importlib.import_module("evreg.audit")
-        findings = audit.audit_package(package, results)
-        body = audit.render_markdown(findings)
     except ImportError:
         body = block(
             para(
@@ -513,11 +512,18 @@ def audit_page(package, results: RegistryResults) -> str:
                 "once it is available."
             )
         )
-    return front_matter("Audit") + body
+        return front_matter("Audit") + body
+    repro = audit.reproduce(package)  # the audit recomputes its own reproduction table
+    findings = audit.audit_package(package, repro)
+    return front_matter("Audit") + audit.render_markdown(findings, repro)
 
 
 def changelog_page(root: Path) -> str:
-    """What's new: the top-level CHANGELOG.md, escaped (Markdown structure kept, HTML inert)."""
+    """What's new: the top-level CHANGELOG.md with Markdown structure kept and HTML inert.
+
+    ``evreg release`` already writes contributor text as numeric character references, so
+    only ``<`` and ``>`` are escaped here (any hand-written HTML becomes text) and Markdown
+    link, image and code syntax is disabled."""
     path = root / "CHANGELOG.md"
     if not path.exists():
         return front_matter("What's new") + block(
@@ -525,7 +531,7 @@ def changelog_page(root: Path) -> str:
         )
     lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        text = esc(line)
+        text = line.replace("<", "&lt;").replace(">", "&gt;")
         text = re.sub(r"([\[\]!`])", r"\\\1", text)  # no Markdown links, images or code spans
         lines.append(text)
     body = "\n".join(lines)

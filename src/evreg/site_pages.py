@@ -439,8 +439,29 @@ def _skipped(a: AnalysisResult, key: str, heading: str, rows: object, empty: str
     return []
 
 
+def _sensitivity_chart(
+    ctx: SiteContext,
+    a: AnalysisResult,
+    here: str,
+    measure: str,
+    names: tuple[str, str, str],
+    rows: Sequence,
+    footer: list[str],
+    flags: list[bool],
+    caption: str,
+) -> str:
+    """A leave-one-out or cumulative chart; names = (chart name, row label field, header)."""
+    name, field, header = names
+    spec = ctx.charts.spec(
+        sensitivity_spec, rows, field, measure, ctx.favours(a), header, footer, flags
+    )
+    title = f"{name.replace('-', ' ').capitalize()} forest plot"
+    alt_html = sensitivity_alt(rows, field, header, measure)
+    return ctx.charts.embed(here, name, spec, title=title, caption=caption, alt_html=alt_html)
+
+
 def _loo_section(ctx: SiteContext, a: AnalysisResult, here: str, measure: str) -> list[str]:
-    heading = "## Leave-one-out\n"
+    heading = "## Leave-one-out analysis\n"
     loo = a.leave_one_out
     empty = f"Needs at least two studies; this analysis has {a.k_with_data}."
     skipped = _skipped(a, "leave_one_out", heading, loo.rows if loo else (), empty)
@@ -452,23 +473,16 @@ def _loo_section(ctx: SiteContext, a: AnalysisResult, here: str, measure: str) -
         f"Each row: the analysis ({model_label(loo.overall)}) without that study.",
         "Red: omitting the study changes significance or direction.",
     ]
-    spec = ctx.charts.spec(
-        sensitivity_spec,
-        loo.rows,
-        "omitted",
+    chart = _sensitivity_chart(
+        ctx,
+        a,
+        here,
         measure,
-        ctx.favours(a),
-        "Study omitted",
+        ("leave-one-out", "omitted", "Study omitted"),
+        loo.rows,
         footer,
         flags,
-    )
-    chart = ctx.charts.embed(
-        here,
-        "leave-one-out",
-        spec,
-        title="Leave-one-out forest plot",
-        caption="Leave-one-out analysis (primary model).",
-        alt_html=sensitivity_alt(loo.rows, "omitted", "Omitted", measure),
+        "Leave-one-out analysis (primary model).",
     )
     rows = [
         [
@@ -519,23 +533,16 @@ def _cumulative_section(ctx: SiteContext, a: AnalysisResult, here: str, measure:
         return skipped
     out = [heading]
     footer = ["Each row pools all studies up to and including that one (by publication year)."]
-    spec = ctx.charts.spec(
-        sensitivity_spec,
-        cum.rows,
-        "added",
+    chart = _sensitivity_chart(
+        ctx,
+        a,
+        here,
         measure,
-        ctx.favours(a),
-        "Study added",
+        ("cumulative", "added", "Study added"),
+        cum.rows,
         footer,
         [False] * len(cum.rows),
-    )
-    chart = ctx.charts.embed(
-        here,
-        "cumulative",
-        spec,
-        title="Cumulative forest plot",
-        caption="Cumulative meta-analysis in order of publication year.",
-        alt_html=sensitivity_alt(cum.rows, "added", "Added", measure),
+        "Cumulative meta-analysis in order of publication year.",
     )
     return out + [block(chart)]
 

@@ -35,7 +35,15 @@ def add_package_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+EXAMPLES = """examples:
+  evreg build                                    # ./datapackage.json -> site_build/
+  evreg build --package examples/hackshaw1998/datapackage.json --out /tmp/ets-site
+"""
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXAMPLES
     add_package_argument(parser)
     parser.add_argument(
         "--out",
@@ -47,7 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="render every chart afresh (default: reuse .evreg-cache/ or "
+        help="render every chart afresh (default: reuse ~/.cache/evreg or "
         "$EVREG_CACHE_DIR; cached files are identical to fresh renders)",
     )
 

@@ -24,6 +24,11 @@ from evreg.errors import EvregError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = (
+        "examples:\n  evreg serve                 # http://127.0.0.1:8000/\n"
+        "  evreg serve --package examples/hackshaw1998 --dev-addr 127.0.0.1:8001\n"
+    )
     add_package_argument(parser)
     parser.add_argument(
         "--dev-addr",
