@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from evreg import stats
 from evreg.package import Package, qualifying_estimates, split_list
+from evreg.stats_core import Serialisable
 
 MODEL_PREFERENCE_DEFAULT = ("multivariable", "univariable", "unknown")
 COHORT_PREFERENCE = ("whole", "training", "unknown", "validation")
@@ -29,26 +29,8 @@ STATUS_REASON = {
 }
 
 
-def _jsonable(value: Any) -> Any:
-    """Dataclasses (via to_dict when they have one), tuples and dicts to plain JSON values."""
-    if hasattr(value, "to_dict") and not isinstance(value, type):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-class _Serialisable:
-    """Mixin: ``to_dict()`` over the dataclass fields, recursively."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
-class UsedEstimate(_Serialisable):
+class UsedEstimate(Serialisable):
     """One estimate entering the analysis, harmonised to high vs low."""
 
     estimate_id: str
@@ -74,7 +56,7 @@ class UsedEstimate(_Serialisable):
 
 
 @dataclass(frozen=True)
-class PendingEstimate(_Serialisable):
+class PendingEstimate(Serialisable):
     """A qualifying estimate that cannot enter the analysis yet, with its status and why."""
 
     estimate_id: str
@@ -85,7 +67,7 @@ class PendingEstimate(_Serialisable):
 
 
 @dataclass(frozen=True)
-class SubgroupAnalysis(_Serialisable):
+class SubgroupAnalysis(Serialisable):
     """Per-level pooling with both models and the test for subgroup differences."""
 
     variable: str
@@ -97,7 +79,7 @@ class SubgroupAnalysis(_Serialisable):
 
 
 @dataclass(frozen=True)
-class AnalysisResult(_Serialisable):
+class AnalysisResult(Serialisable):
     """Everything computed for one analysis of the plan (see the contract)."""
 
     analysis_id: str
@@ -137,7 +119,7 @@ class AnalysisResult(_Serialisable):
 
 
 @dataclass(frozen=True)
-class RegistryResults(_Serialisable):
+class RegistryResults(Serialisable):
     """Results of the whole plan for one version of the data package."""
 
     package_name: str
