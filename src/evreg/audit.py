@@ -20,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+
+from evreg import stats_dist
 
 SEVERITIES = ("error", "warning", "note")
 Row = Mapping[str, Any]
@@ -149,7 +150,7 @@ def _span(lo: float, hi: float) -> str:
 
 
 def _two_sided_p(z: float) -> float:
-    return float(2.0 * sps.norm.sf(abs(z)))
+    return float(2.0 * stats_dist.norm_sf(abs(z)))
 
 
 def z_interval_from_ci(
@@ -162,7 +163,7 @@ def z_interval_from_ci(
     """
     if lower.lower <= 0 or not math.isfinite(upper.upper):
         return None
-    crit = float(sps.norm.ppf(0.5 + level / 2))
+    crit = float(stats_dist.norm_ppf(0.5 + level / 2))
     zs = []
     for lo in (lower.lower, lower.upper):
         for hi in (upper.lower, upper.upper):
@@ -211,8 +212,8 @@ def q_p_interval_from_i2(i2: Printed, k: int) -> tuple[float, float]:
     """Q-test p values (chi-square, df = k - 1; Cochrane Handbook 10.10.2) consistent with I2."""
     df = k - 1
     q_lo, q_hi = q_interval_from_i2(i2, df)
-    p_lo = 0.0 if math.isinf(q_hi) else float(sps.chi2.sf(q_hi, df))
-    p_hi = 1.0 if q_lo <= 0 else float(sps.chi2.sf(q_lo, df))
+    p_lo = 0.0 if math.isinf(q_hi) else float(stats_dist.chi2_sf(q_hi, df))
+    p_hi = 1.0 if q_lo <= 0 else float(stats_dist.chi2_sf(q_lo, df))
     return p_lo, p_hi
 
 
@@ -423,8 +424,8 @@ def q_interval(row: Row) -> tuple[float, float] | None:
     if i2 is not None:
         spans.append(q_interval_from_i2(i2, df))
     if qp is not None:
-        hi = math.inf if qp.lower <= 0 else float(sps.chi2.isf(qp.lower, df))
-        spans.append((float(sps.chi2.isf(min(qp.upper, 1.0), df)), hi))
+        hi = math.inf if qp.lower <= 0 else float(stats_dist.chi2_isf(qp.lower, df))
+        spans.append((float(stats_dist.chi2_isf(min(qp.upper, 1.0), df)), hi))
     if not spans:
         return None
     lo, hi = max(s[0] for s in spans), min(s[1] for s in spans)
@@ -819,7 +820,7 @@ def _two_study_hits(y1: float, v1: float, row: Row, method: str) -> np.ndarray:
     tau2 = np.maximum(0.0, (q - 1) * (v1 + v2) / 2) if method != "FE" else 0.0 * q
     w1, w2 = 1 / (v1 + tau2), 1 / (v2 + tau2)
     mu, se = (w1 * y1 + w2 * y2) / (w1 + w2), 1 / np.sqrt(w1 + w2)
-    crit = float(sps.norm.ppf(0.975))
+    crit = float(stats_dist.norm_ppf(0.975))
     ok = np.ones(np.broadcast_shapes(mu.shape, y2.shape), dtype=bool)
     for printed, value in ((hr, mu), (lo, mu - crit * se), (hi, mu + crit * se)):
         ev = np.exp(value)
@@ -848,7 +849,7 @@ def check_two_study_direction(
         directions = {"as printed": (h, lo, hi)}
         if str(est.get("comparison")) in ("low_vs_high", "decrease_vs_increase"):
             directions["harmonised"] = (1 / h, 1 / hi, 1 / lo)
-        crit = float(sps.norm.ppf(0.5 + level / 2))
+        crit = float(stats_dist.norm_ppf(0.5 + level / 2))
         verdicts, feasible = [], []
         for dname, (rh, rl, ru) in directions.items():
             y1, se1 = math.log(rh), (math.log(ru) - math.log(rl)) / (2 * crit)
