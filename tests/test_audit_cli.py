@@ -77,10 +77,12 @@ def test_render_markdown_escapes_untrusted_text() -> None:
     md = audit.render_markdown([f])
     page = rendered(md)
     tags = {t for t, _ in page.tags}
-    assert tags <= {"h1", "h2", "p", "strong", "table", "thead", "tbody", "tr", "th", "td"}
-    assert not any(attrs for t, attrs in page.tags if t != "h1" and t != "h2")
+    allowed = {"h1", "h2", "h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+    assert tags <= allowed | {"ol", "li"}
+    assert not any(attrs for t, attrs in page.tags if t not in ("h1", "h2", "h3"))
     text = "".join(page.text)
-    assert text.count("<script>alert(1)</script>") == 5  # shown literally, five cells
+    # shown literally: four table cells (analysis, study, printed, expected) and the message
+    assert text.count("<script>alert(1)</script>") == 5
     assert "&amp;amp;" not in text and "&amp;" in text
 
 
@@ -93,10 +95,12 @@ def test_render_markdown_table_shape_and_counts() -> None:
     md = audit.render_markdown(findings)
     assert "**1 errors, 1 warnings, 1 notes.**" in md
     plain = [html.unescape(ln) for ln in md.splitlines()]
-    lines = [ln for ln in md.splitlines() if html.unescape(ln).startswith("| q_p_vs_i2")]
-    assert len(lines) == 2  # the finding row and the checks table row
-    finding_row = lines[0]
-    assert finding_row.count("|") == 8  # seven cells: the "|" in the message is escaped
+    lines = [ln for ln in md.splitlines() if html.unescape(ln).startswith("| 1 | q_p_vs_i2")]
+    assert len(lines) == 1  # the finding row (numbered; its message is in the list below)
+    assert lines[0].count("|") == 8  # seven cells
+    how = [ln for ln in plain if ln.startswith("1. **q_p_vs_i2**: ")]
+    assert len(how) == 1 and how[0].count("|") == 1  # the "|" of the message, escaped
+    assert "a &#124; b" in md and "a | b" not in md
     checks_rows = [ln for ln in plain if ln.startswith("| two_study_direction")]
     assert [ln for ln in plain if ln.startswith("| a1 | note | HR 1 | k | cannot")]
     assert checks_rows and checks_rows[0].endswith("| 0 |")

@@ -1012,9 +1012,12 @@ def render_markdown(
     lines += ["## Findings", ""]
     shown = [f for f in findings if f.check != "reproduction"]
     if shown:
-        lines += _table(["Check", "Severity", "Analysis", "Study", "Printed", "Expected", "How"],
-                        ([f.check, f.severity, f.analysis or "", f.study_id or "", f.printed,
-                          f.expected, f.message] for f in shown))
+        lines += _table(["#", "Check", "Severity", "Analysis", "Study", "Printed", "Expected"],
+                        ([i, f.check, f.severity, f.analysis or "", f.study_id or "", f.printed,
+                          f.expected] for i, f in enumerate(shown, 1)))
+        lines += ["", "### How each finding was computed", ""]
+        lines += [f"{i}. **{md_escape(f.check)}**: {md_escape(f.message)}"
+                  for i, f in enumerate(shown, 1)]
     else:
         lines.append("No inconsistency found.")
     lines += ["", "## Checks", ""]
