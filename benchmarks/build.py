@@ -36,10 +36,10 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from evreg.commands.build import validation_errors
-from evreg.analyses import run_plan
-from evreg.package import load_package
-from evreg import site
+from evreg.site.output import validation_errors
+from evreg.review.plan import run_plan
+from evreg.data.package import load_package
+from evreg.site import build as site
 pkg_path, work, cache = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 times = {}
 t = time.perf_counter(); errors = validation_errors(pkg_path)

@@ -1,0 +1,7 @@
+"""``python -m evreg`` runs the command line."""
+
+import sys
+
+from evreg.cli import main
+
+sys.exit(main())

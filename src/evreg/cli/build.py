@@ -1,0 +1,68 @@
+"""evreg build: validate, run the analysis plan and build the static site.
+
+Example::
+
+    evreg build                                   # ./datapackage.json -> site_build/
+    evreg build --package examples/hackshaw1998/datapackage.json --out /tmp/ets-site
+
+The site is built in a temporary directory next to ``--out`` and swapped in only when
+everything succeeded (:func:`evreg.site.output.build_to`). Progress is shown on a terminal;
+``CI`` or a non-terminal stays quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def add_package_argument(parser: argparse.ArgumentParser) -> None:
+    """The --package option shared by build and serve."""
+    parser.add_argument(
+        "--package",
+        default="datapackage.json",
+        metavar="PATH",
+        help="datapackage.json or its directory (default: ./datapackage.json)",
+    )
+
+
+EXAMPLES = """examples:
+  evreg build                                    # ./datapackage.json -> site_build/
+  evreg build --package examples/hackshaw1998/datapackage.json --out /tmp/ets-site
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXAMPLES
+    add_package_argument(parser)
+    parser.add_argument(
+        "--out",
+        default="site_build",
+        metavar="DIR",
+        help="output directory (default: site_build/); replaced only on success",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every chart afresh (default: reuse ~/.cache/evreg or "
+        "$EVREG_CACHE_DIR; cached files are identical to fresh renders)",
+    )
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Progress only on a terminal, never in CI or a pipe, and not with --quiet."""
+    return not args.quiet and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+def run(args: argparse.Namespace) -> int:
+    from evreg.cli.progress import Progress
+    from evreg.site.output import build_to
+
+    progress = Progress(show_progress(args))
+    summary = build_to(args.package, Path(args.out), progress, use_cache=not args.no_cache)
+    progress.done(summary)
+    return 0

@@ -1,0 +1,43 @@
+"""``evreg diff REF``: how the results at git REF differ from the working tree's.
+
+Example::
+
+    evreg diff origin/main              # markdown, ready for a pull-request comment
+    evreg diff v1.0.0 --format json     # the same as one JSON object
+
+Both packages are validated and run through the same analysis plan; the output lists which
+analyses change, k, HR [95% CI] and p before and after, changes of significance or of the
+model the review's rule picks, estimates added or removed, data rows changed and new warnings.
+Exit 1 if the working tree's package has validation errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``evreg diff``."""
+    parser.epilog = "example: evreg diff origin/main > diff.md"
+    parser.add_argument("ref", metavar="REF", help="git commit, branch or tag to compare with")
+    parser.add_argument(
+        "--package", default="datapackage.json", metavar="PATH", help="the data package"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="markdown (default, for a PR comment) or json",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the diff; 1 if the working tree's package has validation errors."""
+    from evreg.living import add_study as living
+    from evreg.living import diff as living_diff
+
+    diff = living_diff.diff_against_ref(args.ref, living.descriptor_file(args.package))
+    render = living_diff.render_json if args.format == "json" else living_diff.render_markdown
+    sys.stdout.write(render(diff))
+    return 1 if diff.errors else 0

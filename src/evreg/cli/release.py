@@ -1,0 +1,69 @@
+"""``evreg release [major|minor|patch|auto]``: bump the data version, write the changelog.
+
+Example::
+
+    evreg release                       # auto: minor if data were added or results changed
+    evreg release patch --date 2026-12-01
+    evreg release major --since v1.2.0  # a new literature search
+
+MAJOR is a new search (only on request), MINOR added or changed data, PATCH a correction that
+changes no result (refused if any result changes). The previous release is the git tag
+``v<current version>`` unless ``--since REF`` is given. Writes ``version`` and ``created`` in
+datapackage.json (formatting kept) and a CHANGELOG.md entry with the diff of results.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``evreg release``."""
+    parser.epilog = "example: evreg release minor --date 2026-12-01"
+    parser.add_argument(
+        "part",
+        nargs="?",
+        default="auto",
+        choices=("major", "minor", "patch", "auto"),
+        help="major: a new search; minor: added or changed data; patch: a correction that "
+        "changes no result; auto (default): minor or patch from the diff",
+    )
+    parser.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
+    parser.add_argument("--since", metavar="REF", help="previous release (default: tag v<version>)")
+    parser.add_argument(
+        "--package", default="datapackage.json", metavar="PATH", help="the data package"
+    )
+    parser.add_argument(
+        "--changelog",
+        metavar="PATH",
+        help="changelog file (default: CHANGELOG.md beside the package)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the entry, change no file")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Bump and write; print the new version and the next git commands."""
+    from pathlib import Path
+
+    from evreg.living import add_study as living
+    from evreg.living import release as living_release
+
+    package = living.descriptor_file(args.package)
+    changelog = Path(args.changelog) if args.changelog else package.parent / "CHANGELOG.md"
+    release = living_release.release(
+        package,
+        args.part,
+        date=args.date,
+        since=args.since,
+        changelog=changelog,
+        write=not args.dry_run,
+    )
+    if args.dry_run:
+        print(release.entry)
+        return 0
+    print(f"released data version {release.version} ({release.part}, since {release.since})")
+    print(
+        f"wrote {package} and {changelog}; next: git commit -am 'Release "
+        f"{release.version}' && git tag v{release.version}"
+    )
+    return 0

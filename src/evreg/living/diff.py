@@ -1,0 +1,625 @@
+"""Results diff: the data package at a git REF against the working tree.
+
+Both packages are loaded, validated and run through the same analysis plan code
+(``evreg.review.plan.run_plan``), so every difference comes from the data. The comparison works on
+``RegistryResults.to_dict()``: per analysis, k with data, the estimates used, the primary model
+chosen by the review's rule (fixed effect if I² <= 50% and Q p >= 0.10, else random; Hu & Qiu
+2026), the pooled HR with its CI and p, and subgroup levels. Rendered as JSON or as markdown for a
+pull-request comment; every piece of contributor text is escaped (``md_escape``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evreg.errors import EvregError
+from evreg.living.add_study import finding_key as warning_key
+
+PACKAGE_PARTS = ("datapackage.json", "schemas", "data")
+_SIG_DIGITS = 12
+
+# --------------------------------------------------------------------------- escaping
+
+# Characters that make HTML or inline markdown (GitHub and Python-Markdown), as numeric
+# references: CommonMark never reads a character reference as markup.
+_MD_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "\\`*_[]|~$<>\"'"} | {"&": "&amp;"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def md_escape(value: Any, limit: int = 300) -> str:
+    """Untrusted text as inert inline markdown for GitHub and MkDocs.
+
+    Control characters and newlines become spaces; ``& < > " '`` and the characters that start
+    inline markdown (emphasis, code, links, table cells, strike-through, math) become numeric
+    character references, which render as the character and never as markup (CommonMark 0.31,
+    section 2.5); ``@``, ``://``, ``www.`` and ``#<digit>`` get a zero-width space so that no
+    one is mentioned, nothing is autolinked and no issue is referenced. For inline positions
+    (never the start of a line).
+    """
+    text = _CONTROL.sub(" ", str(value)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
+    text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//")
+    text = re.sub(r"(?i)\bwww\.", "www&#8203;.", text)
+    return re.sub(r"(?<!&)#(?=\d)", "#&#8203;", text)
+
+
+# --------------------------------------------------------------------------- git
+
+
+def _git(args: Sequence[str], cwd: Path, binary: bool = False) -> Any:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise EvregError("git is not installed") from exc
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise EvregError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+    return proc.stdout if binary else proc.stdout.decode("utf-8", "replace").strip()
+
+
+def resolve_ref(ref: str, cwd: Path) -> str:
+    """The commit id of ``ref``; a clear error if it is not a commit in this repository."""
+    if ref.startswith("-"):
+        raise EvregError(f"{ref!r} is not a git ref")
+    _git(["rev-parse", "--show-toplevel"], cwd)
+    try:
+        return _git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd
+        )
+    except EvregError as exc:
+        raise EvregError(f"{ref!r} is not a commit in the git repository at {cwd}") from exc
+
+
+def extract_package_at(commit: str, package: Path, dest: Path) -> Path | None:
+    """Write datapackage.json, schemas/ and data/ as they are at ``commit`` into ``dest``.
+
+    Returns the extracted datapackage.json, or None if the package does not exist there.
+    """
+    root = package.parent.resolve()
+    top = Path(_git(["rev-parse", "--show-toplevel"], root)).resolve()
+    prefix = root.relative_to(top).as_posix()
+    parts = (package.name, *PACKAGE_PARTS[1:])
+    paths = [name if prefix == "." else f"{prefix}/{name}" for name in parts]
+    listed = _git(["ls-tree", "-r", "-z", "--name-only", commit, "--", *paths], top, binary=True)
+    names = [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]
+    if paths[0] not in names:
+        return None
+    base = Path(prefix) if prefix != "." else Path()
+    for name in names:
+        target = dest / Path(name).relative_to(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_git(["cat-file", "blob", f"{commit}:{name}"], top, binary=True))
+    return dest / package.name
+
+
+# --------------------------------------------------------------------------- package state
+
+
+@dataclass(frozen=True)
+class PackageState:
+    """A package as the diff sees it: version, rows by key, results, findings."""
+
+    version: str | None
+    tables: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    results: Mapping[str, Any] | None
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _primary_key(root: Path, res: Mapping[str, Any]) -> list[str]:
+    schema = res.get("schema")
+    if isinstance(schema, str):
+        try:
+            schema = json.loads((root / schema).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            schema = {}
+    key = schema.get("primaryKey") if isinstance(schema, Mapping) else None
+    return [key] if isinstance(key, str) else list(key or [])
+
+
+def _keyed_rows(package: Any) -> dict[str, dict[str, Mapping[str, Any]]]:
+    tables: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for res in package.descriptor.get("resources") or ():
+        name = res.get("name")
+        rows = package.tables.get(name, ())
+        key = _primary_key(Path(package.root), res)
+        tables[name] = {
+            "|".join(str(row.get(k)) for k in key) if key else str(i + 2): row
+            for i, row in enumerate(rows)
+        }
+    return tables
+
+
+def package_state(package: Path) -> PackageState:
+    """Validate, load and (if there is no validation error) run the plan on a package."""
+    from evreg.data.package import load_package
+    from evreg.data.validate import validate_package
+    from evreg.review.plan import run_plan
+
+    prefix = str(package.parent.resolve()) + os.sep
+    findings = validate_package(package)
+    errors = tuple(str(f).replace(prefix, "") for f in findings if f.severity == "error")
+    warnings = tuple(str(f).replace(prefix, "") for f in findings if f.severity != "error")
+    try:
+        loaded = load_package(package)
+    except EvregError as exc:
+        return PackageState(None, {}, None, errors or (str(exc).replace(prefix, ""),), warnings)
+    results = None if errors else run_plan(loaded).to_dict()
+    return PackageState(loaded.version, _keyed_rows(loaded), results, errors, warnings)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """Rows added, removed and changed (with the changed columns) in one resource."""
+
+    resource: str
+    rows_before: int
+    rows_after: int
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[tuple[str, tuple[str, ...]], ...]
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "labels": dict(self.labels),
+            "rows_before": self.rows_before,
+            "rows_after": self.rows_after,
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changed": {key: list(cols) for key, cols in self.changed},
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisChange:
+    """One analysis before and after: status added/removed/changed/unchanged and why."""
+
+    analysis_id: str
+    title: str
+    status: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    changes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "analysis_id": self.analysis_id,
+            "title": self.title,
+            "status": self.status,
+            "changes": list(self.changes),
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class ResultsDiff:
+    """Everything ``evreg diff`` reports; ``to_dict()`` is the JSON format."""
+
+    ref: str
+    commit: str
+    version_before: str | None
+    version_after: str | None
+    package_at_ref: bool
+    tables: tuple[TableChange, ...]
+    analyses: tuple[AnalysisChange, ...]
+    new_warnings: tuple[str, ...]
+    resolved_warnings: tuple[str, ...]
+    errors: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def results_changed(self) -> bool:
+        return any(a.status != "unchanged" for a in self.analyses)
+
+    @property
+    def rows_added_or_removed(self) -> bool:
+        return any(t.added or t.removed for t in self.tables)
+
+    @property
+    def data_changed(self) -> bool:
+        return any(t.added or t.removed or t.changed for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "commit": self.commit,
+            "version_before": self.version_before,
+            "version_after": self.version_after,
+            "package_at_ref": self.package_at_ref,
+            "results_changed": self.results_changed,
+            "data_changed": self.data_changed,
+            "tables": [t.to_dict() for t in self.tables],
+            "analyses": [a.to_dict() for a in self.analyses],
+            "new_warnings": list(self.new_warnings),
+            "resolved_warnings": list(self.resolved_warnings),
+            "errors": list(self.errors),
+            "notes": list(self.notes),
+        }
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{_SIG_DIGITS}g}")
+    return value
+
+
+def _pooled(result: Any) -> dict[str, Any] | None:
+    """The reviewer-facing numbers of one pooled result dict (PoolResult.to_dict())."""
+    if not isinstance(result, Mapping):
+        return None
+    out = {key: _round(result.get(key)) for key in ("k", "estimate", "ci_lower", "ci_upper", "p")}
+    out["I2"] = _round(result.get("I2"))
+    lower, upper = out["ci_lower"], out["ci_upper"]
+    out["significant"] = (
+        bool(result["significant"])
+        if "significant" in result
+        else isinstance(lower, float) and isinstance(upper, float) and (lower > 1 or upper < 1)
+    )
+    return out
+
+
+def _ids(items: Any) -> list[str]:
+    ids = []
+    for item in items or ():
+        if isinstance(item, Mapping):
+            item = item.get("estimate_id", item.get("id"))
+        ids.append(str(item))
+    return sorted(ids)
+
+
+def _subgroup_result(result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The subgroup result of the primary model: ``{"groups": {level: pooled}, "Q_between_p"}``."""
+    sub = result.get("subgroups")
+    if not isinstance(sub, Mapping):
+        return {}
+    if "groups" not in sub:  # SubgroupAnalysis: one SubgroupResult per model
+        sub = sub.get(sub.get("primary") or result.get("primary") or "")
+    return sub if isinstance(sub, Mapping) else {}
+
+
+def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an analysis result that the diff compares and shows."""
+    primary = result.get("primary")
+    rule = result.get("rule") if isinstance(result.get("rule"), Mapping) else {}
+    subgroups = _subgroup_result(result)
+    groups = subgroups.get("groups") if isinstance(subgroups.get("groups"), Mapping) else {}
+    return {
+        "k": result.get("k_with_data"),
+        "k_in_review": result.get("k_in_review"),
+        "used": _ids(result.get("used")),
+        "pending": _ids(result.get("pending")),
+        "model": primary,
+        "rule_model": rule.get("model"),
+        "pooled": _pooled(result.get(primary)) if primary else None,
+        "subgroups": {str(level): _pooled(groups[level]) for level in sorted(groups, key=str)},
+        "subgroup_test_p": _round(subgroups.get("Q_between_p")),
+    }
+
+
+def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    changes = []
+    if before["k"] != after["k"]:
+        changes.append("k")
+    if before["used"] != after["used"]:
+        changes.append("estimates used")
+    if before["pending"] != after["pending"]:
+        changes.append("pending estimates")
+    b, a = before["pooled"] or {}, after["pooled"] or {}
+    both = b.get("estimate") is not None and a.get("estimate") is not None
+    if (before["model"], before["rule_model"]) != (after["model"], after["rule_model"]):
+        changes.append("model" if both else "pooled result")
+    if [b.get(x) for x in ("estimate", "ci_lower", "ci_upper")] != [
+        a.get(x) for x in ("estimate", "ci_lower", "ci_upper")
+    ]:
+        changes.append("HR and CI")
+    if both and b.get("significant") != a.get("significant"):
+        changes.append("significance")
+    if both and (b["estimate"] > 1) != (a["estimate"] > 1):
+        changes.append("direction")
+    if before["subgroups"] != after["subgroups"] or (
+        before["subgroup_test_p"] != after["subgroup_test_p"]
+    ):
+        changes.append("subgroups")
+    return changes
+
+
+def _analysis_changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> tuple[AnalysisChange, ...]:
+    old = {a["analysis_id"]: a for a in (before or {}).get("analyses", ())}
+    new = {a["analysis_id"]: a for a in (after or {}).get("analyses", ())}
+    out = []
+    for aid in list(new) + [a for a in old if a not in new]:
+        b, a = old.get(aid), new.get(aid)
+        sb = analysis_summary(b) if b is not None else None
+        sa = analysis_summary(a) if a is not None else None
+        title = str((a or b or {}).get("title") or "")
+        if sb is None or sa is None:
+            status = "added" if sb is None else "removed"
+            changes: list[str] = []
+        else:
+            changes = _what_changed(sb, sa)
+            if not changes and a != b:
+                changes = ["other results (sensitivity analyses, tests)"]
+            status = "changed" if changes else "unchanged"
+        out.append(AnalysisChange(aid, title, status, sb, sa, tuple(changes)))
+    return tuple(out)
+
+
+def _table_changes(
+    before: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    after: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> tuple[TableChange, ...]:
+    out = []
+    for name in list(after) + [n for n in before if n not in after]:
+        b, a = before.get(name, {}), after.get(name, {})
+        changed = tuple(
+            (
+                key,
+                tuple(
+                    c for c in sorted(set(a[key]) | set(b[key])) if a[key].get(c) != b[key].get(c)
+                ),
+            )
+            for key in a
+            if key in b and a[key] != b[key]
+        )
+        out.append(
+            TableChange(
+                name,
+                len(b),
+                len(a),
+                tuple(k for k in a if k not in b),
+                tuple(k for k in b if k not in a),
+                changed,
+                tuple((k, _row_label(a[k])) for k in a if k not in b and _row_label(a[k])),
+            )
+        )
+    return tuple(out)
+
+
+def _row_label(row: Mapping[str, Any]) -> str:
+    """A reader's label for an added study: "Smith J 2026: title" (empty for other rows)."""
+    if not row.get("title"):
+        return ""
+    who = " ".join(str(row[c]) for c in ("first_author", "year") if row.get(c) is not None)
+    return f"{who}: {row['title']}" if who else str(row["title"])
+
+
+def compare(ref: str, commit: str, before: PackageState | None, after: PackageState) -> ResultsDiff:
+    """Compare two package states (``before`` None: no package at the ref)."""
+    notes = []
+    if before is None:
+        notes.append("There is no data package at this ref: every analysis is new.")
+    elif before.results is None:
+        notes.append("The package at this ref has validation errors: its results are not shown.")
+    old_warnings = set(before.warnings) if before else set()
+    old_keys = {warning_key(w) for w in old_warnings}
+    new_keys = {warning_key(w) for w in after.warnings}
+    return ResultsDiff(
+        ref=ref,
+        commit=commit,
+        version_before=before.version if before else None,
+        version_after=after.version,
+        package_at_ref=before is not None,
+        tables=_table_changes(before.tables if before else {}, after.tables),
+        analyses=_analysis_changes(before.results if before else None, after.results),
+        new_warnings=tuple(w for w in after.warnings if warning_key(w) not in old_keys),
+        resolved_warnings=tuple(sorted(w for w in old_warnings if warning_key(w) not in new_keys)),
+        errors=after.errors,
+        notes=tuple(notes),
+    )
+
+
+def diff_against_ref(ref: str, package: Path) -> ResultsDiff:
+    """Results at git ``ref`` against the working tree's package at ``package``."""
+    package = package.resolve()
+    if not package.is_file():
+        raise EvregError(f"{package}: no such file (pass --package PATH)")
+    commit = resolve_ref(ref, package.parent)
+    after = package_state(package)
+    with tempfile.TemporaryDirectory(prefix="evreg-diff-") as tmp:
+        old = extract_package_at(commit, package, Path(tmp))
+        before = package_state(old) if old is not None else None
+    return compare(ref, commit, before, after)
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
+
+
+def _p(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _pct(value: Any) -> str:
+    return f"{value:.0f}%" if isinstance(value, (int, float)) else "–"
+
+
+def _hr(pooled: Mapping[str, Any] | None) -> str:
+    if not pooled or pooled.get("estimate") is None:
+        return "–"
+    ci = f"[{_num(pooled.get('ci_lower'))}, {_num(pooled.get('ci_upper'))}]"
+    return f"{_num(pooled.get('estimate'))} {ci}"
+
+
+def _arrow(before: Any, after: Any) -> str:
+    return str(after) if before == after else f"{before} → {after}"
+
+
+def _sig(pooled: Mapping[str, Any] | None) -> str:
+    if not pooled or pooled.get("estimate") is None:
+        return "no pooled result"
+    return "significant" if pooled.get("significant") else "not significant"
+
+
+def _table_row(change: AnalysisChange) -> str:
+    b, a = change.before or {}, change.after or {}
+    bp, ap = b.get("pooled"), a.get("pooled")
+    model = _arrow(b.get("model") or "–", a.get("model") or "–")
+    flags = []
+    if change.before and change.after and "significance" in change.changes:
+        flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
+    if change.status in ("added", "removed"):
+        flags.append(change.status)
+    elif change.changes:
+        flags.append(", ".join(c for c in change.changes if c != "significance"))
+    cells = [
+        f"{md_escape(change.analysis_id)}",
+        _arrow(b.get("k", "–"), a.get("k", "–")) + _review_k(a or b),
+        _hr(bp),
+        _hr(ap),
+        _arrow(_p((bp or {}).get("p")), _p((ap or {}).get("p"))),
+        _arrow(_pct((bp or {}).get("I2")), _pct((ap or {}).get("I2"))),
+        model,
+        "; ".join(f for f in flags if f),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _review_k(summary: Mapping[str, Any]) -> str:
+    k = summary.get("k_in_review")
+    return f" ({k})" if k is not None else ""
+
+
+def _estimate_lines(changes: Sequence[AnalysisChange]) -> list[str]:
+    lines = []
+    for change in changes:
+        old = set((change.before or {}).get("used", ()))
+        new = set((change.after or {}).get("used", ()))
+        parts = [f"+ {md_escape(i)}" for i in sorted(new - old)]
+        parts += [f"− {md_escape(i)}" for i in sorted(old - new)]
+        if parts:
+            lines.append(f"- {md_escape(change.analysis_id)}: " + ", ".join(parts))
+    return lines
+
+
+def _subgroup_lines(changes: Sequence[AnalysisChange]) -> list[str]:
+    lines = []
+    for change in changes:
+        if "subgroups" not in change.changes:
+            continue
+        old = (change.before or {}).get("subgroups", {})
+        new = (change.after or {}).get("subgroups", {})
+        for level in sorted(set(old) | set(new)):
+            b, a = old.get(level), new.get(level)
+            if b != a:
+                lines.append(
+                    f"- {md_escape(change.analysis_id)} = {md_escape(level)}: "
+                    f"k {_arrow((b or {}).get('k', '–'), (a or {}).get('k', '–'))}, "
+                    f"HR {_hr(b)} → {_hr(a)}"
+                )
+    return lines
+
+
+def _data_lines(tables: Sequence[TableChange]) -> list[str]:
+    lines = []
+    for t in tables:
+        if not (t.added or t.removed or t.changed):
+            continue
+        parts = [f"{t.rows_before} → {t.rows_after} rows"]
+        if t.added:
+            labels = dict(t.labels)
+            parts.append(
+                "added "
+                + ", ".join(
+                    md_escape(k) + (f" ({md_escape(labels[k], limit=200)})" if k in labels else "")
+                    for k in t.added
+                )
+            )
+        if t.removed:
+            parts.append("removed " + ", ".join(md_escape(k) for k in t.removed))
+        if t.changed:
+            parts.append(
+                "changed "
+                + ", ".join(
+                    f"{md_escape(k)} ({', '.join(md_escape(c) for c in cols)})"
+                    for k, cols in t.changed
+                )
+            )
+        lines.append(f"- **{md_escape(t.resource)}**: " + "; ".join(parts))
+    return lines
+
+
+def _headline(diff: ResultsDiff) -> str:
+    changed = [a for a in diff.analyses if a.status != "unchanged"]
+    flips = sum("significance" in a.changes for a in diff.analyses)
+    models = sum("model" in a.changes for a in diff.analyses)
+    return (
+        f"**{len(changed)} of {len(diff.analyses)} analyses change**; "
+        f"{flips} change significance; {models} change the model chosen by the review's rule."
+    )
+
+
+def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None) -> str:
+    """The diff as GitHub-flavoured markdown (also valid for MkDocs with ``tables``)."""
+    h = "#" * level
+    ref = md_escape(diff.ref, limit=80)
+    heading = title or f"Results: {ref} ({diff.commit[:10]}) → working tree"
+    out = [f"{h} {heading}", ""]
+    before, after = (md_escape(v or "–") for v in (diff.version_before, diff.version_after))
+    out.append(f"Data version {before} → {after}." if before != after else f"Data version {after}.")
+    out += [f"*{n}*" for n in diff.notes]
+    if diff.errors:
+        out += ["", f"{h}# Validation errors ({len(diff.errors)})", ""]
+        out += [f"- {md_escape(e, limit=500)}" for e in diff.errors]
+        out += ["", "No results are computed while the package has validation errors."]
+        return "\n".join(out) + "\n"
+    out += ["", _headline(diff), ""]
+    shown = [a for a in diff.analyses if a.status != "unchanged"]
+    if shown:
+        out += [
+            "| Analysis | k (review) | HR [95% CI] before | HR [95% CI] after | p | I² | Model "
+            "| What changed |",
+            "| --- " * 8 + "|",
+        ]
+        out += [_table_row(a) for a in shown]
+        out.append("")
+    same = [md_escape(a.analysis_id) for a in diff.analyses if a.status == "unchanged"]
+    if same:
+        out += [f"Unchanged: {', '.join(same)}.", ""]
+    sections = [
+        ("Estimates used", _estimate_lines(shown)),
+        ("Subgroup levels", _subgroup_lines(shown)),
+        ("Data", _data_lines(diff.tables)),
+        (
+            f"New validation warnings ({len(diff.new_warnings)})",
+            [f"- {md_escape(w, limit=500)}" for w in diff.new_warnings],
+        ),
+    ]
+    for name, lines in sections:
+        if lines:
+            out += [f"{h}# {name}", "", *lines, ""]
+    if diff.resolved_warnings:
+        out += [f"Resolved warnings: {len(diff.resolved_warnings)}.", ""]
+    out.append(
+        "k: estimates with usable data (in brackets: k the source review pooled). HR > 1: a high "
+        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
+        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
+    )
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_json(diff: ResultsDiff) -> str:
+    """The diff as one JSON object, keys sorted (deterministic)."""
+    return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

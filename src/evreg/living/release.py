@@ -1,0 +1,218 @@
+"""Release a data version: bump ``version`` and ``created``, write the CHANGELOG entry.
+
+MAJOR is a new literature search (only on request), MINOR added data or a changed result,
+PATCH a correction that changes no result (refused otherwise); the entry carries the results
+diff against the previous release (:mod:`evreg.living.diff`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evreg.errors import EvregError
+from evreg.living import diff as living_diff
+from evreg.living.add_study import _read_bytes, read_descriptor, replace_atomically
+
+VERSION_PARTS = ("major", "minor", "patch")
+CHANGELOG_HEADER = (
+    "# What's new\n\n"
+    "Every release of the data package, newest first, with what changed in the data and in the\n"
+    "results. Versions follow MAJOR.MINOR.PATCH: a new literature search is **major**, added or\n"
+    "changed data is **minor**, a correction that changes no result is **patch**.\n"
+)
+
+# --------------------------------------------------------------------------- versions
+
+
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+def bump_version(version: str, part: str) -> str:
+    """Semantic version bump: major resets minor and patch, minor resets patch."""
+    match = _SEMVER.match(version or "")
+    if not match:
+        raise EvregError(f"datapackage.json:version: {version!r} is not MAJOR.MINOR.PATCH")
+    major, minor, patch = (int(x) for x in match.groups())
+    if part == "major":
+        return f"{major + 1}.0.0"
+    if part == "minor":
+        return f"{major}.{minor + 1}.0"
+    if part == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise EvregError(f"unknown version part {part!r} (major, minor, patch)")
+
+
+def release_part(
+    requested: str, data_rows_added: bool, data_changed: bool, results_changed: bool
+) -> str:
+    """Which part to bump: MAJOR new search (only on request), MINOR added/changed data that
+    adds rows or changes a result, PATCH a correction that changes no result."""
+    if requested == "major":
+        return "major"
+    if not data_changed and not results_changed:
+        raise EvregError("nothing changed in the data since the previous release")
+    needs_minor = data_rows_added or results_changed
+    if requested == "patch" and needs_minor:
+        why = "results change" if results_changed else "rows were added or removed"
+        raise EvregError(f"a patch must change no result and add no data, but {why}: use minor")
+    if requested == "auto":
+        return "minor" if needs_minor else "patch"
+    return requested
+
+
+def set_descriptor_fields(text: str, updates: Mapping[str, str]) -> str:
+    """Change top-level string fields of datapackage.json text, keeping its formatting.
+
+    Each ``"key": "old"`` occurrence is tried in turn; the one whose replacement changes only
+    that top-level key is kept. Falls back to re-serialising with the file's indentation.
+    """
+    expected = json.loads(text)
+    for key, value in updates.items():
+        target = dict(expected, **{key: value})
+        pattern = re.compile(r'("' + re.escape(key) + r'"\s*:\s*)"((?:[^"\\]|\\.)*)"')
+        for match in pattern.finditer(text):
+            candidate = text[: match.start()] + match.group(1) + json.dumps(value)
+            candidate += text[match.end() :]
+            if json.loads(candidate) == target:
+                text = candidate
+                break
+        else:
+            indent = _json_indent(text)
+            text = json.dumps(target, indent=indent, ensure_ascii=False) + "\n"
+        expected = target
+    return text
+
+
+def _json_indent(text: str) -> int:
+    match = re.search(r"\n( +)\"", text)
+    return len(match.group(1)) if match else 2
+
+
+def changelog_entry(version: str, date: str, part: str, since: str, body: str) -> str:
+    """One CHANGELOG.md entry: heading, what kind of release, then the results diff."""
+    kinds = {
+        "major": "Major release: a new literature search.",
+        "minor": "Minor release: added or changed data.",
+        "patch": "Patch release: a correction that changes no result.",
+    }
+    return f"## {version} — {date}\n\n{kinds[part]}\n\n{body.strip()}\n"
+
+
+def insert_changelog_entry(existing: str | None, entry: str) -> str:
+    """Put ``entry`` above the newest entry (after the file's header), creating it if needed."""
+    if not existing or not existing.strip():
+        return CHANGELOG_HEADER + "\n" + entry
+    match = re.search(r"^## ", existing, flags=re.MULTILINE)
+    if match is None:
+        return existing.rstrip("\n") + "\n\n" + entry
+    head, tail = existing[: match.start()], existing[match.start() :]
+    return head + entry + "\n" + tail
+
+
+# --------------------------------------------------------------------------- release
+
+
+@dataclass(frozen=True)
+class Release:
+    """What ``release`` did (or would do with ``write=False``)."""
+
+    version: str
+    previous: str
+    part: str
+    since: str
+    date: str
+    entry: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "previous": self.previous,
+            "part": self.part,
+            "since": self.since,
+            "date": self.date,
+            "entry": self.entry,
+        }
+
+
+def _release_date(date: str | None) -> str:
+    import datetime
+
+    if date is None:
+        return datetime.datetime.now(datetime.UTC).date().isoformat()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise ValueError
+        datetime.date.fromisoformat(date)
+    except ValueError as exc:
+        raise EvregError(f"--date: {date!r} is not a date YYYY-MM-DD") from exc
+    return date
+
+
+def release(
+    package: Path,
+    requested: str = "auto",
+    *,
+    date: str | None = None,
+    since: str | None = None,
+    changelog: Path | None = None,
+    write: bool = True,
+) -> Release:
+    """Bump the package version by the kind of change since the previous release, and write
+    the CHANGELOG.md entry with the diff of results (Semantic Versioning 2.0.0)."""
+
+    text = _read_bytes(package).decode("utf-8")
+    descriptor = read_descriptor(package)
+    current = str(descriptor.get("version") or "")
+    bump_version(current, "patch")  # checks the format before any git work
+    day = _release_date(date)
+    since = since or f"v{current}"
+    try:
+        living_diff.resolve_ref(since, package.resolve().parent)
+    except EvregError as exc:
+        if not since.startswith("v") or since != f"v{current}":
+            raise
+        raise EvregError(
+            f"no git tag {since} for the current version {current}; tag the previous release "
+            f"or pass --since REF"
+        ) from exc
+    diff = living_diff.diff_against_ref(since, package)
+    if diff.errors:
+        raise EvregError(f"{package}: the package has validation errors; run `evreg validate`")
+    part = release_part(
+        requested, diff.rows_added_or_removed, diff.data_changed, diff.results_changed
+    )
+    version = bump_version(current, part)
+    import dataclasses
+
+    shown = dataclasses.replace(diff, version_after=version)
+    body = living_diff.render_markdown(shown, level=3, title=f"Changes since {since}")
+    entry = changelog_entry(version, day, part, since, body)
+    result = Release(version, current, part, since, day, entry)
+    if write:
+        _write_release(
+            package, text, descriptor, result, changelog or package.parent / "CHANGELOG.md"
+        )
+    return result
+
+
+def _write_release(
+    package: Path, text: str, descriptor: Mapping[str, Any], result: Release, changelog: Path
+) -> None:
+    updates = {"version": result.version}
+    created = descriptor.get("created")
+    if isinstance(created, str):
+        updates["created"] = f"{result.date}T00:00:00Z" if "T" in created else result.date
+    old_log = changelog.read_bytes() if changelog.exists() else None
+    new_log = insert_changelog_entry(old_log.decode("utf-8") if old_log else None, result.entry)
+    replace_atomically(
+        {
+            package: set_descriptor_fields(text, updates).encode("utf-8"),
+            changelog: new_log.encode("utf-8"),
+        },
+        {package: text.encode("utf-8"), changelog: old_log},
+    )

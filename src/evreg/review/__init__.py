@@ -1,0 +1,1 @@
+"""The review stage: run the analysis plan, reproduce and audit the published review."""

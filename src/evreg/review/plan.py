@@ -1,0 +1,479 @@
+"""Run the analysis plan: every analysis row of the package, pooled with both models.
+
+For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`) are
+split into *used* (status ``extracted`` with ratio and CI) and *pending* (everything else, with
+why); used ratios are harmonised to high vs low (Cochrane Handbook 6.3.2) and converted to log
+ratio + SE from the CI at the row's level; fixed effect and random effects (the plan's tau2
+method, DL as RevMan) are both computed and the review's rule picks the primary model. Then,
+as the plan asks: leave-one-out, cumulative by publication year, subgroups, and Egger's test
+and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4). Results are frozen dataclasses;
+``RegistryResults.to_dict()`` is JSON-serialisable and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evreg import stats
+from evreg.data.package import Package, qualifying_estimates, split_list
+from evreg.stats.core import Serialisable
+
+MODEL_PREFERENCE_DEFAULT = ("multivariable", "univariable", "unknown")
+COHORT_PREFERENCE = ("whole", "training", "unknown", "validation")
+FLIPPED = ("low_vs_high", "decrease_vs_increase")
+STATUS_REASON = {
+    "not_found": "no source available to us prints this estimate",
+    "incomplete": "the source prints only part of what pooling needs",
+}
+
+
+@dataclass(frozen=True)
+class UsedEstimate(Serialisable):
+    """One estimate entering the analysis, harmonised to high vs low."""
+
+    estimate_id: str
+    study_id: str
+    label: str
+    year: int | None
+    comparison: str
+    harmonised: bool
+    hr: float
+    ci_lower: float
+    ci_upper: float
+    hr_as_printed: float
+    ci_lower_as_printed: float
+    ci_upper_as_printed: float
+    ci_level: float
+    log_hr: float
+    se: float
+    weight_fixed: float | None
+    weight_random: float | None
+    subgroup_level: str | None
+    source_url: str | None
+    source_location: str | None
+
+
+@dataclass(frozen=True)
+class PendingEstimate(Serialisable):
+    """A qualifying estimate that cannot enter the analysis yet, with its status and why."""
+
+    estimate_id: str
+    study_id: str
+    label: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SubgroupAnalysis(Serialisable):
+    """Per-level pooling with both models and the test for subgroup differences."""
+
+    variable: str
+    levels: tuple[str, ...]
+    unclassified: tuple[str, ...]
+    fixed: stats.SubgroupResult | None
+    random: stats.SubgroupResult | None
+    primary: str
+
+
+@dataclass(frozen=True)
+class AnalysisResult(Serialisable):
+    """Everything computed for one analysis of the plan (see the contract)."""
+
+    analysis_id: str
+    title: str
+    biomarker: str
+    outcome: str
+    subgroup_variable: str | None
+    parent_analysis: str | None
+    random_method: str
+    k_in_review: int | None
+    k_with_data: int
+    used: tuple[UsedEstimate, ...]
+    pending: tuple[PendingEstimate, ...]
+    not_qualifying: tuple[PendingEstimate, ...]
+    fixed: stats.PoolResult | None
+    random: stats.PoolResult | None
+    rule: stats.RuleChoice | None
+    primary: str | None
+    leave_one_out: stats.LeaveOneOutResult | None
+    cumulative: stats.CumulativeResult | None
+    subgroups: SubgroupAnalysis | None
+    egger: stats.EggerResult | None
+    trim_and_fill: stats.TrimFillResult | None
+    sensitivity: tuple[str, ...]
+    published: tuple[dict, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def primary_result(self) -> stats.PoolResult | None:
+        """The pooled result of the primary model (None when nothing is pooled)."""
+        return {"fixed": self.fixed, "random": self.random}.get(self.primary or "")
+
+    @property
+    def primary_method(self) -> str:
+        """The tau2 method of the primary model ("FE" for fixed effect)."""
+        return "FE" if self.primary == "fixed" else self.random_method
+
+
+@dataclass(frozen=True)
+class RegistryResults(Serialisable):
+    """Results of the whole plan for one version of the data package."""
+
+    package_name: str
+    version: str
+    created: str
+    analyses: tuple[AnalysisResult, ...]
+
+    def get(self, analysis_id: str) -> AnalysisResult:
+        """The result of one analysis by id (KeyError if absent)."""
+        for a in self.analyses:
+            if a.analysis_id == analysis_id:
+                return a
+        raise KeyError(analysis_id)
+
+
+def study_labels(studies: Sequence[dict]) -> dict[str, str]:
+    """RevMan-style labels "Surname Year", suffixed a, b... when two studies share one."""
+    base = {}
+    for s in studies:
+        author = (s.get("first_author") or s["study_id"]).strip()
+        tokens = author.split()
+        while len(tokens) > 1 and re.fullmatch(r"[A-Z][A-Z.\-]{0,3}", tokens[-1]):
+            tokens.pop()
+        year = s.get("year")
+        base[s["study_id"]] = " ".join(tokens) + (f" {year}" if year is not None else "")
+    counts: dict[str, list[str]] = {}
+    for sid in sorted(base):
+        counts.setdefault(base[sid], []).append(sid)
+    labels = {}
+    for label, ids in counts.items():
+        for i, sid in enumerate(ids):
+            labels[sid] = label if len(ids) == 1 else f"{label}{chr(ord('a') + i)}"
+    return labels
+
+
+def _pending_reason(est: dict) -> str:
+    status = est.get("status") or "unknown"
+    if status == "extracted":
+        missing = [f for f in ("hr", "ci_lower", "ci_upper") if est.get(f) is None]
+        return f"extracted but {', '.join(missing)} empty: cannot derive a standard error"
+    why = STATUS_REASON.get(status, f"status {status}")
+    if status == "incomplete" and est.get("hr") is not None and est.get("ci_lower") is None:
+        why = "the source prints the ratio but no confidence interval, so no standard error"
+    return why
+
+
+def _usable(est: dict) -> bool:
+    return est.get("status") == "extracted" and all(
+        est.get(f) is not None for f in ("hr", "ci_lower", "ci_upper")
+    )
+
+
+def _preference_key(est: dict, models: tuple[str, ...]) -> tuple[int, int]:
+    model_rank = models.index(est["model"]) if est.get("model") in models else len(models)
+    cohort = est.get("cohort")
+    cohort_rank = COHORT_PREFERENCE.index(cohort) if cohort in COHORT_PREFERENCE else 9
+    return model_rank, cohort_rank
+
+
+def select_estimates(
+    qualifying: Sequence[dict], models: tuple[str, ...], labels: dict[str, str]
+) -> tuple[list[dict], list[PendingEstimate]]:
+    """One usable estimate per study (preferring the plan's model order, then whole cohort,
+    then file order); all other qualifying estimates become pending with the reason."""
+    by_study: dict[str, list[dict]] = {}
+    for est in qualifying:
+        by_study.setdefault(est["study_id"], []).append(est)
+    chosen, pending = [], []
+    for sid, ests in by_study.items():
+        usable = sorted((e for e in ests if _usable(e)), key=lambda e: _preference_key(e, models))
+        pick = usable[0] if usable else None
+        if pick is not None:
+            chosen.append(pick)
+        for est in ests:
+            if est is pick:
+                continue
+            reason = (
+                f"study already contributes {pick['estimate_id']} (preferred by model, cohort "
+                "and file order); one estimate per study"
+                if pick is not None
+                else _pending_reason(est)
+            )
+            status = est.get("status") or "unknown"
+            pending.append(
+                PendingEstimate(est["estimate_id"], sid, labels.get(sid, sid), status, reason)
+            )
+    return chosen, pending
+
+
+def _not_qualifying(
+    package: Package, analysis: dict, labels: dict[str, str]
+) -> list[PendingEstimate]:
+    """Estimates of the same biomarker and outcome that the plan's criteria exclude."""
+    out = []
+    criteria = (("timepoint", "timepoints"), ("comparison", "comparisons"), ("model", "models"))
+    for est in package.estimates:
+        if est.get("biomarker") != analysis.get("biomarker") or est.get("outcome") != analysis.get(
+            "outcome"
+        ):
+            continue
+        failed = [
+            f"{col} {est.get(col)!s} not in the plan ({', '.join(split_list(analysis.get(plan)))})"
+            for col, plan in criteria
+            if est.get(col) not in split_list(analysis.get(plan))
+        ]
+        if failed:
+            sid = est["study_id"]
+            out.append(
+                PendingEstimate(
+                    est["estimate_id"],
+                    sid,
+                    labels.get(sid, sid),
+                    est.get("status") or "unknown",
+                    "; ".join(failed),
+                )
+            )
+    return out
+
+
+def _subgroup_level(study: dict | None, variable: str | None) -> str | None:
+    if not variable or study is None:
+        return None
+    value = study.get(variable)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _harmonised(
+    chosen: Sequence[dict], studies: dict[str, dict], labels: dict[str, str], variable: str | None
+) -> list[dict]:
+    """Harmonised ratio, CI, log ratio and SE for each chosen estimate, sorted by year, label."""
+    rows = []
+    for est in chosen:
+        (hr,), (lo,), (up,) = stats.harmonise(
+            est["hr"], est["ci_lower"], est["ci_upper"], est["comparison"]
+        )
+        level = est.get("ci_level") or 0.95
+        (log_hr,), (se,) = stats.ci_to_se(hr, lo, up, level)
+        study = studies.get(est["study_id"])
+        rows.append(
+            {
+                "est": est,
+                "hr": float(hr),
+                "lo": float(lo),
+                "up": float(up),
+                "level": float(level),
+                "log_hr": float(log_hr),
+                "se": float(se),
+                "label": labels.get(est["study_id"], est["study_id"]),
+                "year": study.get("year") if study else None,
+                "level_value": _subgroup_level(study, variable),
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            r["year"] if r["year"] is not None else 9999,
+            r["label"],
+            r["est"]["estimate_id"],
+        )
+    )
+    return rows
+
+
+def _published(package: Package, analysis_id: str) -> tuple[dict, ...]:
+    return tuple(r for r in package.published_results if r.get("analysis_id") == analysis_id)
+
+
+def _k_in_review(published: Sequence[dict]) -> int | None:
+    overall = [r["k"] for r in published if not r.get("subgroup_level") and r.get("k") is not None]
+    if overall:
+        return int(overall[0])
+    levels = [r["k"] for r in published if r.get("k") is not None]
+    return int(sum(levels)) if levels else None
+
+
+def _choose_primary(rule_name: str, fixed: stats.PoolResult) -> stats.RuleChoice:
+    if rule_name in ("fixed", "random"):
+        return stats.RuleChoice(
+            rule_name, f"the plan fixes the primary model: {rule_name} effect(s)"
+        )
+    return stats.review_rule(fixed)
+
+
+def _subgroups(rows: Sequence[dict], variable: str, method: str, primary: str) -> SubgroupAnalysis:
+    inside = [r for r in rows if r["level_value"] is not None]
+    outside = tuple(r["est"]["estimate_id"] for r in rows if r["level_value"] is None)
+    if not inside:
+        return SubgroupAnalysis(variable, (), outside, None, None, primary)
+    yi = [r["log_hr"] for r in inside]
+    sei = [r["se"] for r in inside]
+    groups = [r["level_value"] for r in inside]
+    levels = tuple(sorted(set(groups), key=lambda g: (g != "true", g)))
+    fixed = stats.subgroups(yi, sei, groups, "FE")
+    random = stats.subgroups(yi, sei, groups, method)
+    return SubgroupAnalysis(variable, levels, outside, fixed, random, primary)
+
+
+def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> AnalysisResult:
+    """Run one analysis row of the plan (see the module docstring for the steps)."""
+    studies = {s["study_id"]: s for s in package.studies}
+    models = split_list(analysis.get("models")) or MODEL_PREFERENCE_DEFAULT
+    qualifying = qualifying_estimates(package, analysis)
+    chosen, pending = select_estimates(qualifying, models, labels)
+    variable = analysis.get("subgroup_variable") or None
+    rows = _harmonised(chosen, studies, labels, variable)
+    method = (analysis.get("random_method") or "DL").upper()
+    sensitivity = split_list(analysis.get("sensitivity"))
+    published = _published(package, analysis["analysis_id"])
+    notes: list[str] = []
+    fixed = random = rule = loo = cum = sub = egger = tf = None
+    primary = None
+    if rows:
+        yi = [r["log_hr"] for r in rows]
+        sei = [r["se"] for r in rows]
+        labs = [r["label"] for r in rows]
+        fixed = stats.pool(yi, sei, "FE")
+        random = stats.pool(yi, sei, method)
+        rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
+        primary = rule.model
+        primary_method = "FE" if primary == "fixed" else method
+        if "leave_one_out" in sensitivity:
+            loo = stats.leave_one_out(yi, sei, primary_method, labels=labs)
+        if "cumulative" in sensitivity:
+            cum = stats.cumulative(yi, sei, primary_method, order_labels=labs)
+            notes.append("cumulative analysis adds studies by publication year (ties by label)")
+        if "small_study" in sensitivity:
+            egger = stats.egger(yi, sei)
+            tf = stats.trim_and_fill(yi, sei, primary_method)
+        if variable:
+            sub = _subgroups(rows, variable, method, primary)
+    else:
+        notes.append(
+            "no qualifying estimate has a ratio and confidence interval yet: nothing to pool"
+        )
+    fixed_w = list(fixed.weights) if fixed else []
+    random_w = list(random.weights) if random else []
+    used = tuple(
+        UsedEstimate(
+            estimate_id=r["est"]["estimate_id"],
+            study_id=r["est"]["study_id"],
+            label=r["label"],
+            year=r["year"],
+            comparison=r["est"]["comparison"],
+            harmonised=r["est"]["comparison"] in FLIPPED,
+            hr=r["hr"],
+            ci_lower=r["lo"],
+            ci_upper=r["up"],
+            hr_as_printed=r["est"]["hr"],
+            ci_lower_as_printed=r["est"]["ci_lower"],
+            ci_upper_as_printed=r["est"]["ci_upper"],
+            ci_level=r["level"],
+            log_hr=r["log_hr"],
+            se=r["se"],
+            weight_fixed=fixed_w[i] if i < len(fixed_w) else None,
+            weight_random=random_w[i] if i < len(random_w) else None,
+            subgroup_level=r["level_value"],
+            source_url=r["est"].get("source_url"),
+            source_location=r["est"].get("source_location"),
+        )
+        for i, r in enumerate(rows)
+    )
+    return AnalysisResult(
+        analysis_id=analysis["analysis_id"],
+        title=analysis.get("title") or analysis["analysis_id"],
+        biomarker=analysis.get("biomarker") or "",
+        outcome=analysis.get("outcome") or "",
+        subgroup_variable=variable,
+        parent_analysis=analysis.get("parent_analysis") or None,
+        random_method=method,
+        k_in_review=_k_in_review(published),
+        k_with_data=len(rows),
+        used=used,
+        pending=tuple(sorted(pending, key=lambda p: p.estimate_id)),
+        not_qualifying=tuple(_not_qualifying(package, analysis, labels)),
+        fixed=fixed,
+        random=random,
+        rule=rule,
+        primary=primary,
+        leave_one_out=loo,
+        cumulative=cum,
+        subgroups=sub,
+        egger=egger,
+        trim_and_fill=tf,
+        sensitivity=sensitivity,
+        published=published,
+        notes=tuple(notes),
+    )
+
+
+def run_plan(package: Package) -> RegistryResults:
+    """Run every analysis of the package's plan, in the plan's order."""
+    labels = study_labels(package.studies)
+    analyses = tuple(run_analysis(package, a, labels) for a in package.analyses)
+    name = str(package.descriptor.get("name", ""))
+    return RegistryResults(name, package.version, package.created, analyses)
+
+
+RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("analysis_id", "string", "analysis of the plan (analyses.csv)"),
+    ("subgroup_level", "string", "empty for the whole analysis; the level for a subgroup row"),
+    ("model", "string", "fixed (inverse variance) or random (tau2 method in 'method')"),
+    ("method", "string", "tau2 estimator: FE, DL, REML, ..."),
+    ("primary", "boolean", "true for the model the review's rule picks"),
+    ("k", "integer", "number of estimates pooled"),
+    ("estimate", "number", "pooled ratio (high vs low)"),
+    ("ci_lower", "number", "lower 95% confidence limit"),
+    ("ci_upper", "number", "upper 95% confidence limit"),
+    ("p", "number", "two-sided p of the test of no effect"),
+    ("tau2", "number", "between-study variance on the log scale"),
+    ("Q", "number", "Cochran's Q"),
+    ("Q_df", "integer", "degrees of freedom of Q"),
+    ("Q_p", "number", "p of Cochran's Q"),
+    ("I2", "number", "I2 in percent (Higgins & Thompson)"),
+    ("pi_lower", "number", "lower 95% prediction limit (random effects, k >= 3)"),
+    ("pi_upper", "number", "upper 95% prediction limit (random effects, k >= 3)"),
+)
+
+
+def _result_row(a: AnalysisResult, level: str, res: stats.PoolResult, primary: bool) -> dict:
+    model = "fixed" if res.method == "FE" else "random"
+    values = {
+        "analysis_id": a.analysis_id,
+        "subgroup_level": level,
+        "model": model,
+        "method": res.method,
+        "primary": primary,
+    }
+    for name, _, _ in RESULT_FIELDS[5:]:
+        values[name] = getattr(res, name)
+    return values
+
+
+def results_rows(results: RegistryResults) -> list[dict]:
+    """One row per analysis x (subgroup level) x model, for results.csv."""
+    rows = []
+    for a in results.analyses:
+        for res in (a.fixed, a.random):
+            if res is not None:
+                rows.append(_result_row(a, "", res, res.method == a.primary_method))
+        if a.subgroups is not None:
+            for sg in (a.subgroups.fixed, a.subgroups.random):
+                if sg is None:
+                    continue
+                for level, res in sorted(sg.groups.items()):
+                    rows.append(_result_row(a, level, res, res.method == a.primary_method))
+    return rows
+
+
+def results_schema() -> dict:
+    """Table Schema (Frictionless v1) of results.csv."""
+    return {
+        "fields": [{"name": n, "type": t, "description": d} for n, t, d in RESULT_FIELDS],
+        "missingValues": [""],
+    }

@@ -1,0 +1,1 @@
+"""The site stage: chart specs and rendering, generated pages, the MkDocs build."""

@@ -1,0 +1,382 @@
+"""Generate the evidence site: pages into a docs directory, then MkDocs (Material) into a site.
+
+``generate_docs`` writes hand-written pages (``<package root>/site/*.md``), generated pages,
+chart files, the data files and the vendored Vega bundle into a docs directory;
+``write_config`` writes an MkDocs config (the package's ``mkdocs.yml`` plus the generated
+navigation and the offline settings this site relies on); ``run_mkdocs`` builds it.
+Output is deterministic: everything is sorted, dates come from the data version
+(``SOURCE_DATE_EPOCH``), and no clock time or absolute path is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from evreg.data.package import Package
+from evreg.errors import EvregError
+from evreg.review.plan import RegistryResults, results_rows, results_schema
+from evreg.site.charts import BUNDLE_PATH, ChartWriter, RenderCache, vega_bundle
+from evreg.site.html import safe_title
+from evreg.site.meta import (
+    audit_page,
+    changelog_page,
+    data_page,
+    methods_page,
+    studies_page,
+    study_page,
+)
+from evreg.site.pages import SiteContext, analyses_index_page, analysis_page, home_page
+
+Progress = Callable[[str], None]
+MERGED_PAGES = ("index.md", "methods.md")
+GENERATED_NAMES = {
+    "index.md",
+    "analyses",
+    "studies",
+    "methods",
+    "data",
+    "audit",
+    "whats-new",
+    "assets",
+}
+CSS_PATH = "assets/stylesheets/evreg.css"
+JS_PATH = "assets/javascripts/evreg.js"
+DEFAULT_CONFIG: dict = {
+    "theme": {
+        "name": "material",
+        "font": False,
+        "features": ["navigation.sections", "navigation.top"],
+    },
+    "plugins": ["search"],
+    "markdown_extensions": [
+        {"toc": {"permalink": True}},
+        "tables",
+        "attr_list",
+        "md_in_html",
+        "admonition",
+    ],
+}
+FORBIDDEN_FEATURES = ("navigation.instant",)  # would skip page scripts (charts) on navigation
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def source_date_epoch(package: Package) -> int:
+    """Seconds since 1970 of the data version date (``created``), for reproducible builds."""
+    text = (package.created or "1980-01-01")[:10]
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise EvregError(
+            f"datapackage.json:created: {text!r} is not an ISO date (YYYY-MM-DD)"
+        ) from None
+    return int(day.timestamp())
+
+
+@contextlib.contextmanager
+def reproducible(package: Package) -> Iterator[None]:
+    """Set SOURCE_DATE_EPOCH from the data version date (unless already set) for the block."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    if old is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(package))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def package_files(package: Package) -> list[str]:
+    """Package-relative paths of datapackage.json, every schema file and every CSV, sorted."""
+    names = {"datapackage.json"}
+    for res in package.descriptor.get("resources", []):
+        if isinstance(res.get("schema"), str):
+            names.add(res["schema"])
+        if isinstance(res.get("path"), str):
+            names.add(res["path"])
+    return sorted(names)
+
+
+def package_zip(package: Package, files: list[str]) -> bytes:
+    """A deterministic zip of the package (fixed timestamps from the data version, sorted)."""
+    epoch = max(source_date_epoch(package), 315532800)  # zip dates start in 1980
+    stamp = datetime.fromtimestamp(epoch, UTC).timetuple()[:6]
+    buf = io.BytesIO()
+    prefix = str(package.descriptor.get("name") or "package")
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel in files:
+            info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, (package.root / rel).read_bytes())
+    return buf.getvalue()
+
+
+def results_csv(results: RegistryResults) -> str:
+    rows = results_rows(results)
+    fields = [f["name"] for f in results_schema()["fields"]]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_value(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def write_data(
+    package: Package, results: RegistryResults, docs: Path
+) -> list[tuple[str, str, Path]]:
+    """Copy the package byte for byte under docs/data/, add the zip and the results files."""
+    files = package_files(package)
+    out: list[tuple[str, str, Path]] = []
+    for rel in files:
+        dest = docs / "data" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package.root / rel, dest)
+        what = (
+            "package descriptor"
+            if rel == "datapackage.json"
+            else "Table Schema"
+            if rel.endswith(".json")
+            else "data (CSV, as validated)"
+        )
+        out.append((f"data/{rel}", what, dest))
+    name = str(package.descriptor.get("name") or "package")
+    extra = {
+        f"{name}-{package.version}.zip": ("the whole package (zip)", package_zip(package, files)),
+        "results.json": (
+            "computed results, every analysis (JSON)",
+            json.dumps(
+                results.to_dict(), indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False
+            ).encode()
+            + b"\n",
+        ),
+        "results.csv": (
+            "pooled results, one row per analysis x level x model (CSV)",
+            results_csv(results).encode(),
+        ),
+        "results-schema.json": (
+            "Table Schema of results.csv",
+            json.dumps(results_schema(), indent=2, sort_keys=True).encode() + b"\n",
+        ),
+    }
+    for fname, (what, payload) in sorted(extra.items()):
+        dest = docs / "data" / fname
+        dest.write_bytes(payload)
+        out.append((f"data/{fname}", what, dest))
+    return sorted(out)
+
+
+def _hand_written(package: Package) -> tuple[dict[str, str], list[Path]]:
+    """(merged intros by name, other hand-written files) from <package root>/site/."""
+    site = package.root / "site"
+    intros: dict[str, str] = {}
+    others: list[Path] = []
+    if not site.is_dir():
+        return intros, others
+    for path in sorted(site.iterdir()):
+        if path.name in MERGED_PAGES:
+            intros[path.name] = path.read_text(encoding="utf-8")
+        elif path.name == "generated" or path.name.startswith("."):
+            continue
+        elif path.stem in GENERATED_NAMES or path.name in GENERATED_NAMES:
+            raise EvregError(f"site/{path.name}: name clashes with a generated page; rename it")
+        else:
+            others.append(path)
+    return intros, others
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_page_ids(package: Package) -> None:
+    """Study and analysis ids become directory names: refuse anything but plain names."""
+    for table, key in (("studies", "study_id"), ("analyses", "analysis_id")):
+        for line, row in zip(package.row_lines.get(table, ()), package.tables[table], strict=False):
+            value = str(row.get(key) or "")
+            if not _SAFE_ID.fullmatch(value) or ".." in value:
+                raise EvregError(
+                    f"{package.resource_path(table)}:{line}:{key}: {value!r} cannot be a page "
+                    "name; use letters, digits, '-', '_' or '.'"
+                )
+
+
+def _copy_assets(docs: Path, cache: RenderCache) -> None:
+    pkg_assets = resources.files("evreg.site") / "assets"
+    _write(docs / CSS_PATH, (pkg_assets / "evreg.css").read_text(encoding="utf-8"))
+    _write(docs / JS_PATH, (pkg_assets / "evreg.js").read_text(encoding="utf-8"))
+    _write(docs / BUNDLE_PATH, vega_bundle(cache))
+
+
+def generate_docs(
+    package: Package,
+    results: RegistryResults,
+    docs: Path,
+    progress: Progress = _quiet,
+    cache_dir: Path | None = None,
+) -> list:
+    """Write every page and file of the site into ``docs``; return the MkDocs nav.
+
+    ``cache_dir`` holds rendered charts and the Vega bundle between builds (None: no cache).
+    """
+    check_page_ids(package)
+    docs.mkdir(parents=True, exist_ok=True)
+    intros, others = _hand_written(package)
+    cache = RenderCache(cache_dir)
+    ctx = SiteContext(package, results, ChartWriter(docs, cache))
+    progress("assets: Vega bundle, styles")
+    _copy_assets(docs, cache)
+    _write(docs / "index.md", home_page(ctx, intros.get("index.md", "")))
+    _write(docs / "analyses" / "index.md", analyses_index_page(ctx))
+    analyses_nav: list = ["analyses/index.md"]
+    for a in results.analyses:
+        progress(f"analysis {a.analysis_id}")
+        _write(docs / "analyses" / a.analysis_id / "index.md", analysis_page(ctx, a))
+        analyses_nav.append(
+            {safe_title(a.title, a.analysis_id): f"analyses/{a.analysis_id}/index.md"}
+        )
+    progress(f"studies ({len(package.studies)})")
+    _write(docs / "studies" / "index.md", studies_page(ctx))
+    for raw in package.raw_tables.get("studies", ()):
+        _write(docs / "studies" / raw["study_id"] / "index.md", study_page(ctx, raw))
+    progress("methods, data, audit, changelog")
+    _write(docs / "methods" / "index.md", methods_page(ctx, intros.get("methods.md", "")))
+    files = write_data(package, results, docs)
+    _write(docs / "data" / "index.md", data_page(files))
+    _write(docs / "audit" / "index.md", audit_page(package))
+    _write(docs / "whats-new" / "index.md", changelog_page(package.root))
+    nav: list = [
+        {"Home": "index.md"},
+        {"Analyses": analyses_nav},
+        {"Studies": "studies/index.md"},
+        {"Methods": "methods/index.md"},
+        {"Data": "data/index.md"},
+        {"Audit": "audit/index.md"},
+        {"What's new": "whats-new/index.md"},
+    ]
+    for path in others:
+        dest = docs / path.name
+        if path.is_dir():
+            shutil.copytree(path, dest)
+        else:
+            shutil.copyfile(path, dest)
+            if path.suffix == ".md":
+                nav.append(path.name)
+    return nav
+
+
+def load_site_config(package: Package) -> dict:
+    """The package's mkdocs.yml (or a default) with the settings the site relies on enforced."""
+    path = package.root / "mkdocs.yml"
+    config: dict = json.loads(json.dumps(DEFAULT_CONFIG))
+    if path.exists():
+        try:
+            user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise EvregError(f"mkdocs.yml: not valid YAML: {exc}".splitlines()[0]) from None
+        if not isinstance(user, dict):
+            raise EvregError("mkdocs.yml: expected a mapping of settings")
+        config.update(user)
+    theme = dict(config.get("theme") or {})
+    theme["name"] = "material"
+    theme["font"] = False  # offline: no Google Fonts
+    theme["features"] = [f for f in theme.get("features", []) if f not in FORBIDDEN_FEATURES]
+    config["theme"] = theme
+    config.setdefault(
+        "site_name", safe_title(package.descriptor.get("title") or "Evidence registry")
+    )
+    config["use_directory_urls"] = True
+    config["extra_css"] = list(config.get("extra_css", [])) + [CSS_PATH]
+    config["extra_javascript"] = list(config.get("extra_javascript", [])) + [
+        {"path": BUNDLE_PATH, "type": "module"},
+        {"path": JS_PATH, "type": "module"},
+    ]
+    for key in ("docs_dir", "site_dir", "nav", "INHERIT"):
+        config.pop(key, None)
+    return config
+
+
+def write_config(package: Package, docs: Path, site_dir: Path, nav: list, dest: Path) -> Path:
+    """Write the MkDocs config for this build to ``dest`` and return its path."""
+    config = load_site_config(package)
+    config["docs_dir"] = str(docs.resolve())
+    config["site_dir"] = str(site_dir.resolve())
+    config["nav"] = nav
+    dest.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    return dest
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_mkdocs(config_file: Path, *, strict: bool = False) -> list[str]:
+    """Build with MkDocs; return its warnings. EvregError if MkDocs fails."""
+    from mkdocs import config as mk_config
+    from mkdocs.commands import build as mk_build
+    from mkdocs.exceptions import MkDocsException
+
+    log = logging.getLogger("mkdocs")
+    handler = _Collect()
+    log.addHandler(handler)
+    try:
+        cfg = mk_config.load_config(config_file=str(config_file), strict=strict)
+        mk_build.build(cfg)
+    except MkDocsException as exc:
+        raise EvregError(f"mkdocs: {exc}") from None
+    finally:
+        log.removeHandler(handler)
+    return handler.messages
+
+
+def build_site(
+    package: Package,
+    results: RegistryResults,
+    out: Path,
+    work: Path,
+    progress: Progress = _quiet,
+    cache_dir: Path | None = None,
+) -> list[str]:
+    """Generate docs in ``work/docs`` and build the site into ``out`` (which must not exist)."""
+    with reproducible(package):
+        docs = work / "docs"
+        nav = generate_docs(package, results, docs, progress, cache_dir)
+        progress("mkdocs build")
+        config = write_config(package, docs, out, nav, work / "mkdocs.yml")
+        return run_mkdocs(config)

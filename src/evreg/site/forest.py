@@ -1,0 +1,265 @@
+"""Turn analysis results into forest/funnel chart specs and their text alternatives.
+
+RevMan 5 conventions (Cochrane Handbook 10.12.1; RevMan 5 user guide): the heterogeneity line
+"Tau² = …; Chi² = Q, df = k−1 (P = …); I² = …%", the overall-effect line "Z = … (P = …)",
+and for subgroups "Test for subgroup differences: Chi² = …, df = … (P = …), I² = …%".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from evreg.review.plan import AnalysisResult, UsedEstimate
+from evreg.site import plots
+from evreg.site.html import esc, num, pval, table
+from evreg.site.plots import ForestItem, ForestOptions, fmt_ci, fmt_p
+from evreg.stats import PoolResult
+
+
+def heterogeneity_line(res: PoolResult | None) -> str:
+    """RevMan's heterogeneity line for a pooled result."""
+    if res is None or res.k < 2:
+        return "Heterogeneity: not applicable (fewer than two studies)"
+    tau2 = f"Tau² = {res.tau2:.2f}; " if res.method != "FE" else ""
+    i2 = "—" if res.I2 is None else f"{res.I2:.0f}%"
+    return f"Heterogeneity: {tau2}Chi² = {res.Q:.2f}, df = {res.Q_df} ({fmt_p(res.Q_p)}); I² = {i2}"
+
+
+def overall_line(res: PoolResult | None) -> str:
+    """RevMan's test-for-overall-effect line."""
+    if res is None or res.z is None:
+        return "Test for overall effect: not applicable"
+    stat = "t" if res.df is not None else "Z"
+    return f"Test for overall effect: {stat} = {abs(res.z):.2f} ({fmt_p(res.p)})"
+
+
+def model_label(res: PoolResult) -> str:
+    """'Fixed effect' or 'Random effects (DL)'."""
+    return "Fixed effect" if res.method == "FE" else f"Random effects ({res.method})"
+
+
+def _weight(u: UsedEstimate, primary: str | None) -> float | None:
+    return u.weight_random if primary == "random" else u.weight_fixed
+
+
+def _study_items(
+    used: Sequence[UsedEstimate], primary: str | None, measure: str
+) -> list[ForestItem]:
+    return [
+        ForestItem(
+            "study",
+            u.label,
+            u.hr,
+            u.ci_lower,
+            u.ci_upper,
+            _weight(u, primary),
+            tooltip=f"{u.label} ({u.estimate_id})",
+        )
+        for u in used
+    ]
+
+
+def _pooled_items(
+    fixed: PoolResult | None, random: PoolResult | None, primary: str | None, prefix: str = "Total"
+) -> list[ForestItem]:
+    items = []
+    for res in (fixed, random):
+        if res is None:
+            continue
+        kind = "diamond_primary" if res.model == primary else "diamond"
+        tag = " (primary)" if res.model == primary else ""
+        label = model_label(res)
+        items.append(
+            ForestItem(
+                kind,
+                f"{prefix}, {label[0].lower()}{label[1:]}{tag}",
+                res.estimate,
+                res.ci_lower,
+                res.ci_upper,
+                100.0 if res.k else None,
+            )
+        )
+    if random is not None and random.pi_lower is not None:
+        items.append(
+            ForestItem(
+                "interval",
+                "Prediction interval",
+                None,
+                random.pi_lower,
+                random.pi_upper,
+                right=f"{plots.fmt_ratio(random.pi_lower)} to {plots.fmt_ratio(random.pi_upper)}",
+            )
+        )
+    return items
+
+
+def forest_options(
+    a: AnalysisResult, measure: str, favours: tuple[str, str], footer: Sequence[str]
+) -> ForestOptions:
+    """Options for any forest plot of this analysis."""
+    weight = "Weight (random)" if a.primary == "random" else "Weight (fixed)"
+    return ForestOptions(
+        measure=measure, favours=favours, footer=tuple(footer), weight_header=weight
+    )
+
+
+def forest_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> dict:
+    """The main forest plot: studies, both diamonds, the prediction interval, RevMan footer."""
+    items = _study_items(a.used, a.primary, measure) + _pooled_items(a.fixed, a.random, a.primary)
+    primary = a.primary_result
+    footer = [
+        heterogeneity_line(a.fixed if a.primary == "fixed" else a.random),
+        overall_line(primary),
+    ]
+    if a.rule is not None:
+        footer.append(f"Primary model by the review's rule: {a.rule.reason}")
+    return plots.forest_chart(items, forest_options(a, measure, favours, footer))
+
+
+def subgroup_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> dict | None:
+    """Subgroup forest plot: per level its studies and diamonds, then the overall diamonds."""
+    sg = a.subgroups
+    if sg is None or sg.fixed is None or sg.random is None:
+        return None
+    items: list[ForestItem] = []
+    footer = []
+    for level in sg.levels:
+        members = [u for u in a.used if u.subgroup_level == level]
+        items.append(ForestItem("heading", f"{sg.variable} = {level}"))
+        items += _study_items(members, a.primary, measure)
+        fx, rn = sg.fixed.groups.get(level), sg.random.groups.get(level)
+        items += _pooled_items(fx, rn, a.primary, prefix="Subtotal")
+        footer.append(
+            f"{sg.variable} = {level}: " + heterogeneity_line(rn if a.primary == "random" else fx)
+        )
+    outside = [u for u in a.used if u.subgroup_level is None]
+    if outside:
+        items.append(ForestItem("heading", f"{sg.variable} not reported (outside the subgroups)"))
+        items += _study_items(outside, a.primary, measure)
+    items.append(ForestItem("heading", "All studies"))
+    items += _pooled_items(a.fixed, a.random, a.primary)
+    test = sg.random if a.primary == "random" else sg.fixed
+    footer.append(subgroup_test_line(test))
+    return plots.forest_chart(items, forest_options(a, measure, favours, footer))
+
+
+def subgroup_test_line(sg) -> str:
+    """RevMan's "Test for subgroup differences" line (I² = (Q − df)/Q)."""
+    if sg is None or sg.Q_between is None:
+        return "Test for subgroup differences: not applicable (fewer than two subgroups with data)"
+    q, df = sg.Q_between, sg.Q_between_df
+    i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
+    p = fmt_p(sg.Q_between_p)
+    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {i2:.0f}%"
+
+
+def sensitivity_spec(
+    rows,
+    label_field: str,
+    measure: str,
+    favours: tuple[str, str],
+    header: str,
+    footer: Sequence[str],
+    flags: Sequence[bool],
+) -> dict:
+    """Leave-one-out or cumulative forest: one circle + CI per row, flagged rows in red."""
+    items = [
+        ForestItem(
+            "point",
+            getattr(r, label_field),
+            r.estimate,
+            r.ci_lower,
+            r.ci_upper,
+            flag=flag,
+            tooltip=f"{getattr(r, label_field)}: k = {r.k}",
+            weight_label=str(r.k),
+        )
+        for r, flag in zip(rows, flags, strict=True)
+    ]
+    opts = ForestOptions(
+        measure=measure,
+        favours=favours,
+        footer=tuple(footer),
+        label_header=header,
+        weight_header="k",
+    )
+    return plots.forest_chart(items, opts)
+
+
+def funnel_spec(a: AnalysisResult, measure: str) -> dict | None:
+    """Funnel plot with trim-and-fill's imputed studies (if any)."""
+    if not a.used or a.fixed is None:
+        return None
+    tf = a.trim_and_fill
+    filled_y = tf.filled_yi if tf is not None and tf.available else ()
+    filled_s = tf.filled_sei if tf is not None and tf.available else ()
+    footer = []
+    if a.egger is not None and a.egger.available:
+        footer.append(
+            f"Egger's test: bias = {a.egger.bias:.2f} (SE {a.egger.se:.2f}), "
+            f"t = {a.egger.t:.2f}, df = {a.egger.df}, {fmt_p(a.egger.p)}"
+        )
+    if tf is not None and tf.available and tf.pooled is not None:
+        footer.append(
+            f"Trim-and-fill: {tf.k0} imputed on the {tf.side}; adjusted {measure} "
+            f"{fmt_ci(tf.pooled.estimate, tf.pooled.ci_lower, tf.pooled.ci_upper)}"
+        )
+    centre = a.fixed.log_estimate
+    return plots.funnel_chart(
+        [u.log_hr for u in a.used],
+        [u.se for u in a.used],
+        [u.label for u in a.used],
+        centre,
+        filled_yi=filled_y,
+        filled_sei=filled_s,
+        measure=measure,
+        footer=footer,
+    )
+
+
+def forest_alt(a: AnalysisResult, measure: str) -> str:
+    """Text alternative of the forest plot: one sentence and the plotted numbers."""
+    rows = [
+        [esc(u.label), esc(fmt_ci(u.hr, u.ci_lower, u.ci_upper)), num(_weight(u, a.primary), 1)]
+        for u in a.used
+    ]
+    for res in (a.fixed, a.random):
+        if res is not None:
+            rows.append(
+                [
+                    esc(model_label(res)),
+                    esc(fmt_ci(res.estimate, res.ci_lower, res.ci_upper)),
+                    "100.0",
+                ]
+            )
+    primary = a.primary_result
+    summary = (
+        f"Forest plot of {len(a.used)} stud{'y' if len(a.used) == 1 else 'ies'}; "
+        f"primary model {a.primary or 'none'}: {measure} "
+        f"{_ci_of(primary)}."
+    )
+    return f"<p>{esc(summary)}</p>" + table(["Study", f"{measure} [95% CI]", "Weight %"], rows)
+
+
+def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> str:
+    """Text alternative for a leave-one-out or cumulative plot."""
+    body = [
+        [
+            esc(getattr(r, label_field)),
+            str(r.k),
+            esc(fmt_ci(r.estimate, r.ci_lower, r.ci_upper)),
+            pval(r.p),
+        ]
+        for r in rows
+    ]
+    return table([header, "k", f"{measure} [95% CI]", "p"], body)
+
+
+def _ci_of(res: PoolResult | None) -> str:
+    return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable"
+
+
+def finite(x: float | None) -> bool:
+    """True for a finite number."""
+    return x is not None and math.isfinite(x)

@@ -1,0 +1,105 @@
+"""Build the site into an output directory atomically: validate, run the plan, generate, swap in.
+
+The site is built in a temporary directory next to the output and swapped in only when
+everything succeeded, so a failed build (invalid data, a MkDocs error) leaves the output
+exactly as it was; a non-empty directory that is not an evreg site is never replaced.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from evreg.errors import EvregError
+
+MARKER = ".evreg-site"
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse to replace a non-empty directory that is not an evreg site."""
+    if out.exists() and not out.is_dir():
+        raise EvregError(f"{out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise EvregError(
+            f"{out}: not empty and not an evreg site (no {MARKER}); "
+            "choose another --out or remove it"
+        )
+
+
+def swap_in(built: Path, out: Path) -> None:
+    """Replace ``out`` with ``built`` (same parent directory): rename, rename, remove."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+    try:
+        built.rename(out)
+    except OSError:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def validation_errors(package_path: str) -> list[str]:
+    """Error lines from evreg.data.validate (warnings are printed but do not stop the build)."""
+    from evreg.data.validate import validate_package
+
+    findings = validate_package(package_path)
+    for f in findings:
+        if f.severity != "error":
+            print(str(f), file=sys.stderr)
+    return [str(f) for f in findings if f.severity == "error"]
+
+
+def build_to(
+    package_path: str, out: Path, progress: Progress | None = None, use_cache: bool = True
+) -> str:
+    """Validate, run the plan and build the site into ``out`` (swapped in on success only).
+
+    Returns a one-line summary. Raises EvregError on invalid data or a failed build, leaving
+    ``out`` exactly as it was.
+    """
+    progress = progress or _quiet
+    check_out_dir(out)
+    progress("validating")
+    errors = validation_errors(package_path)
+    if errors:
+        for line in errors:
+            print(line, file=sys.stderr)
+        raise EvregError(f"{len(errors)} validation error(s); nothing built, {out} unchanged")
+    from evreg.data.package import load_package
+    from evreg.review.plan import run_plan
+    from evreg.site.build import build_site
+    from evreg.site.charts import default_cache_dir
+
+    package = load_package(package_path)
+    progress("running the analysis plan")
+    results = run_plan(package)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
+    try:
+        built = work / "site"
+        cache = default_cache_dir() if use_cache else None
+        warnings = build_site(package, results, built, work, progress, cache)
+        (built / MARKER).write_text("built by evreg build; safe to replace\n", encoding="utf-8")
+        swap_in(built, out.resolve())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for w in warnings:
+        print(f"mkdocs warning: {w}", file=sys.stderr)
+    return (
+        f"built {out} from {package.descriptor.get('name', 'package')} {package.version}: "
+        f"{len(results.analyses)} analyses, {len(package.studies)} studies"
+    )

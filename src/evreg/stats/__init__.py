@@ -1,0 +1,54 @@
+"""Meta-analysis of ratio measures: plain functions over arrays returning frozen results.
+
+Pure numpy/scipy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
+REML, PM, ML, SJ, HE, EB), Wald or Hartung-Knapp-Sidik-Jonkman intervals, prediction interval,
+heterogeneity, the review's model rule, leave-one-out, cumulative and subgroup analyses,
+Egger's test and trim-and-fill. Numbers agree with R metafor 3.8 (``rma.uni``) to relative
+1e-6; see tests/test_stats_metafor.py. Implementation modules: stats_core (pool),
+stats_tau2 (estimators), stats_engine (vectorised fits), stats_sensitivity, stats_bias.
+"""
+
+from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
+from evreg.stats.core import (
+    METHODS,
+    PoolResult,
+    RuleChoice,
+    check_inputs,
+    ci_to_se,
+    harmonise,
+    pool,
+    review_rule,
+)
+from evreg.stats.sensitivity import (
+    CumulativeResult,
+    CumulativeRow,
+    LeaveOneOutResult,
+    LeaveOneOutRow,
+    SubgroupResult,
+    cumulative,
+    leave_one_out,
+    subgroups,
+)
+
+__all__ = [
+    "METHODS",
+    "CumulativeResult",
+    "CumulativeRow",
+    "EggerResult",
+    "LeaveOneOutResult",
+    "LeaveOneOutRow",
+    "PoolResult",
+    "RuleChoice",
+    "SubgroupResult",
+    "TrimFillResult",
+    "check_inputs",
+    "ci_to_se",
+    "cumulative",
+    "egger",
+    "harmonise",
+    "leave_one_out",
+    "pool",
+    "review_rule",
+    "subgroups",
+    "trim_and_fill",
+]

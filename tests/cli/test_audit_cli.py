@@ -1,0 +1,266 @@
+"""`evreg audit` end to end and the Audit page's markdown (escaping, structure)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown
+import pytest
+
+from evreg import cli
+from evreg.data.package import load_package
+from evreg.review import audit
+from evreg.review.audit import AuditFinding
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTENSIONS = ["toc", "tables", "attr_list", "md_in_html", "admonition", "def_list", "footnotes"]
+HOSTILE = '<script>alert(1)</script> | [x](javascript:alert(1)) *b* `c` {: onclick="x"} &amp;'
+KEYS = {"check", "severity", "analysis", "study_id", "printed", "expected", "message"}
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def rendered(md: str) -> Tags:
+    parser = Tags()
+    parser.feed(markdown.markdown(md, extensions=EXTENSIONS))
+    return parser
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    code = cli.main(["audit", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({h: r.get(h, "") for h in header})
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------- markdown page
+
+
+def test_render_markdown_escapes_untrusted_text() -> None:
+    f = AuditFinding("p_vs_ci", "error", HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE)
+    md = audit.render_markdown([f])
+    page = rendered(md)
+    tags = {t for t, _ in page.tags}
+    allowed = {"h1", "h2", "h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+    assert tags <= allowed | {"ol", "li"}
+    assert not any(attrs for t, attrs in page.tags if t not in ("h1", "h2", "h3"))
+    text = "".join(page.text)
+    # shown literally: four table cells (analysis, study, printed, expected) and the message
+    assert text.count("<script>alert(1)</script>") == 5
+    assert "&amp;amp;" not in text and "&amp;" in text
+
+
+def test_render_markdown_table_shape_and_counts() -> None:
+    findings = [
+        AuditFinding("q_p_vs_i2", "error", "a1", None, "Q p 0.10", "Q p in [0.07, 0.08]", "a | b"),
+        AuditFinding("identical_characteristics", "warning", None, "s2", "N 9", "x", "m"),
+        AuditFinding("reproduction", "note", "a1", None, "HR 1", "k", "cannot"),
+    ]
+    md = audit.render_markdown(findings)
+    assert "**1 errors, 1 warnings, 1 notes.**" in md
+    plain = [html.unescape(ln) for ln in md.splitlines()]
+    lines = [ln for ln in md.splitlines() if html.unescape(ln).startswith("| 1 | q_p_vs_i2")]
+    assert len(lines) == 1  # the finding row (numbered; its message is in the list below)
+    assert lines[0].count("|") == 8  # seven cells
+    how = [ln for ln in plain if ln.startswith("1. **q_p_vs_i2**: ")]
+    assert len(how) == 1 and how[0].count("|") == 1  # the "|" of the message, escaped
+    assert "a &#124; b" in md and "a | b" not in md
+    checks_rows = [ln for ln in plain if ln.startswith("| two_study_direction")]
+    assert [ln for ln in plain if ln.startswith("| a1 | note | HR 1 | k | cannot")]
+    assert checks_rows and checks_rows[0].endswith("| 0 |")
+
+
+def test_render_markdown_reproduction_table() -> None:
+    rep = audit.Reproduction(
+        result_id="r<1>",
+        analysis="a",
+        subgroup_level=None,
+        k_published=3,
+        k_available=1,
+        model="fixed",
+        model_basis="as printed",
+        used=("e1",),
+        inputs=(),
+        missing=("b: not_found",),
+        published={"hr": "1.50", "ci_lower": "1.10", "ci_upper": "2.05"},
+        recomputed={"hr": 1.62, "ci_lower": 1.02, "ci_upper": 2.6},
+        verdict="cannot be reproduced yet",
+        differences=(),
+    )
+    md = audit.render_markdown([], [rep])
+    assert "## Reproduction" in md and "No inconsistency found." in md
+    row = html.unescape(next(ln for ln in md.splitlines() if ln.startswith("| r&lt;1&gt;")))
+    assert "| 1 / 3 |" in row and "1.50 (1.10 to 2.05)" in row and "1.62 (1.02 to 2.60)" in row
+    assert "b: not_found" in row
+
+
+# ----------------------------------------------------------------------------- command
+
+
+def test_cli_json_on_shipped_package(capsys: pytest.CaptureFixture) -> None:
+    code, out, err = run_cli(
+        ["--package", str(ROOT / "datapackage.json"), "--format", "json"], capsys
+    )
+    assert code == 0 and err == ""
+    findings = json.loads(out)
+    assert isinstance(findings, list) and findings
+    assert all(set(f) == KEYS and f["severity"] in audit.SEVERITIES for f in findings)
+    assert all(f["check"] in audit.CHECKS for f in findings)
+    published = load_package(ROOT / "datapackage.json").published_results
+    assert sum(f["check"] == "reproduction" for f in findings) == len(published)
+
+
+def test_cli_text_and_determinism(capsys: pytest.CaptureFixture) -> None:
+    _, first, _ = run_cli(["--package", str(ROOT)], capsys)
+    _, second, _ = run_cli(["--package", str(ROOT)], capsys)
+    assert first == second
+    assert first.splitlines()[-1].endswith("notes")
+
+
+def test_cli_bad_package_is_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "datapackage.json").write_text("{not json", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "evreg.cli", "audit", "--package", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "datapackage.json" in proc.stderr
+    assert proc.stderr.startswith("evreg audit: error:") and proc.stdout == ""
+
+
+def test_cli_on_constructed_published_rows(
+    package_copy: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Rows written by the test: one consistent, one with p out of line with its CI."""
+    base = {
+        "model": "fixed",
+        "i2_percent": "0",
+        "q_p_as_printed": "0.80",
+        "source_url": "https://example.org",
+        "source_location": "test",
+    }
+    rows = [
+        base
+        | {
+            "result_id": "il6-pfs",
+            "analysis_id": "il6-pfs",
+            "k": "4",
+            "hr": "1.50",
+            "ci_lower": "1.20",
+            "ci_upper": "1.88",
+            "p_as_printed": "< 0.001",
+        },
+        base
+        | {
+            "result_id": "il6-os",
+            "analysis_id": "il6-os",
+            "k": "3",
+            "hr": "1.50",
+            "ci_lower": "1.20",
+            "ci_upper": "1.88",
+            "p_as_printed": "0.04",
+        },
+    ]
+    write_csv(package_copy / "data" / "published_results.csv", rows)
+    before = tree_digest(package_copy)
+    code, out, _ = run_cli(["--package", str(package_copy), "--format", "json"], capsys)
+    assert code == 0
+    assert tree_digest(package_copy) == before  # the audit writes nothing
+    findings = json.loads(out)
+    p_ci = [f for f in findings if f["check"] == "p_vs_ci"]
+    assert [f["analysis"] for f in p_ci] == ["il6-os"] and p_ci[0]["printed"] == "p 0.04"
+    assert not [
+        f
+        for f in findings
+        if f["check"] in ("q_p_vs_i2", "i2_zero_vs_q_p", "hr_vs_ci", "model_vs_rule")
+    ]
+
+
+def test_printed_values_keep_trailing_zeros(package_copy: Path) -> None:
+    rows = [
+        {
+            "result_id": "il6-os",
+            "analysis_id": "il6-os",
+            "k": "3",
+            "model": "fixed",
+            "hr": "1.50",
+            "ci_lower": "1.20",
+            "ci_upper": "1.90",
+            "p_as_printed": "0.10",
+            "i2_percent": "0",
+            "q_p_as_printed": "0.80",
+        }
+    ]
+    write_csv(package_copy / "data" / "published_results.csv", rows)
+    (r,) = audit.printed_published(load_package(package_copy))
+    assert (r["hr"], r["ci_upper"], r["p_as_printed"]) == ("1.50", "1.90", "0.10")
+
+
+def test_hostile_study_text_is_escaped_on_the_page(package_copy: Path) -> None:
+    path = package_copy / "data" / "studies.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows[:2]:
+        r.update(n="77", age=HOSTILE, male="70", female="7")
+    write_csv(path, rows)
+    package = load_package(package_copy)
+    findings = audit.audit_package(package)
+    (dup,) = [
+        f
+        for f in findings
+        if f.check == "identical_characteristics" and f.study_id == rows[1]["study_id"]
+    ]
+    assert HOSTILE in dup.printed
+    page = rendered(audit.render_markdown(findings, audit.reproduce(package)))
+    assert not [t for t, _ in page.tags if t in ("script", "a", "img", "em", "code")]
+    assert not [a for _, attrs in page.tags for a in attrs if a[0].startswith("on")]
+
+
+def test_audit_package_results_argument() -> None:
+    """Reproduction rows passed in are used as given; anything else is recomputed."""
+    package = load_package(ROOT / "datapackage.json")
+    rep = audit.reproduce(package)
+    own = audit.audit_package(package)
+    assert audit.audit_package(package, rep) == own
+    assert audit.audit_package(package, object()) == own  # e.g. the site's RegistryResults
+    assert audit.audit_package(package, ()) == [
+        f for f in own if f.check not in ("reproduction", "two_study_direction")
+    ]

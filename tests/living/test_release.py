@@ -1,0 +1,178 @@
+"""`evreg release`: MAJOR.MINOR.PATCH bumps decided from the diff since the previous release,
+datapackage.json rewritten byte-stably, CHANGELOG.md entries with the diff of results."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fixtures.living_repo import ROOT, add_example, git, make_repo, run_cli, snapshot
+
+from evreg.errors import EvregError
+from evreg.living import release as living
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo")
+
+
+def _version(repo: Path) -> str:
+    return json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))["version"]
+
+
+def _changed_lines(old: str, new: str) -> list[tuple[str, str]]:
+    a, b = old.splitlines(), new.splitlines()
+    assert len(a) == len(b), "release must not reformat datapackage.json"
+    return [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+
+
+def test_release_after_adding_a_study_is_minor(repo: Path, capsys) -> None:
+    old_descriptor = (repo / "datapackage.json").read_text(encoding="utf-8")
+    old_log = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    add_example(repo)
+    code, out, err = run_cli(["release", "--date", "2026-12-01"], repo, capsys)
+    assert code == 0, err
+    assert "released data version 1.1.0 (minor, since v1.0.0)" in out
+    assert _version(repo) == "1.1.0"
+    changed = _changed_lines(old_descriptor, (repo / "datapackage.json").read_text("utf-8"))
+    assert [y.strip() for _, y in changed] == [
+        '"version": "1.1.0",',
+        '"created": "2026-12-01T00:00:00Z",',
+    ]
+    log = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    first = re.search(r"^## (\S+) — (\S+)$", log, re.M)
+    assert first and first.groups() == ("1.1.0", "2026-12-01")
+    entry = log[first.start() : log.index("\n## ", first.end())]
+    assert "Minor release" in entry and "Data version 1.0.0 → 1.1.0" in entry
+    assert "| sii-pfs |" in entry and "example-2026-sii-pfs" in entry
+    assert log.endswith(old_log[old_log.index("## 1.0.0") :]), "older entries must stay"
+    assert log.startswith(old_log[: old_log.index("## 1.0.0")])
+
+
+def test_correction_that_changes_no_result_is_patch(repo: Path, capsys) -> None:
+    path = repo / "data/studies.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Oncology Letters", "Oncology Letters (corrected)", 1), "utf-8")
+    code, out, err = run_cli(["release", "--date", "2026-12-02"], repo, capsys)
+    assert code == 0, err
+    assert _version(repo) == "1.0.1" and "(patch, since v1.0.0)" in out
+    assert "Patch release" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_patch_refused_when_results_change(repo: Path, capsys) -> None:
+    add_example(repo)
+    before = snapshot(repo)
+    code, _, err = run_cli(["release", "patch"], repo, capsys)
+    assert code == 1 and "use minor" in err
+    assert snapshot(repo) == before
+
+
+def test_major_and_dry_run(repo: Path, capsys) -> None:
+    add_example(repo)
+    before = snapshot(repo)
+    code, out, _ = run_cli(["release", "major", "--dry-run", "--date", "2027-01-05"], repo, capsys)
+    assert code == 0 and out.startswith("## 2.0.0 — 2027-01-05") and "new literature search" in out
+    assert snapshot(repo) == before
+    code, _, _ = run_cli(["release", "major", "--date", "2027-01-05"], repo, capsys)
+    assert code == 0 and _version(repo) == "2.0.0"
+
+
+def test_second_release_needs_the_previous_tag(repo: Path, capsys) -> None:
+    add_example(repo)
+    assert run_cli(["release", "--date", "2026-12-01"], repo, capsys)[0] == 0
+    git(repo, "commit", "-qam", "Release 1.1.0")
+    code, _, err = run_cli(["release"], repo, capsys)
+    assert code == 1 and "no git tag v1.1.0" in err and "--since" in err
+    git(repo, "tag", "v1.1.0")
+    code, _, err = run_cli(["release"], repo, capsys)
+    assert code == 1 and "nothing changed" in err
+
+
+@pytest.mark.parametrize("date", ["2026-13-01", "01/12/2026", "tomorrow"])
+def test_bad_date(repo: Path, capsys, date: str) -> None:
+    add_example(repo)
+    before = snapshot(repo)
+    code, _, err = run_cli(["release", "--date", date], repo, capsys)
+    assert code == 1 and "YYYY-MM-DD" in err and snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("version", "part", "expected"),
+    [
+        ("1.0.0", "major", "2.0.0"),
+        ("1.4.2", "minor", "1.5.0"),
+        ("1.4.2", "patch", "1.4.3"),
+        ("0.9.9", "minor", "0.10.0"),
+    ],
+)
+def test_bump_version(version: str, part: str, expected: str) -> None:
+    assert living.bump_version(version, part) == expected
+
+
+@pytest.mark.parametrize("bad", ["1.0", "v1.0.0", "01.0.0", ""])
+def test_bump_rejects_non_semver(bad: str) -> None:
+    with pytest.raises(EvregError, match="MAJOR.MINOR.PATCH"):
+        living.bump_version(bad, "patch")
+
+
+def test_only_the_top_level_version_changes() -> None:
+    text = '{\n    "resources": [{"version": "1.0.0"}],\n    "version":"1.0.0",\n  "x": 1\n}\n'
+    out = living.set_descriptor_fields(text, {"version": "1.1.0"})
+    assert out == text.replace('"version":"1.0.0"', '"version":"1.1.0"')
+
+
+def test_changelog_created_when_missing() -> None:
+    out = living.insert_changelog_entry(None, "## 1.0.1 — 2026-12-01\n\nbody\n")
+    assert out.startswith("# What's new") and out.endswith("## 1.0.1 — 2026-12-01\n\nbody\n")
+
+
+def test_shipped_changelog_matches_the_package_version() -> None:
+    version = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    log = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## (\S+) — (\d{4}-\d{2}-\d{2})$", log, re.M)
+    assert newest and newest.group(1) == version
+
+
+@pytest.mark.slow
+def test_release_entry_is_on_the_built_whats_new_page(repo: Path, capsys) -> None:
+    """The site shows CHANGELOG.md as "What's new"; a hostile study title stays text."""
+    hostile = "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(2)>"
+    add_example(repo, study={"title": json.dumps(hostile)})
+    assert run_cli(["release", "--date", "2026-12-01"], repo, capsys)[0] == 0
+    out = repo.parent / "site"
+    code, _, err = run_cli(["build", "--out", str(out)], repo, capsys)
+    assert code == 0, err
+    page = (out / "whats-new/index.html").read_text(encoding="utf-8")
+    article = page[page.index("<article") : page.index("</article>")]
+    assert re.search(r"<h2[^>]*>1\.1\.0 — 2026-12-01", article)
+    assert "<table>" in article and "example-2026-sii-pfs" in article
+    for bad in ("<script", "<img", 'href="javascript'):
+        assert bad not in article, bad
+
+
+def test_first_entry_counts_match_the_shipped_package() -> None:
+    """While the package is at 1.0.0, the 1.0.0 entry's counts are those of the data."""
+    from evreg.data.package import load_package
+
+    package = load_package(ROOT / "datapackage.json")
+    if package.version != "1.0.0":
+        pytest.skip(f"package is at {package.version}; the 1.0.0 entry describes an older state")
+    log = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    entry = " ".join(log[log.index("## 1.0.0") :].split())
+    status = [e["status"] for e in package.estimates]
+    expected = {
+        r"the (\d+) studies the review included": len(package.studies),
+        r"Estimates:\*\* (\d+) rows": len(package.estimates),
+        r"(\d+) extracted": status.count("extracted"),
+        r"(\d+) incomplete": status.count("incomplete"),
+        r"(\d+) not found": status.count("not_found"),
+        r"(\d+) analyses": len(package.analyses),
+        r"its (\d+) published": len(package.published_results),
+        r"Candidates:\*\* (\d+) stud": len(package.candidates),
+    }
+    for pattern, count in expected.items():
+        match = re.search(pattern, entry)
+        assert match and int(match.group(1)) == count, (pattern, count)

@@ -1,0 +1,260 @@
+"""run_plan: selection of estimates, harmonisation, both models, the rule, sensitivity analyses.
+
+The example package's numbers are checked end to end (CSV -> harmonise -> SE -> pool) against
+R metafor run for real on the same CSV; selection and pending rows are checked against the
+CSV files read independently with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+from conftest import needs_r
+from fixtures.sites import EXAMPLE, ROOT, copy_package
+
+from evreg.data.package import load_package, qualifies
+from evreg.review.plan import results_rows, results_schema, run_plan, study_labels
+
+REL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    package = load_package(ROOT / "datapackage.json")
+    return package, run_plan(package)
+
+
+@pytest.fixture(scope="module")
+def example():
+    package = load_package(EXAMPLE / "datapackage.json")
+    return package, run_plan(package)
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_every_analysis_of_the_plan_is_run_in_order(shipped) -> None:
+    package, results = shipped
+    plan_ids = [r["analysis_id"] for r in _csv(ROOT / "data" / "analyses.csv")]
+    assert [a.analysis_id for a in results.analyses] == plan_ids
+    assert results.version == package.version
+
+
+def test_used_and_pending_partition_the_qualifying_estimates(shipped) -> None:
+    package, results = shipped
+    estimates = _csv(ROOT / "data" / "estimates.csv")
+    plan = {r["analysis_id"]: r for r in _csv(ROOT / "data" / "analyses.csv")}
+    for a in results.analyses:
+        qualifying = [e for e in estimates if qualifies(e, plan[a.analysis_id])]
+        usable = {
+            e["estimate_id"]
+            for e in qualifying
+            if e["status"] == "extracted" and e["hr"] and e["ci_lower"] and e["ci_upper"]
+        }
+        used = {u.estimate_id for u in a.used}
+        pending = {p.estimate_id for p in a.pending}
+        assert used <= usable
+        assert used | pending == {e["estimate_id"] for e in qualifying}
+        assert not used & pending
+        assert a.k_with_data == len({u.study_id for u in a.used}) == len(a.used)
+        statuses = {e["estimate_id"]: e["status"] for e in qualifying}
+        assert all(p.status == statuses[p.estimate_id] and p.reason for p in a.pending)
+
+
+def test_low_vs_high_estimate_is_harmonised(shipped) -> None:
+    _, results = shipped
+    row = next(
+        e
+        for e in _csv(ROOT / "data" / "estimates.csv")
+        if e["comparison"] == "low_vs_high" and e["status"] == "extracted"
+    )
+    used = next(u for a in results.analyses for u in a.used if u.estimate_id == row["estimate_id"])
+    hr, lo, up = float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"])
+    assert used.harmonised
+    assert used.hr == pytest.approx(1 / hr, rel=1e-12)
+    assert (used.ci_lower, used.ci_upper) == pytest.approx((1 / up, 1 / lo), rel=1e-12)
+    assert used.se == pytest.approx(
+        (math.log(up) - math.log(lo)) / (2 * 1.959963984540054), rel=1e-9
+    )
+
+
+def test_analysis_without_data_has_no_model_and_lists_pending(shipped) -> None:
+    _, results = shipped
+    empty = [a for a in results.analyses if a.k_with_data == 0]
+    assert empty, "the shipped package has analyses still waiting for data"
+    for a in empty:
+        assert a.fixed is None and a.random is None and a.primary is None
+        assert a.pending and a.notes
+
+
+def test_single_study_analysis_is_that_study(shipped) -> None:
+    _, results = shipped
+    single = [a for a in results.analyses if a.k_with_data == 1]
+    assert single
+    for a in single:
+        u = a.used[0]
+        assert a.primary_result.estimate == pytest.approx(u.hr, rel=1e-12)
+        assert a.primary == "fixed" and "k = 1" in a.rule.reason
+
+
+def test_one_estimate_per_study_prefers_the_plan_model_order(tmp_path: Path) -> None:
+    pkg = copy_package(EXAMPLE, tmp_path / "pkg")
+    est = pkg / "data" / "estimates.csv"
+    rows = list(csv.DictReader(io.StringIO(est.read_text(encoding="utf-8"))))
+    extra = dict(
+        rows[0],
+        estimate_id="garfinkel-1981-ets-lung-uni",
+        model="univariable",
+        hr="3.00",
+        ci_lower="1.50",
+        ci_upper="6.00",
+    )
+    rows[0]["model"] = "multivariable"
+    plan = pkg / "data" / "analyses.csv"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            ",unknown,review_rule,", ",multivariable;univariable;unknown,review_rule,"
+        ),
+        encoding="utf-8",
+    )
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([extra] + rows)  # the univariable row comes first in the file
+    est.write_text(buf.getvalue(), encoding="utf-8")
+    results = run_plan(load_package(pkg / "datapackage.json"))
+    a = results.get("ets-lung")
+    assert "garfinkel-1981-ets-lung" in {u.estimate_id for u in a.used}
+    pending = {p.estimate_id: p for p in a.pending}
+    assert (
+        "already contributes garfinkel-1981-ets-lung"
+        in pending["garfinkel-1981-ets-lung-uni"].reason
+    )
+    assert a.k_with_data == 37
+
+
+def test_results_are_deterministic_and_json_serialisable(example) -> None:
+    package, results = example
+    first = json.dumps(results.to_dict(), sort_keys=True, allow_nan=False)
+    again = json.dumps(run_plan(package).to_dict(), sort_keys=True, allow_nan=False)
+    assert first == again
+
+
+def test_results_rows_follow_their_schema(example) -> None:
+    _, results = example
+    names = [f["name"] for f in results_schema()["fields"]]
+    rows = results_rows(results)
+    assert all(list(r) == names for r in rows)
+    # 2 analyses x 2 models + 2 design levels x 2 models
+    assert len(rows) == 2 * 2 + 2 * 2
+    assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2
+
+
+def test_study_labels_are_unique_and_revman_style() -> None:
+    studies = [
+        {"study_id": "liu-1991", "first_author": "Liu", "year": 1991},
+        {"study_id": "liu-1991b", "first_author": "Liu X", "year": 1991},
+        {"study_id": "zhuang-2024", "first_author": "Zhuang MT", "year": 2024},
+    ]
+    labels = study_labels(studies)
+    assert labels == {
+        "liu-1991": "Liu 1991a",
+        "liu-1991b": "Liu 1991b",
+        "zhuang-2024": "Zhuang 2024",
+    }
+
+
+def test_cumulative_follows_publication_year(example) -> None:
+    package, results = example
+    a = results.get("ets-lung")
+    years = {s["study_id"]: s["year"] for s in package.studies}
+    label_year = {u.label: years[u.study_id] for u in a.used}
+    order = [label_year[r.added] for r in a.cumulative.rows]
+    assert order == sorted(order) and len(order) == 37
+    assert a.cumulative.rows[-1].estimate == pytest.approx(a.primary_result.estimate, rel=1e-12)
+
+
+def test_small_study_methods_only_for_k_at_least_10(shipped, example) -> None:
+    _, small = shipped
+    for a in small.analyses:
+        if a.egger is not None:
+            assert not a.egger.available and "13.3.5.4" in a.egger.reason
+    _, big = example
+    assert big.get("ets-lung").egger.available
+    assert big.get("ets-lung").trim_and_fill.available
+
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages({library(metafor); library(jsonlite)})
+ctl <- list(tol=1e-12, threshold=1e-12, maxiter=1000)
+e <- read.csv("%(est)s", stringsAsFactors=FALSE)
+s <- read.csv("%(stu)s", stringsAsFactors=FALSE)
+e <- merge(e, s[, c("study_id", "year", "design", "first_author")], by="study_id")
+e <- e[order(e$year, e$first_author), ]
+yi <- log(e$hr); sei <- (log(e$ci_upper) - log(e$ci_lower)) / (2 * qnorm(0.975))
+fe <- rma(yi, sei=sei, method="FE", control=ctl)
+dl <- rma(yi, sei=sei, method="DL", control=ctl)
+pr <- predict(dl, transf=exp, pi.type="riley")
+eg <- regtest(dl, model="lm", predictor="sei")
+tf <- trimfill(dl)
+l1 <- leave1out(dl)
+cu <- cumul(dl)
+lev <- sort(unique(e$design))
+fit <- function(g) rma(yi[e$design == g], sei=sei[e$design == g], method="DL", control=ctl)
+sg <- lapply(lev, function(g) { r <- fit(g); list(est=exp(coef(r)[[1]]), tau2=r$tau2, k=r$k) })
+names(sg) <- lev
+est <- sapply(lev, function(g) coef(fit(g))[[1]])
+se <- sapply(lev, function(g) fit(g)$se)
+qb <- rma(est, sei=se, method="FE")
+cat(toJSON(list(
+  fe=list(est=exp(coef(fe)[[1]]), lo=exp(fe$ci.lb), hi=exp(fe$ci.ub), Q=fe$QE, Qp=fe$QEp, I2=fe$I2),
+  dl=list(est=exp(coef(dl)[[1]]), lo=exp(dl$ci.lb), hi=exp(dl$ci.ub), tau2=dl$tau2, p=dl$pval,
+       pil=pr$pi.lb, piu=pr$pi.ub),
+  egger=list(t=eg$zval, p=eg$pval), k0=tf$k0, loo=exp(l1$estimate), cum=exp(cu$estimate),
+  sg=sg, qb=list(Q=qb$QE, p=qb$QEp)
+), digits=NA, auto_unbox=TRUE))
+"""
+
+
+@needs_r
+def test_example_matches_metafor_end_to_end(example) -> None:
+    from fixtures.r_metafor import run_r
+
+    package, results = example
+    r = run_r(
+        R_SCRIPT
+        % {"est": EXAMPLE / "data" / "estimates.csv", "stu": EXAMPLE / "data" / "studies.csv"}
+    )
+    a = results.get("ets-lung")
+    assert a.fixed.estimate == pytest.approx(r["fe"]["est"], rel=REL)
+    assert (a.fixed.ci_lower, a.fixed.ci_upper) == pytest.approx(
+        (r["fe"]["lo"], r["fe"]["hi"]), rel=REL
+    )
+    assert r["fe"]["Q"] == pytest.approx(a.fixed.Q, rel=REL)
+    assert r["fe"]["I2"] == pytest.approx(a.fixed.I2, rel=REL)
+    assert a.random.estimate == pytest.approx(r["dl"]["est"], rel=REL)
+    assert a.random.tau2 == pytest.approx(r["dl"]["tau2"], rel=REL)
+    assert a.random.p == pytest.approx(r["dl"]["p"], rel=REL)
+    assert (a.random.pi_lower, a.random.pi_upper) == pytest.approx(
+        (r["dl"]["pil"], r["dl"]["piu"]), rel=REL
+    )
+    # the review's rule, applied to metafor's own Q p and I2
+    expected = "fixed" if r["fe"]["I2"] <= 50 and r["fe"]["Qp"] >= 0.10 else "random"
+    assert a.primary == expected
+    assert a.egger.t == pytest.approx(r["egger"]["t"], rel=REL)
+    assert a.egger.p == pytest.approx(r["egger"]["p"], rel=REL)
+    assert a.trim_and_fill.k0 == r["k0"]
+    assert [x.estimate for x in a.leave_one_out.rows] == pytest.approx(r["loo"], rel=REL)
+    assert [x.estimate for x in a.cumulative.rows] == pytest.approx(r["cum"], rel=REL)
+    sg = results.get("ets-lung-design").subgroups
+    for level, vals in r["sg"].items():
+        assert sg.random.groups[level].estimate == pytest.approx(vals["est"], rel=REL)
+        assert sg.random.groups[level].k == vals["k"]
+    assert sg.random.Q_between == pytest.approx(r["qb"]["Q"], rel=REL)
+    assert sg.random.Q_between_p == pytest.approx(r["qb"]["p"], rel=REL)

@@ -1,0 +1,334 @@
+"""The built site (no browser): pages, links, data files, determinism, failure safety, escaping.
+
+Each site is built once per session by the real ``evreg build`` (see fixtures.sites).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from fixtures.sites import (
+    EXAMPLE,
+    EXTERNAL_RESOURCE,
+    HOSTILE,
+    ROOT,
+    build,
+    built_site,
+    copy_package,
+    crawl,
+    page_links,
+    tree_digest,
+)
+
+from evreg.cli import main
+from evreg.data.package import load_package
+from evreg.review.plan import run_plan
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def main_site(tmp_path_factory) -> Path:
+    return built_site("main", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    return built_site("example", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    return built_site("hostile", tmp_path_factory)
+
+
+def _html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_page_of_the_issue_exists(main_site: Path) -> None:
+    package = load_package(ROOT / "datapackage.json")
+    expected = [
+        "index.html",
+        "methods/index.html",
+        "data/index.html",
+        "studies/index.html",
+        "audit/index.html",
+        "whats-new/index.html",
+    ]
+    expected += [f"analyses/{a['analysis_id']}/index.html" for a in package.analyses]
+    expected += [f"studies/{s['study_id']}/index.html" for s in package.studies]
+    missing = [p for p in expected if not (main_site / p).is_file()]
+    assert not missing
+
+
+def test_every_page_reachable_and_no_broken_internal_link(main_site: Path) -> None:
+    reachable, broken = crawl(main_site)
+    assert not broken
+    pages = {p for p in _html_files(main_site) if p.name != "404.html"}
+    unreachable = sorted(str(p.relative_to(main_site)) for p in pages - reachable)
+    assert not unreachable
+
+
+def test_example_site_links_and_reachability(example_site: Path) -> None:
+    reachable, broken = crawl(example_site)
+    assert not broken
+    assert (example_site / "studies" / "fontham-1994" / "index.html") in reachable
+
+
+def test_no_page_loads_anything_from_another_host(main_site: Path, example_site: Path) -> None:
+    offenders = [
+        str(p)
+        for site in (main_site, example_site)
+        for p in _html_files(site)
+        if EXTERNAL_RESOURCE.search(p.read_text(encoding="utf-8"))
+    ]
+    assert not offenders
+    css = [p for p in main_site.rglob("*.css") if "googleapis" in p.read_text(encoding="utf-8")]
+    assert not css
+
+
+def test_vega_bundle_is_vendored_and_referenced(main_site: Path) -> None:
+    import vl_convert as vlc
+
+    bundle = main_site / "assets" / "javascripts" / "vega-bundle.js"
+    assert bundle.read_text(encoding="utf-8") == vlc.javascript_bundle()
+    page = (main_site / "analyses" / "il6-pfs" / "index.html").read_text(encoding="utf-8")
+    assert 'src="../../assets/javascripts/vega-bundle.js"' in page
+    assert 'type="module"' in page
+
+
+def test_data_files_byte_identical_to_the_package(main_site: Path) -> None:
+    package = load_package(ROOT / "datapackage.json")
+    for res in package.descriptor["resources"]:
+        for rel in (res["path"], res["schema"]):
+            assert (main_site / "data" / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
+    assert (main_site / "data" / "datapackage.json").read_bytes() == (
+        ROOT / "datapackage.json"
+    ).read_bytes()
+
+
+def test_package_zip_holds_the_package(main_site: Path) -> None:
+    package = load_package(ROOT / "datapackage.json")
+    zips = list((main_site / "data").glob("*.zip"))
+    assert len(zips) == 1
+    with zipfile.ZipFile(zips[0]) as zf:
+        names = zf.namelist()
+        prefix = package.descriptor["name"] + "/"
+        assert prefix + "datapackage.json" in names
+        for res in package.descriptor["resources"]:
+            assert zf.read(prefix + res["path"]) == (ROOT / res["path"]).read_bytes()
+
+
+def test_results_json_and_csv_match_the_engine(main_site: Path) -> None:
+    results = run_plan(load_package(ROOT / "datapackage.json"))
+    on_site = json.loads((main_site / "data" / "results.json").read_text(encoding="utf-8"))
+    assert on_site == json.loads(json.dumps(results.to_dict()))
+    schema = json.loads((main_site / "data" / "results-schema.json").read_text(encoding="utf-8"))
+    rows = list(
+        csv.DictReader(
+            io.StringIO((main_site / "data" / "results.csv").read_text(encoding="utf-8"))
+        )
+    )
+    assert list(rows[0]) == [f["name"] for f in schema["fields"]]
+    by_key = {(r["analysis_id"], r["subgroup_level"], r["model"]): r for r in rows}
+    for a in results.analyses:
+        for res in (a.fixed, a.random):
+            if res is not None:
+                row = by_key[(a.analysis_id, "", res.model)]
+                assert float(row["estimate"]) == res.estimate
+                assert row["primary"] == ("true" if res.model == a.primary else "false")
+
+
+def test_results_csv_is_valid_against_its_schema(example_site: Path) -> None:
+    from frictionless import Resource, Schema
+
+    data = example_site / "data"
+    schema = Schema.from_descriptor(json.loads((data / "results-schema.json").read_text()))
+    report = Resource(path="results.csv", basepath=str(data), schema=schema).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "message"])
+
+
+def test_home_summary_of_findings_lists_every_analysis(main_site: Path) -> None:
+    package = load_package(ROOT / "datapackage.json")
+    home = (main_site / "index.html").read_text(encoding="utf-8")
+    for a in package.analyses:
+        assert f'href="analyses/{a["analysis_id"]}/"' in home
+    assert f"Data version <strong>{package.version}</strong> of {package.created[:10]}" in home
+    assert "Summary of findings" in home
+
+
+def test_analysis_page_with_no_data_says_so(main_site: Path) -> None:
+    page = (main_site / "analyses" / "sii-os" / "index.html").read_text(encoding="utf-8")
+    assert "Nothing can be pooled yet" in page
+    assert "not_found" in page  # pending estimates listed with status
+
+
+def test_example_site_shows_k10_features(example_site: Path) -> None:
+    d = example_site / "analyses" / "ets-lung"
+    page = (d / "index.html").read_text(encoding="utf-8")
+    for name in ("forest", "funnel", "cumulative", "leave-one-out"):
+        assert (d / f"{name}.svg").stat().st_size > 1000, name
+        assert (d / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert f'id="{name}"' in page
+    assert "Egger" in page and "Trim-and-fill (L0)" in page
+    sub = (example_site / "analyses" / "ets-lung-design" / "index.html").read_text(encoding="utf-8")
+    assert "Test for subgroup differences: Chi² =" in sub
+
+
+def test_two_builds_are_byte_identical(main_site: Path, tmp_path: Path) -> None:
+    # the second build renders every chart afresh (no cache): same bytes as the first
+    assert build(ROOT / "datapackage.json", tmp_path / "again", "--no-cache") == 0
+    assert tree_digest(tmp_path / "again") == tree_digest(main_site)
+
+
+def test_dates_come_from_the_data_version(main_site: Path) -> None:
+    import datetime as dt
+    import struct
+
+    created = load_package(ROOT / "datapackage.json").created[:10]
+    day = dt.datetime.strptime(created, "%Y-%m-%d").replace(tzinfo=dt.UTC)
+    gz = (main_site / "sitemap.xml.gz").read_bytes()
+    assert struct.unpack("<I", gz[4:8])[0] == int(day.timestamp())  # gzip header mtime
+    with zipfile.ZipFile(next((main_site / "data").glob("*.zip"))) as zf:
+        assert {i.date_time[:3] for i in zf.infolist()} == {(day.year, day.month, day.day)}
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # restored after the build
+
+
+def test_failing_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
+    pkg = copy_package(EXAMPLE, tmp_path / "pkg")
+    out = tmp_path / "out"
+    assert build(pkg / "datapackage.json", out) == 0
+    before = tree_digest(out)
+    est = pkg / "data" / "estimates.csv"
+    est.write_text(
+        est.read_text(encoding="utf-8").replace(",1.18,0.9,1.54,", ",1.18,1.9,1.54,"),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evreg.cli",
+            "build",
+            "--package",
+            str(pkg / "datapackage.json"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "1"},
+    )
+    assert proc.returncode == 1
+    assert "data/estimates.csv:2:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "pkg"]  # no temp dirs left
+
+
+def test_build_refuses_to_replace_a_directory_that_is_not_a_site(tmp_path: Path) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("do not delete", encoding="utf-8")
+    assert (
+        main(
+            ["build", "--package", str(EXAMPLE / "datapackage.json"), "--out", str(out), "--quiet"]
+        )
+        == 1
+    )
+    assert (out / "thesis.tex").read_text(encoding="utf-8") == "do not delete"
+
+
+def test_build_is_quiet_when_not_a_terminal(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "evreg"),
+            "build",
+            "--package",
+            str(EXAMPLE / "datapackage.json"),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\r" not in proc.stderr and "\033[" not in proc.stderr
+    assert proc.stdout.startswith("built ")
+
+
+def test_hostile_text_is_escaped_everywhere(hostile_site: Path) -> None:
+    raw_hits, escaped_seen = [], False
+    for p in sorted(hostile_site.rglob("*")):
+        rel = p.relative_to(hostile_site).as_posix()
+        if p.suffix not in (".html", ".json", ".js", ".xml", ".svg") or rel.startswith("data/"):
+            continue  # data/ holds the package files themselves (downloads, not pages)
+        if p.name == "vega-bundle.js":
+            continue
+        text = p.read_text(encoding="utf-8")
+        if any(bad in text for bad in ('<script>alert("x")', "<img src=x", 'href="javascript:')):
+            raw_hits.append(rel)
+        escaped_seen = escaped_seen or "&lt;script&gt;alert(" in text
+    assert escaped_seen
+    assert not raw_hits
+    page = (hostile_site / "analyses" / "il6-pfs" / "index.html").read_text(encoding="utf-8")
+    assert "\\u003cscript\\u003e" in page  # inline chart JSON escapes < and >
+
+
+def test_hostile_changelog_and_notes_render_as_text(hostile_site: Path) -> None:
+    news = (hostile_site / "whats-new" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;" in news and "<script>alert" not in news
+    assert 'href="javascript:' not in news
+    study = (hostile_site / "studies" / "du-2024" / "index.html").read_text(encoding="utf-8")
+    assert 'href="javascript:' not in study and "&lt;img src=x" in study
+    assert HOSTILE not in study
+
+
+def test_invalid_package_message_names_file_row_field(tmp_path: Path, capsys) -> None:
+    pkg = copy_package(ROOT, tmp_path / "pkg")
+    est = pkg / "data" / "estimates.csv"
+    rows = list(csv.reader(io.StringIO(est.read_text(encoding="utf-8"))))
+    col = rows[0].index("ci_lower")
+    line = next(i for i, r in enumerate(rows) if r and r[0] == "du-2024-il6-pfs")
+    rows[line][col] = "2.61"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    est.write_text(buf.getvalue(), encoding="utf-8")
+    assert main(["build", "--package", str(pkg), "--out", str(tmp_path / "o"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"data/estimates.csv:{line + 1}:ci_lower" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_ids_that_are_not_plain_names_never_become_paths() -> None:
+    import dataclasses
+
+    from evreg.errors import EvregError
+    from evreg.site.build import check_page_ids
+
+    package = load_package(ROOT / "datapackage.json")
+    check_page_ids(package)
+    for bad in ("../evil", "a/b", "..", ""):
+        tables = dict(package.tables)
+        tables["studies"] = (dict(tables["studies"][0], study_id=bad),) + tables["studies"][1:]
+        with pytest.raises(EvregError, match=r"data/studies.csv:2:study_id"):
+            check_page_ids(dataclasses.replace(package, tables=tables))
+
+
+def test_no_page_has_duplicate_element_ids(main_site: Path, example_site: Path) -> None:
+    dupes = []
+    for site in (main_site, example_site):
+        for page in _html_files(site):
+            _, ids = page_links(page)
+            dupes += [f"{page.relative_to(site)}#{i}" for i in sorted(set(ids)) if ids.count(i) > 1]
+    assert not dupes
