@@ -1,4 +1,4 @@
-"""Build this example data package from ../shared/examples/hackshaw1998_ets_lung_cancer.csv.
+"""Build this example data package from source/hackshaw1998_ets_lung_cancer.csv.
 
 Run from the repository root: ``.venv/bin/python examples/hackshaw1998/make_package.py``.
 The schemas are the registry's own (schemas/*.json) with the enumerations this topic needs
@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SOURCE = ROOT.parent / "shared" / "examples" / "hackshaw1998_ets_lung_cancer.csv"
+SOURCE = HERE / "source" / "hackshaw1998_ets_lung_cancer.csv"
 DOI_URL = "https://doi.org/10.1136/bmj.315.7114.980"
 CITATION = (
     "Hackshaw AK, Law MR, Wald NJ. The accumulated evidence on lung cancer and environmental "
