@@ -6,32 +6,97 @@ import argparse
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 
 from evreg import __version__
 from evreg.errors import EvregError
 
-# name -> (module, one-line help). Modules are imported lazily, only the one that runs.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("evreg.cli.validate", "validate a data package (schemas and domain checks)"),
-    "pool": ("evreg.cli.pool", "meta-analyse a CSV of hazard/odds ratios"),
-    "build": ("evreg.cli.build", "validate, run the analysis plan and build the site"),
-    "serve": ("evreg.cli.serve", "preview the site with live reload"),
-    "audit": ("evreg.cli.audit", "check the published review against itself and the data"),
-    "add-study": ("evreg.cli.add_study", "add a study from a YAML file"),
-    "diff": ("evreg.cli.diff", "compare results at a git REF with the working tree"),
-    "release": ("evreg.cli.release", "bump the data version and write the changelog"),
+DESCRIPTION = """\
+evreg keeps a living evidence registry: a versioned data package of studies and their
+hazard ratios (as printed, with sources), the meta-analyses its plan asks for, and a static
+website that shows them. Run a command with --help for its options and examples."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: the module that implements it, what it is for, and an example."""
+
+    module: str
+    purpose: str
+    example: str
+
+
+# Modules are imported lazily, only the one that runs (so ``evreg pool`` starts fast).
+COMMANDS: dict[str, Command] = {
+    "build": Command(
+        "evreg.cli.build",
+        "validate the package, run every analysis and build the website",
+        "evreg build --out site_build",
+    ),
+    "serve": Command(
+        "evreg.cli.serve",
+        "build the website and preview it, rebuilding when the data change",
+        "evreg serve --dev-addr 127.0.0.1:8000",
+    ),
+    "validate": Command(
+        "evreg.cli.validate",
+        "check the data package: schemas, numbers, sources and the plan",
+        "evreg validate --strict",
+    ),
+    "audit": Command(
+        "evreg.cli.audit",
+        "check the published review's numbers against each other and the data",
+        "evreg audit --format json",
+    ),
+    "pool": Command(
+        "evreg.cli.pool",
+        "meta-analyse any CSV of ratios (hazard, odds or risk ratios)",
+        "evreg pool studies.csv --method REML --hksj",
+    ),
+    "add-study": Command(
+        "evreg.cli.add_study",
+        "add a study and its estimates from a filled-in YAML template",
+        "evreg add-study --template > smith-2026.yaml",
+    ),
+    "diff": Command(
+        "evreg.cli.diff",
+        "show how the results change between a git version and now",
+        "evreg diff origin/main",
+    ),
+    "release": Command(
+        "evreg.cli.release",
+        "bump the data version and write the changelog entry",
+        "evreg release --dry-run",
+    ),
 }
 
 
+def _epilog() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["commands:"]
+    for name, cmd in COMMANDS.items():
+        lines.append(f"  {name:<{width}}  {cmd.purpose}")
+        lines.append(f"  {'':<{width}}    e.g. {cmd.example}")
+    lines.append("")
+    lines.append("Start with:  evreg build  (then open site_build/index.html)")
+    return "\n".join(lines)
+
+
 def _parser(argv: list[str]) -> tuple[argparse.ArgumentParser, str | None]:
-    parser = argparse.ArgumentParser(prog="evreg", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="evreg",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        usage="evreg [--version] COMMAND [options]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"evreg {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="one of the commands below")
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    for name, cmd in COMMANDS.items():
+        p = sub.add_parser(name, prog=f"evreg {name}", description=cmd.purpose)
         if name == chosen:  # only the chosen command's module is imported
-            importlib.import_module(module).configure(p)
+            importlib.import_module(cmd.module).configure(p)
     return parser, chosen
 
 
@@ -44,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
+        return int(importlib.import_module(COMMANDS[args.command].module).run(args) or 0)
     except EvregError as exc:
         print(f"evreg {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
