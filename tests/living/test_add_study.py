@@ -21,7 +21,7 @@ from fixtures.living_repo import (
 
 from evreg.data.validate import validate_package
 from evreg.errors import EvregError
-from evreg.living import add_study as living
+from evreg.living import files, submission
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ def test_estimate_ids_are_generated_without_clashes() -> None:
         }
         for t in ("baseline", "baseline", "on_treatment")
     ]
-    living._fill_estimate_ids(rows)
+    submission._fill_estimate_ids(rows)
     assert [r["estimate_id"] for r in rows] == [
         "x-2026-il-6-os",
         "x-2026-il-6-os-2",
@@ -217,15 +217,15 @@ def test_estimate_ids_are_generated_without_clashes() -> None:
     ids=["crlf", "quote-all", "no-final-newline"],
 )
 def test_appended_rows_follow_the_file_style(data: bytes, expected: bytes) -> None:
-    style = living.csv_style(data, Path("t.csv"))
+    style = files.csv_style(data, Path("t.csv"))
     assert style.header == ("a", "b")
-    assert living.appended_bytes(style, [{"a": "x", "b": "y,z"}]) == expected
+    assert files.appended_bytes(style, [{"a": "x", "b": "y,z"}]) == expected
 
 
 def test_replace_refuses_if_a_file_changed_meanwhile(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b"now\n")
     with pytest.raises(EvregError, match="changed by someone else"):
-        living.replace_atomically({path: b"new\n"}, {path: b"then\n"})
+        files.replace_atomically({path: b"new\n"}, {path: b"then\n"})
     assert path.read_bytes() == b"now\n"
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"], "temp file left behind"

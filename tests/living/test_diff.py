@@ -16,6 +16,7 @@ from fixtures.living_repo import EXAMPLE_ESTIMATES, add_example, git, make_repo,
 
 from evreg.data.package import load_package
 from evreg.living import diff as living_diff
+from evreg.living import report
 from evreg.review.plan import run_plan
 
 
@@ -103,7 +104,7 @@ def test_significance_and_model_flip_are_flagged() -> None:
     change = diff.analyses[0]
     assert {"k", "model", "HR and CI", "significance"} <= set(change.changes)
     assert "direction" not in change.changes
-    md = living_diff.render_markdown(diff)
+    md = report.render_markdown(diff)
     assert "**not significant → significant**" in md
     assert "fixed → random" in md and "10% → 60%" in md and "2 → 3" in md
     assert "1 change significance; 1 change the model" in md
@@ -181,11 +182,11 @@ def test_hostile_text_is_inert(repo: Path, capsys) -> None:
 
 
 def test_md_escape_neutralises_markdown_and_html() -> None:
-    text = living_diff.md_escape("a\nb\r\x00<b>*x*_y_</b> & 'q' \"r\" www.evil.com", limit=300)
+    text = report.md_escape("a\nb\r\x00<b>*x*_y_</b> & 'q' \"r\" www.evil.com", limit=300)
     assert "\n" not in text and "\x00" not in text
     assert "<" not in text and ">" not in text and "'" not in text and '"' not in text
     assert "&#42;x&#42;&#95;y&#95;" in text and "&amp;" in text and "www&#8203;." in text
-    assert living_diff.md_escape("x" * 500, limit=50).endswith("…")
+    assert report.md_escape("x" * 500, limit=50).endswith("…")
 
 
 def test_validation_warning_is_reported_new(repo: Path, capsys) -> None:

@@ -39,11 +39,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the template, or validate and append the study; 1 if it has errors."""
+    from evreg.data.template import render_template
     from evreg.living import add_study as living
 
     package = living.descriptor_file(args.package)
     if args.template:
-        sys.stdout.write(living.render_template(package))
+        sys.stdout.write(render_template(package))
         return 0
     if not args.file:
         raise EvregError("give FILE.yaml, or --template to print one", exit_code=2)

@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the diff; 1 if the working tree's package has validation errors."""
     from evreg.living import add_study as living
     from evreg.living import diff as living_diff
+    from evreg.living import report
 
     diff = living_diff.diff_against_ref(args.ref, living.descriptor_file(args.package))
-    render = living_diff.render_json if args.format == "json" else living_diff.render_markdown
+    render = report.render_json if args.format == "json" else report.render_markdown
     sys.stdout.write(render(diff))
     return 1 if diff.errors else 0

@@ -353,7 +353,9 @@ def _values(field_def: dict, key: str, default: tuple[str, ...]) -> tuple[str, .
     return tuple(str(v) for v in values) if isinstance(values, list | tuple) else default
 
 
-def _typed_rows(table: RawTable) -> tuple[tuple[dict, ...], tuple[dict[str, str], ...], tuple]:
+def typed_rows(table: RawTable) -> tuple[tuple[dict, ...], tuple[dict[str, str], ...], tuple]:
+    """(typed rows, rows as printed, CSV line of each row) of a table read by ``read_table``;
+    PackageError naming file, line and field on a blank or ragged row or a cell not of its type."""
     fields = {f["name"]: f for f in table.schema["fields"]}
     typed, raw, lines = [], [], []
     n = len(table.header)
@@ -393,7 +395,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         if problems:
             raise PackageError(label, problems[0][1], field_name=problems[0][0])
         table = read_table(root, resource)
-        tables[name], raw_tables[name], row_lines[name] = _typed_rows(table)
+        tables[name], raw_tables[name], row_lines[name] = typed_rows(table)
     return Package(
         root=root,
         descriptor=descriptor,

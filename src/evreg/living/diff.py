@@ -4,103 +4,25 @@ Both packages are loaded, validated and run through the same analysis plan code
 (``evreg.review.plan.run_plan``), so every difference comes from the data. The comparison works on
 ``RegistryResults.to_dict()``: per analysis, k with data, the estimates used, the primary model
 chosen by the review's rule (fixed effect if I² <= 50% and Q p >= 0.10, else random; Hu & Qiu
-2026), the pooled HR with its CI and p, and subgroup levels. Rendered as JSON or as markdown for a
-pull-request comment; every piece of contributor text is escaped (``md_escape``).
+2026), the pooled HR with its CI and p, and subgroup levels. :mod:`evreg.living.report` renders
+a :class:`ResultsDiff` as JSON or as markdown for a pull-request comment.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
+from evreg.living.git import extract_package_at, resolve_ref
 
-PACKAGE_PARTS = ("datapackage.json", "schemas", "data")
 _SIG_DIGITS = 12
-
-# --------------------------------------------------------------------------- escaping
-
-# Characters that make HTML or inline markdown (GitHub and Python-Markdown), as numeric
-# references: CommonMark never reads a character reference as markup.
-_MD_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "\\`*_[]|~$<>\"'"} | {"&": "&amp;"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
-
-def md_escape(value: Any, limit: int = 300) -> str:
-    """Untrusted text as inert inline markdown for GitHub and MkDocs.
-
-    Control characters and newlines become spaces; ``& < > " '`` and the characters that start
-    inline markdown (emphasis, code, links, table cells, strike-through, math) become numeric
-    character references, which render as the character and never as markup (CommonMark 0.31,
-    section 2.5); ``@``, ``://``, ``www.`` and ``#<digit>`` get a zero-width space so that no
-    one is mentioned, nothing is autolinked and no issue is referenced. For inline positions
-    (never the start of a line).
-    """
-    text = _CONTROL.sub(" ", str(value)).strip()
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
-    text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//")
-    text = re.sub(r"(?i)\bwww\.", "www&#8203;.", text)
-    return re.sub(r"(?<!&)#(?=\d)", "#&#8203;", text)
-
-
-# --------------------------------------------------------------------------- git
-
-
-def _git(args: Sequence[str], cwd: Path, binary: bool = False) -> Any:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise EvregError("git is not installed") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise EvregError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
-    return proc.stdout if binary else proc.stdout.decode("utf-8", "replace").strip()
-
-
-def resolve_ref(ref: str, cwd: Path) -> str:
-    """The commit id of ``ref``; a clear error if it is not a commit in this repository."""
-    if ref.startswith("-"):
-        raise EvregError(f"{ref!r} is not a git ref")
-    _git(["rev-parse", "--show-toplevel"], cwd)
-    try:
-        return _git(
-            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], cwd
-        )
-    except EvregError as exc:
-        raise EvregError(f"{ref!r} is not a commit in the git repository at {cwd}") from exc
-
-
-def extract_package_at(commit: str, package: Path, dest: Path) -> Path | None:
-    """Write datapackage.json, schemas/ and data/ as they are at ``commit`` into ``dest``.
-
-    Returns the extracted datapackage.json, or None if the package does not exist there.
-    """
-    root = package.parent.resolve()
-    top = Path(_git(["rev-parse", "--show-toplevel"], root)).resolve()
-    prefix = root.relative_to(top).as_posix()
-    parts = (package.name, *PACKAGE_PARTS[1:])
-    paths = [name if prefix == "." else f"{prefix}/{name}" for name in parts]
-    listed = _git(["ls-tree", "-r", "-z", "--name-only", commit, "--", *paths], top, binary=True)
-    names = [n for n in listed.decode("utf-8", "surrogateescape").split("\0") if n]
-    if paths[0] not in names:
-        return None
-    base = Path(prefix) if prefix != "." else Path()
-    for name in names:
-        target = dest / Path(name).relative_to(base)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(_git(["cat-file", "blob", f"{commit}:{name}"], top, binary=True))
-    return dest / package.name
-
 
 # --------------------------------------------------------------------------- package state
 
@@ -437,189 +359,3 @@ def diff_against_ref(ref: str, package: Path) -> ResultsDiff:
         old = extract_package_at(commit, package, Path(tmp))
         before = package_state(old) if old is not None else None
     return compare(ref, commit, before, after)
-
-
-# --------------------------------------------------------------------------- markdown
-
-
-def _num(value: Any, digits: int = 2) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
-
-
-def _p(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _pct(value: Any) -> str:
-    return f"{value:.0f}%" if isinstance(value, (int, float)) else "–"
-
-
-def _hr(pooled: Mapping[str, Any] | None) -> str:
-    if not pooled or pooled.get("estimate") is None:
-        return "–"
-    ci = f"[{_num(pooled.get('ci_lower'))}, {_num(pooled.get('ci_upper'))}]"
-    return f"{_num(pooled.get('estimate'))} {ci}"
-
-
-def _arrow(before: Any, after: Any) -> str:
-    return str(after) if before == after else f"{before} → {after}"
-
-
-def _sig(pooled: Mapping[str, Any] | None) -> str:
-    if not pooled or pooled.get("estimate") is None:
-        return "no pooled result"
-    return "significant" if pooled.get("significant") else "not significant"
-
-
-def _table_row(change: AnalysisChange) -> str:
-    b, a = change.before or {}, change.after or {}
-    bp, ap = b.get("pooled"), a.get("pooled")
-    model = _arrow(b.get("model") or "–", a.get("model") or "–")
-    flags = []
-    if change.before and change.after and "significance" in change.changes:
-        flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
-    if change.status in ("added", "removed"):
-        flags.append(change.status)
-    elif change.changes:
-        flags.append(", ".join(c for c in change.changes if c != "significance"))
-    cells = [
-        f"{md_escape(change.analysis_id)}",
-        _arrow(b.get("k", "–"), a.get("k", "–")) + _review_k(a or b),
-        _hr(bp),
-        _hr(ap),
-        _arrow(_p((bp or {}).get("p")), _p((ap or {}).get("p"))),
-        _arrow(_pct((bp or {}).get("I2")), _pct((ap or {}).get("I2"))),
-        model,
-        "; ".join(f for f in flags if f),
-    ]
-    return "| " + " | ".join(cells) + " |"
-
-
-def _review_k(summary: Mapping[str, Any]) -> str:
-    k = summary.get("k_in_review")
-    return f" ({k})" if k is not None else ""
-
-
-def _estimate_lines(changes: Sequence[AnalysisChange]) -> list[str]:
-    lines = []
-    for change in changes:
-        old = set((change.before or {}).get("used", ()))
-        new = set((change.after or {}).get("used", ()))
-        parts = [f"+ {md_escape(i)}" for i in sorted(new - old)]
-        parts += [f"− {md_escape(i)}" for i in sorted(old - new)]
-        if parts:
-            lines.append(f"- {md_escape(change.analysis_id)}: " + ", ".join(parts))
-    return lines
-
-
-def _subgroup_lines(changes: Sequence[AnalysisChange]) -> list[str]:
-    lines = []
-    for change in changes:
-        if "subgroups" not in change.changes:
-            continue
-        old = (change.before or {}).get("subgroups", {})
-        new = (change.after or {}).get("subgroups", {})
-        for level in sorted(set(old) | set(new)):
-            b, a = old.get(level), new.get(level)
-            if b != a:
-                lines.append(
-                    f"- {md_escape(change.analysis_id)} = {md_escape(level)}: "
-                    f"k {_arrow((b or {}).get('k', '–'), (a or {}).get('k', '–'))}, "
-                    f"HR {_hr(b)} → {_hr(a)}"
-                )
-    return lines
-
-
-def _data_lines(tables: Sequence[TableChange]) -> list[str]:
-    lines = []
-    for t in tables:
-        if not (t.added or t.removed or t.changed):
-            continue
-        parts = [f"{t.rows_before} → {t.rows_after} rows"]
-        if t.added:
-            labels = dict(t.labels)
-            parts.append(
-                "added "
-                + ", ".join(
-                    md_escape(k) + (f" ({md_escape(labels[k], limit=200)})" if k in labels else "")
-                    for k in t.added
-                )
-            )
-        if t.removed:
-            parts.append("removed " + ", ".join(md_escape(k) for k in t.removed))
-        if t.changed:
-            parts.append(
-                "changed "
-                + ", ".join(
-                    f"{md_escape(k)} ({', '.join(md_escape(c) for c in cols)})"
-                    for k, cols in t.changed
-                )
-            )
-        lines.append(f"- **{md_escape(t.resource)}**: " + "; ".join(parts))
-    return lines
-
-
-def _headline(diff: ResultsDiff) -> str:
-    changed = [a for a in diff.analyses if a.status != "unchanged"]
-    flips = sum("significance" in a.changes for a in diff.analyses)
-    models = sum("model" in a.changes for a in diff.analyses)
-    return (
-        f"**{len(changed)} of {len(diff.analyses)} analyses change**; "
-        f"{flips} change significance; {models} change the model chosen by the review's rule."
-    )
-
-
-def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None) -> str:
-    """The diff as GitHub-flavoured markdown (also valid for MkDocs with ``tables``)."""
-    h = "#" * level
-    ref = md_escape(diff.ref, limit=80)
-    heading = title or f"Results: {ref} ({diff.commit[:10]}) → working tree"
-    out = [f"{h} {heading}", ""]
-    before, after = (md_escape(v or "–") for v in (diff.version_before, diff.version_after))
-    out.append(f"Data version {before} → {after}." if before != after else f"Data version {after}.")
-    out += [f"*{n}*" for n in diff.notes]
-    if diff.errors:
-        out += ["", f"{h}# Validation errors ({len(diff.errors)})", ""]
-        out += [f"- {md_escape(e, limit=500)}" for e in diff.errors]
-        out += ["", "No results are computed while the package has validation errors."]
-        return "\n".join(out) + "\n"
-    out += ["", _headline(diff), ""]
-    shown = [a for a in diff.analyses if a.status != "unchanged"]
-    if shown:
-        out += [
-            "| Analysis | k (review) | HR [95% CI] before | HR [95% CI] after | p | I² | Model "
-            "| What changed |",
-            "| --- " * 8 + "|",
-        ]
-        out += [_table_row(a) for a in shown]
-        out.append("")
-    same = [md_escape(a.analysis_id) for a in diff.analyses if a.status == "unchanged"]
-    if same:
-        out += [f"Unchanged: {', '.join(same)}.", ""]
-    sections = [
-        ("Estimates used", _estimate_lines(shown)),
-        ("Subgroup levels", _subgroup_lines(shown)),
-        ("Data", _data_lines(diff.tables)),
-        (
-            f"New validation warnings ({len(diff.new_warnings)})",
-            [f"- {md_escape(w, limit=500)}" for w in diff.new_warnings],
-        ),
-    ]
-    for name, lines in sections:
-        if lines:
-            out += [f"{h}# {name}", "", *lines, ""]
-    if diff.resolved_warnings:
-        out += [f"Resolved warnings: {len(diff.resolved_warnings)}.", ""]
-    out.append(
-        "k: estimates with usable data (in brackets: k the source review pooled). HR > 1: a high "
-        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
-        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
-    )
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def render_json(diff: ResultsDiff) -> str:
-    """The diff as one JSON object, keys sorted (deterministic)."""
-    return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -2,7 +2,8 @@
 
 MAJOR is a new literature search (only on request), MINOR added data or a changed result,
 PATCH a correction that changes no result (refused otherwise); the entry carries the results
-diff against the previous release (:mod:`evreg.living.diff`).
+diff against the previous release (:mod:`evreg.living.diff`, rendered by
+:mod:`evreg.living.report`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evreg.data.template import load_descriptor
 from evreg.errors import EvregError
 from evreg.living import diff as living_diff
-from evreg.living.add_study import _read_bytes, read_descriptor, replace_atomically
+from evreg.living import report
+from evreg.living.files import read_bytes, replace_atomically
+from evreg.living.git import resolve_ref
 
 VERSION_PARTS = ("major", "minor", "patch")
 CHANGELOG_HEADER = (
@@ -165,14 +169,14 @@ def release(
     """Bump the package version by the kind of change since the previous release, and write
     the CHANGELOG.md entry with the diff of results (Semantic Versioning 2.0.0)."""
 
-    text = _read_bytes(package).decode("utf-8")
-    descriptor = read_descriptor(package)
+    text = read_bytes(package).decode("utf-8")
+    descriptor = load_descriptor(package)
     current = str(descriptor.get("version") or "")
     bump_version(current, "patch")  # checks the format before any git work
     day = _release_date(date)
     since = since or f"v{current}"
     try:
-        living_diff.resolve_ref(since, package.resolve().parent)
+        resolve_ref(since, package.resolve().parent)
     except EvregError as exc:
         if not since.startswith("v") or since != f"v{current}":
             raise
@@ -190,7 +194,7 @@ def release(
     import dataclasses
 
     shown = dataclasses.replace(diff, version_after=version)
-    body = living_diff.render_markdown(shown, level=3, title=f"Changes since {since}")
+    body = report.render_markdown(shown, level=3, title=f"Changes since {since}")
     entry = changelog_entry(version, day, part, since, body)
     result = Release(version, current, part, since, day, entry)
     if write:

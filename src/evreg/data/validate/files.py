@@ -1,0 +1,50 @@
+"""Checks of the CSV shape: blank lines and rows whose number of cells differs from the header's.
+
+Unreadable files (missing, binary, BOM, another delimiter, header not matching the schema) are
+reported by the loader itself (:func:`evreg.data.package.read_table` raises a PackageError that
+becomes one finding); these checks run on a file that could be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from evreg.data.package import RawTable
+from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote
+
+# Frictionless errors that repeat, cell by cell, what cell_count_findings says once per row.
+CELL_COUNT_ERRORS = ("missing-cell", "extra-cell", "blank-row")
+
+
+def cell_count_findings(table: RawTable) -> Iterator[tuple[int, Finding]]:
+    """Blank lines and rows whose number of cells differs from the header's."""
+    n = len(table.header)
+    count = 0
+    for line, rec in zip(table.lines, table.records, strict=True):
+        if rec and len(rec) == n:
+            continue
+        count += 1
+        if count > MAX_FINDINGS_PER_FILE:
+            return
+        if not rec:
+            yield line, Finding(table.file, line, None, "blank line; remove it")
+        elif len(rec) < n:
+            missing = ", ".join(table.header[len(rec) :])
+            message = f"{_cells(len(rec))} where the header has {n} (missing: {missing})"
+            yield line, Finding(table.file, line, None, message)
+        elif len(rec) > n:
+            extra = ", ".join(quote(c, 30) for c in rec[n:])
+            message = f"{_cells(len(rec))} where the header has {n} (extra: {extra})"
+            yield line, Finding(table.file, line, None, message)
+
+
+def _cells(n: int) -> str:
+    return "1 cell" if n == 1 else f"{n} cells"
+
+
+def csv_line(table: RawTable, row_number: int | None) -> int | None:
+    """Frictionless row position (header = 1, blank rows counted) -> CSV line."""
+    if row_number is None:
+        return None
+    index = row_number - 2
+    return table.lines[index] if 0 <= index < len(table.lines) else row_number

@@ -1,0 +1,58 @@
+"""The Finding type every check yields, the exit code, and the wording helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from evreg.data.package import PackageError, location
+
+MAX_FINDINGS_PER_FILE = 200
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: file, CSV line (header = 1; None for the whole file), field, message."""
+
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+    severity: str = "error"
+
+    def __post_init__(self) -> None:  # one line per finding, whatever the cells contain
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
+    def __str__(self) -> str:
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{location(self.file, self.row, self.field)}: {tag}{self.message}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
+    """1 if any error (or, with ``strict``, any warning), else 0."""
+    bad = {"error", "warning"} if strict else {"error"}
+    return int(any(f.severity in bad for f in findings))
+
+
+def from_error(exc: PackageError) -> Finding:
+    """The finding for a PackageError raised by the loader (file, line and field kept)."""
+    return Finding(exc.file, exc.row, exc.field, exc.detail)
+
+
+def quote(text: object, width: int = 60) -> str:
+    """A cell's text quoted for a message, cut to ``width`` characters."""
+    text = repr(str(text))
+    return text if len(text) <= width else text[: width - 4] + "...'"
+
+
+def one_line(value: object, width: int = 300) -> str:
+    """Any message (an exception, a frictionless note) as one line of at most ``width``."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# The rows a domain check reads: (CSV line, {field: text as printed}).
+Rows = list[tuple[int, dict[str, str]]]

@@ -1,0 +1,180 @@
+"""Plan checks: the analyses (links, what they would pool), the published results and the
+candidate studies, against each other and the estimates and studies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from evreg.data.package import qualifies
+from evreg.data.validate.finding import Finding, Rows, quote
+
+EXPOSURE_FAMILY = {
+    "high_vs_low": "level (high vs low)",
+    "low_vs_high": "level (high vs low)",
+    "increase_vs_decrease": "change (increase vs decrease)",
+    "decrease_vs_increase": "change (increase vs decrease)",
+    "unknown": "unknown",
+}
+
+
+def check_analysis_links(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
+    """parent_analysis exists, is set exactly for subgroup analyses, same biomarker/outcome."""
+    file, rows = file_rows
+    by_id = {row.get("analysis_id"): row for _, row in rows}
+    for line, row in rows:
+        parent_id, variable = row.get("parent_analysis", ""), row.get("subgroup_variable", "")
+        if bool(parent_id) != bool(variable):
+            yield Finding(
+                file,
+                line,
+                "parent_analysis",
+                "a subgroup analysis needs both subgroup_variable and parent_analysis; an overall "
+                "analysis neither",
+            )
+        if not parent_id:
+            continue
+        parent = by_id.get(parent_id)
+        if parent is None:
+            yield Finding(
+                file, line, "parent_analysis", f"{quote(parent_id)} is not an analysis_id"
+            )
+        elif parent_id == row.get("analysis_id") or parent.get("parent_analysis"):
+            yield Finding(
+                file,
+                line,
+                "parent_analysis",
+                f"{parent_id} must be an overall analysis (no parent of its own)",
+            )
+        else:
+            for key in ("biomarker", "outcome"):
+                if parent.get(key) != row.get(key):
+                    yield Finding(
+                        file,
+                        line,
+                        key,
+                        f"{row.get(key)} differs from {parent.get(key)} in parent {parent_id}",
+                    )
+
+
+def _criteria(row: dict) -> tuple:
+    keys = ("biomarker", "outcome", "timepoints", "comparisons", "models")
+    return tuple(row.get(k) for k in keys)
+
+
+def check_analysis_mix(analyses: tuple[str, Rows], est: tuple[str, Rows]) -> Iterator[Finding]:
+    """Warn when an analysis's qualifying estimates mix time points or exposures (comparison
+    families), or when none qualifies. Subgroup analyses with the parent's criteria are skipped."""
+    file, rows = analyses
+    by_id = {row.get("analysis_id"): row for _, row in rows}
+    for line, row in rows:
+        parent = by_id.get(row.get("parent_analysis") or None)
+        if parent is not None and _criteria(parent) == _criteria(row):
+            continue
+        hits = [e for _, e in est[1] if qualifies(e, row)]
+        if not hits:
+            yield Finding(
+                file, line, "analysis_id", "no estimate qualifies for this analysis", "warning"
+            )
+            continue
+        timepoints = _group(hits, lambda e: e.get("timepoint", ""))
+        families = _group(hits, lambda e: EXPOSURE_FAMILY.get(e.get("comparison", ""), "unknown"))
+        for field, groups, what in (
+            ("timepoints", timepoints, "time points"),
+            ("comparisons", families, "exposures"),
+        ):
+            if len(groups) > 1:
+                detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
+                yield Finding(
+                    file,
+                    line,
+                    field,
+                    f"{row.get('analysis_id')} pools estimates that mix {what} ({detail})",
+                    "warning",
+                )
+
+
+def check_unknown_direction(est: tuple[str, Rows], analyses: tuple[str, Rows]) -> Iterator[Finding]:
+    """An estimate with numbers but an unknown direction that an analysis would pool."""
+    file, rows = est
+    for line, e in rows:
+        if e.get("comparison") != "unknown" or not e.get("hr", "").strip():
+            continue
+        ids = [a.get("analysis_id", "?") for _, a in analyses[1] if qualifies(e, a)]
+        if ids:
+            yield Finding(
+                file,
+                line,
+                "comparison",
+                f"unknown direction, but the hr qualifies for {', '.join(ids)}: it cannot be "
+                "harmonised to high vs low; give the comparison as printed",
+                "warning",
+            )
+
+
+def _group(rows: list[dict], key: Callable[[dict], str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row.get("estimate_id", "?"))
+    return dict(sorted(groups.items()))
+
+
+def check_published_links(
+    published: tuple[str, Rows], analyses: tuple[str, Rows]
+) -> Iterator[Finding]:
+    """analysis_id exists; subgroup_level set exactly for subgroup analyses; one row per level."""
+    file, rows = published
+    by_id = {row.get("analysis_id"): row for _, row in analyses[1]}
+    seen: dict[tuple, int] = {}
+    for line, row in rows:
+        analysis = by_id.get(row.get("analysis_id"))
+        level = row.get("subgroup_level", "")
+        if analysis is None:
+            yield Finding(
+                file,
+                line,
+                "analysis_id",
+                f"{quote(row.get('analysis_id', ''))} is not an analysis_id in {analyses[0]}",
+            )
+        elif bool(analysis.get("subgroup_variable")) != bool(level):
+            need = "needs" if analysis.get("subgroup_variable") else "must not have"
+            yield Finding(
+                file,
+                line,
+                "subgroup_level",
+                f"analysis {row.get('analysis_id')} {need} a subgroup_level",
+            )
+        key = (row.get("analysis_id"), level)
+        if key in seen:
+            yield Finding(
+                file,
+                line,
+                "subgroup_level",
+                f"a second result for {key[0]} {level or 'overall'} (first on line {seen[key]})",
+            )
+        seen.setdefault(key, line)
+
+
+def check_candidates(cands: tuple[str, Rows], studies: tuple[str, Rows]) -> Iterator[Finding]:
+    """A candidate that is already an included study (same DOI or same title)."""
+    file, rows = cands
+    dois = {r.get("doi", "").strip().lower(): r.get("study_id") for _, r in studies[1]}
+    titles = {_norm(r.get("title", "")): r.get("study_id") for _, r in studies[1]}
+    dois.pop("", None)
+    titles.pop("", None)
+    for line, row in rows:
+        match = dois.get(row.get("doi", "").strip().lower()) or titles.get(
+            _norm(row.get("title", ""))
+        )
+        if match:
+            yield Finding(
+                file,
+                line,
+                "candidate_id",
+                f"already included as {match} in {studies[0]}",
+                "warning",
+            )
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())

@@ -1,0 +1,110 @@
+"""Run every check on a package: read each resource, then the cross-table checks, in order.
+
+Structural problems (missing file, binary, BOM, wrong delimiter, header not matching the schema)
+stop the checks of that file only; the findings are sorted by file (descriptor, then each
+resource's schema and CSV in package order) and line, at most MAX_FINDINGS_PER_FILE per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from evreg.data.package import (
+    DESCRIPTOR_NAME,
+    RESOURCE_NAMES,
+    PackageError,
+    RawTable,
+    find_resource,
+    read_descriptor,
+    read_schema,
+    read_table,
+)
+from evreg.data.validate import domain, numbers, plan
+from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
+from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
+
+# Cross-table checks: the resources each reads (in argument order) and the check.
+CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
+    (("estimates",), numbers.check_numbers),
+    (("published_results",), numbers.check_numbers),
+    (("estimates",), domain.check_status),
+    (("estimates",), domain.check_estimate_keys),
+    (("estimates", "studies"), domain.check_estimate_study),
+    (("studies",), domain.check_same_cohort),
+    (("studies",), domain.check_study_counts),
+    (("studies", "estimates"), domain.check_study_has_estimates),
+    (("analyses",), plan.check_analysis_links),
+    (("analyses", "estimates"), plan.check_analysis_mix),
+    (("estimates", "analyses"), plan.check_unknown_direction),
+    (("published_results", "analyses"), plan.check_published_links),
+    (("candidates", "studies"), plan.check_candidates),
+)
+
+
+def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
+    """All findings for the package at ``path`` (datapackage.json or its directory)."""
+    try:
+        root, descriptor = read_descriptor(path)
+    except PackageError as exc:
+        return [from_error(exc)]
+    findings = list(descriptor_findings(descriptor))
+    tables: dict[str, RawTable] = {}
+    for name in RESOURCE_NAMES:
+        try:
+            resource = find_resource(descriptor, name)
+            schema_label, schema = read_schema(root, resource)
+            found_in_schema = list(schema_findings(name, schema_label, schema))
+            findings += found_in_schema
+            if found_in_schema:
+                continue
+            table = read_table(root, resource)
+        except PackageError as exc:
+            findings.append(from_error(exc))
+            continue
+        table_findings = row_findings(root, resource, table)
+        findings += table_findings
+        if len(table_findings) < MAX_FINDINGS_PER_FILE:
+            tables[name] = table
+        else:
+            message = "too many problems: cross-checks with this file skipped"
+            findings.append(Finding(table.file, None, None, message))
+    findings += _cross_table_findings(tables)
+    order = _file_order(descriptor)
+    return _cap(sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.row or 0)))
+
+
+def _cross_table_findings(tables: dict[str, RawTable]) -> list[Finding]:
+    rows = {name: list(t.rows()) for name, t in tables.items()}
+    files = {name: t.file for name, t in tables.items()}
+    findings: list[Finding] = []
+    for needs, check in CHECKS:
+        if all(n in tables for n in needs):
+            args = [(files[n], rows[n]) for n in needs]
+            findings += check(*args)
+    return findings
+
+
+def _file_order(descriptor: dict) -> dict[str, int]:
+    """Sort key: the descriptor first, then each resource's schema and CSV in package order."""
+    order = {DESCRIPTOR_NAME: -1}
+    for i, res in enumerate(descriptor.get("resources", [])):
+        for key in ("schema", "path"):
+            if isinstance(res.get(key), str):
+                order.setdefault(res[key], i)
+    return order
+
+
+def _cap(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_FINDINGS_PER_FILE findings per file, then one line saying how many more."""
+    kept: list[Finding] = []
+    count: dict[str, int] = {}
+    for finding in findings:
+        count[finding.file] = count.get(finding.file, 0) + 1
+        if count[finding.file] <= MAX_FINDINGS_PER_FILE:
+            kept.append(finding)
+    for file, n in count.items():
+        if n > MAX_FINDINGS_PER_FILE:
+            more = n - MAX_FINDINGS_PER_FILE
+            kept.append(Finding(file, None, None, f"{more} more finding(s) not shown"))
+    return kept

@@ -1,0 +1,125 @@
+"""Package files written safely: a CSV's own style for appended rows, atomic replacement.
+
+``evreg add-study`` appends rows in the style of the file they join (line endings, quoting,
+column order); ``evreg add-study`` and ``evreg release`` write every changed file through a
+temp file + ``os.replace`` and restore all originals if any step fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from evreg.errors import EvregError
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; a clear error naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise EvregError(f"{path}: cannot read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How an existing CSV is written, so appended rows look the same."""
+
+    lineterminator: str
+    quoting: int
+    ends_with_newline: bool
+    header: tuple[str, ...]
+
+
+def csv_style(data: bytes, path: Path) -> CsvStyle:
+    """Detect line endings, quoting and columns of an existing CSV file."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EvregError(f"{path}: not UTF-8 text ({exc})") from exc
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise EvregError(f"{path}: no header row")
+    crlf = first_line.endswith("\r")
+    header = next(csv.reader([first_line.rstrip("\r")]))
+    quote_all = re.fullmatch(r'"[^"]*"(,"[^"]*")*', first_line.rstrip("\r")) is not None
+    return CsvStyle(
+        lineterminator="\r\n" if crlf else "\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+        ends_with_newline=text.endswith("\n") or not text,
+        header=tuple(header),
+    )
+
+
+def appended_bytes(style: CsvStyle, rows: Iterable[Mapping[str, str]]) -> bytes:
+    """The bytes to append to a CSV so that ``rows`` follow in the file's own style."""
+    buffer = io.StringIO()
+    if not style.ends_with_newline:
+        buffer.write(style.lineterminator)
+    writer = csv.writer(buffer, lineterminator=style.lineterminator, quoting=style.quoting)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in style.header])
+    return buffer.getvalue().encode("utf-8")
+
+
+def copy_package(package: Path, dest: Path) -> Path:
+    """Copy datapackage.json, schemas/ and data/ (and whatever resource paths name) to dest."""
+    root = package.parent
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(package, dest / package.name)
+    for folder in ("schemas", "data"):
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True)
+    return dest / package.name
+
+
+def replace_atomically(
+    changes: Mapping[Path, bytes], originals: Mapping[Path, bytes | None]
+) -> None:
+    """Write each file via a temp file + os.replace; restore all originals if any step fails.
+
+    ``originals`` holds each file's bytes as read before the check (None: did not exist); a
+    file that changed meanwhile stops the whole write.
+    """
+    temps: dict[Path, Path] = {}
+    try:
+        for path, content in changes.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            if path.exists():
+                shutil.copymode(path, tmp)
+            temps[path] = Path(tmp)
+        for path in changes:
+            current = path.read_bytes() if path.exists() else None
+            if current != originals[path]:
+                raise EvregError(f"{path}: changed by someone else meanwhile; try again")
+        _swap(temps, originals)
+    except OSError as exc:
+        raise EvregError(f"cannot write the package files: {exc}") from exc
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _swap(temps: Mapping[Path, Path], originals: Mapping[Path, bytes | None]) -> None:
+    done: list[Path] = []
+    try:
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+            done.append(path)
+    except OSError:
+        for path in done:
+            original = originals[path]
+            if original is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(original)
+        raise

@@ -1,0 +1,138 @@
+"""Read a filled-in add-study YAML into one studies row and its estimates rows.
+
+Scalars stay strings exactly as written ("1.50" stays "1.50"); a key given twice, an unknown
+field or a value on several lines is a clear error naming the YAML entry. Estimate ids left
+empty are made from study, biomarker, outcome (and time point).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from evreg.data.template import ESTIMATES_KEY, STUDY_KEY
+from evreg.errors import EvregError
+
+
+def _yaml_loader() -> type:
+    """A safe YAML loader that keeps every scalar as written ("1.50" stays "1.50") and refuses
+    a key given twice in one mapping (PyYAML would silently keep the last)."""
+    import yaml
+
+    class RawLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} given twice", key_node.start_mark
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    for tag in ("bool", "int", "float", "timestamp"):
+        RawLoader.add_constructor(
+            f"tag:yaml.org,2002:{tag}", lambda loader, node: loader.construct_scalar(node)
+        )
+    return RawLoader
+
+
+def load_submission(path: Path) -> dict[str, Any]:
+    """Parse a submission YAML into ``{"study": {...}, "estimates": [{...}, ...]}``.
+
+    Scalars stay strings exactly as written; empty values become None.
+    """
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise EvregError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvregError(f"{path}: cannot read: {exc}") from exc
+    try:
+        doc = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise EvregError(f"{path}{where}: not valid YAML: {problem}") from exc
+    if not isinstance(doc, dict):
+        raise EvregError(f"{path}: expected a mapping with keys {STUDY_KEY!r}, {ESTIMATES_KEY!r}")
+    extra = sorted(set(map(str, doc)) - {STUDY_KEY, ESTIMATES_KEY})
+    if extra:
+        raise EvregError(f"{path}: unknown top-level key {extra[0]!r} (expected study, estimates)")
+    study = doc.get(STUDY_KEY)
+    if not isinstance(study, dict):
+        raise EvregError(f"{path}: {STUDY_KEY}: expected a mapping of studies fields")
+    estimates = doc.get(ESTIMATES_KEY) or []
+    if not isinstance(estimates, list) or not all(isinstance(e, dict) for e in estimates):
+        raise EvregError(f"{path}: {ESTIMATES_KEY}: expected a list of mappings")
+    return {STUDY_KEY: study, ESTIMATES_KEY: estimates}
+
+
+def _cell(value: Any, where: str) -> str:
+    """A YAML scalar as a CSV cell: None -> "", strings stripped, one line only."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise EvregError(f"{where}: expected a single value, not a {type(value).__name__}")
+    text = str(value).strip()
+    if "\n" in text or "\r" in text:
+        raise EvregError(f"{where}: write the value on one line")
+    return text
+
+
+def submission_rows(
+    submission: Mapping[str, Any],
+    study_columns: Sequence[str],
+    estimate_columns: Sequence[str],
+    source: str,
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Turn a parsed submission into one studies row and its estimates rows (all strings)."""
+    study = _row(submission[STUDY_KEY], study_columns, f"{source}: {STUDY_KEY}")
+    study_id = study.get("study_id", "")
+    if not study_id:
+        raise EvregError(f"{source}: {STUDY_KEY}.study_id: required (e.g. smith-2026)")
+    estimates = []
+    for i, entry in enumerate(submission[ESTIMATES_KEY]):
+        where = f"{source}: {ESTIMATES_KEY}[{i + 1}]"
+        given = entry.get("study_id")
+        if given not in (None, "", study_id):
+            raise EvregError(
+                f"{where}.study_id: {given!r} differs from study.study_id {study_id!r}"
+            )
+        row = _row({**entry, "study_id": study_id}, estimate_columns, where)
+        estimates.append(row)
+    _fill_estimate_ids(estimates)
+    return study, estimates
+
+
+def _row(entry: Mapping[Any, Any], columns: Sequence[str], where: str) -> dict[str, str]:
+    unknown = [str(k) for k in entry if str(k) not in columns]
+    if unknown:
+        raise EvregError(f"{where}.{unknown[0]}: unknown field (see `evreg add-study --template`)")
+    return {c: _cell(entry.get(c), f"{where}.{c}") for c in columns}
+
+
+def _fill_estimate_ids(rows: list[dict[str, str]]) -> None:
+    """Give rows without estimate_id one like ``yao-2025-sii-pfs`` (+ time point, + -2...)."""
+    if not rows or "estimate_id" not in rows[0]:
+        return
+    taken = {r["estimate_id"] for r in rows if r["estimate_id"]}
+    for row in rows:
+        if row["estimate_id"]:
+            continue
+        parts = [row.get("study_id", ""), row.get("biomarker", ""), row.get("outcome", "")]
+        if row.get("timepoint") not in ("", "baseline", None):
+            parts.append(row["timepoint"])
+        base = re.sub(r"[^a-z0-9]+", "-", "-".join(p for p in parts if p).lower()).strip("-")
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        row["estimate_id"] = candidate
+        taken.add(candidate)

@@ -1,0 +1,70 @@
+"""The audit's finding type, the catalogue of checks (in the order the Audit page lists them),
+and the plain-text report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SEVERITIES = ("error", "warning", "note")
+
+# Check names, in the order the Audit page lists them, with what each compares.
+CHECKS: dict[str, str] = {
+    "reproduction": "each published result recomputed from the registry's usable estimates with "
+    "the review's model (fixed effect or DerSimonian-Laird random effects)",
+    "p_vs_ci": "printed p against the z implied by the printed 95% CI (both bounds with rounding)",
+    "hr_vs_ci": "printed HR against the geometric midpoint of the printed CI",
+    "q_p_vs_i2": "printed Q-test p against the Q implied by the printed I2 and k "
+    "(Q = df / (1 - I2))",
+    "i2_zero_vs_q_p": "an I2 printed as 0 needs Q <= df / 0.995, hence Q-test p >= P(chi2_df > Q)",
+    "model_vs_rule": "model used against the review's rule (fixed effect if I2 <= 50% and "
+    "Q-test p >= 0.10, otherwise random effects)",
+    "subgroup_k_sum": "the k's of a subgroup analysis' levels against the overall analysis' k",
+    "subgroup_q_partition": "the levels' Q's (from printed I2 and Q p) against the overall Q: "
+    "Q_total = sum of Q_within + Q_between >= sum of Q_within",
+    "k_vs_study_table": "each analysis' k against the studies the review's study table lists for "
+    "that biomarker and outcome",
+    "subgroup_k_vs_study_table": "each subgroup level's k against the studies the study table "
+    "assigns to that level",
+    "identical_characteristics": "studies with identical reported N, age and sex",
+    "n_vs_source": "N as the review reports it against N confirmed in the primary source",
+    "totals_vs_abstract": "number of studies and patients (sum of N) against the review's "
+    "reported counts",
+    "two_study_direction": "for a k = 2 result with one estimate held: which model and direction "
+    "of that estimate admit any second study reproducing the printed result",
+}
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One audit result: what was printed, what the other printed numbers allow, and how."""
+
+    check: str
+    severity: str
+    analysis: str | None
+    study_id: str | None
+    printed: str
+    expected: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def render_text(findings: Sequence[AuditFinding]) -> str:
+    """Plain-text report: one line per finding."""
+    lines = [
+        f"{f.severity}: {f.check}: {f.message}. Printed {f.printed}; expected {f.expected}."
+        for f in findings
+    ]
+    counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
+    lines.append(
+        f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} "
+        f"warnings, {counts['note']} notes"
+    )
+    return "\n".join(lines) + "\n"
