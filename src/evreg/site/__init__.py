@@ -1,1 +1,2 @@
-"""The site stage: chart specs and rendering, generated pages, the MkDocs build."""
+"""The site stage: chart specs and rendering, page view models (``views``) rendered by Jinja2
+templates (``templates/``, autoescaped), the MkDocs build."""

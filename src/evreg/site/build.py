@@ -31,15 +31,15 @@ from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
 from evreg.site.charts import BUNDLE_PATH, ChartWriter, RenderCache, vega_bundle
 from evreg.site.html import safe_title
-from evreg.site.meta import (
-    audit_page,
-    changelog_page,
-    data_page,
-    methods_page,
-    studies_page,
-    study_page,
-)
-from evreg.site.pages import SiteContext, analyses_index_page, analysis_page, home_page
+from evreg.site.render import environment, render
+from evreg.site.views.analysis import analysis_view
+from evreg.site.views.audit import audit_view
+from evreg.site.views.context import SiteContext
+from evreg.site.views.data import files_table
+from evreg.site.views.home import home_view, summary_table
+from evreg.site.views.methods import methods_view
+from evreg.site.views.studies import studies_view, study_view
+from evreg.site.views.whats_new import changelog_body
 
 Progress = Callable[[str], None]
 MERGED_PAGES = ("index.md", "methods.md")
@@ -257,25 +257,29 @@ def generate_docs(
     ctx = SiteContext(package, results, ChartWriter(docs, cache))
     progress("assets: Vega bundle, styles")
     _copy_assets(docs, cache)
-    _write(docs / "index.md", home_page(ctx, intros.get("index.md", "")))
-    _write(docs / "analyses" / "index.md", analyses_index_page(ctx))
+    env = environment()
+
+    def page(where: str, template: str, **context: object) -> None:
+        _write(docs / where / "index.md", render(env, template, **context))
+
+    page("", "home.md.j2", view=home_view(ctx, intros.get("index.md", "")))
+    page("analyses", "analyses.md.j2", summary=summary_table(ctx, "analyses"))
     analyses_nav: list = ["analyses/index.md"]
     for a in results.analyses:
         progress(f"analysis {a.analysis_id}")
-        _write(docs / "analyses" / a.analysis_id / "index.md", analysis_page(ctx, a))
+        page(f"analyses/{a.analysis_id}", "analysis.md.j2", view=analysis_view(ctx, a))
         analyses_nav.append(
             {safe_title(a.title, a.analysis_id): f"analyses/{a.analysis_id}/index.md"}
         )
     progress(f"studies ({len(package.studies)})")
-    _write(docs / "studies" / "index.md", studies_page(ctx))
+    page("studies", "studies.md.j2", view=studies_view(ctx))
     for raw in package.raw_tables.get("studies", ()):
-        _write(docs / "studies" / raw["study_id"] / "index.md", study_page(ctx, raw))
+        page(f"studies/{raw['study_id']}", "study.md.j2", view=study_view(ctx, raw))
     progress("methods, data, audit, changelog")
-    _write(docs / "methods" / "index.md", methods_page(ctx, intros.get("methods.md", "")))
-    files = write_data(package, results, docs)
-    _write(docs / "data" / "index.md", data_page(files))
-    _write(docs / "audit" / "index.md", audit_page(package))
-    _write(docs / "whats-new" / "index.md", changelog_page(package.root))
+    page("methods", "methods.md.j2", view=methods_view(ctx, intros.get("methods.md", "")))
+    page("data", "data.md.j2", files=files_table(write_data(package, results, docs)))
+    page("audit", "audit.md.j2", view=audit_view(package))
+    page("whats-new", "whats_new.md.j2", body=changelog_body(package.root))
     nav: list = [
         {"Home": "index.md"},
         {"Analyses": analyses_nav},

@@ -23,7 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evreg.site.html import esc, json_for_html
+from evreg.site.html import json_for_html
+from evreg.site.viewmodel import Figure, TextAlternative
 
 MAX_PNG_PIXELS = 12_000  # taller charts get SVG only (PNG rasters that size are unusable)
 BUNDLE_PATH = "assets/javascripts/vega-bundle.js"
@@ -46,7 +47,7 @@ def _versions_key() -> str:
     names = ("evreg", "altair", "vl-convert-python")
     here = Path(__file__).parent
     code = hashlib.sha256()
-    for module in ("plots.py", "forest.py", "charts.py"):
+    for module in ("formats.py", "plots.py", "forest.py", "charts.py"):
         code.update((here / module).read_bytes())
     return ";".join(f"{n}={metadata.version(n)}" for n in names) + ";" + code.hexdigest()
 
@@ -106,7 +107,7 @@ def _max_height(spec: Any) -> int:
 
 @dataclass
 class ChartWriter:
-    """Writes chart files into the docs tree and returns the HTML that embeds each chart."""
+    """Writes chart files into the docs tree and returns the figure that embeds each chart."""
 
     docs_dir: Path
     cache: RenderCache = field(default_factory=lambda: RenderCache(None))
@@ -122,12 +123,20 @@ class ChartWriter:
         return json.loads(data)
 
     def embed(
-        self, page_dir: str, name: str, spec: dict, *, title: str, caption: str, alt_html: str
-    ) -> str:
-        """Embed ``spec`` on the page in ``page_dir`` (site-relative dir) as ``name``.
+        self,
+        page_dir: str,
+        name: str,
+        spec: dict,
+        *,
+        title: str,
+        caption: str,
+        alt: TextAlternative,
+    ) -> Figure:
+        """Write ``spec`` as ``name``.svg (and .png) next to the page in ``page_dir`` (a
+        site-relative dir) and return the figure that embeds it (templates/macros.html.j2).
 
-        ``caption`` is plain text (escaped here); ``alt_html`` is escaped HTML (the text
-        alternative: a sentence and a table of the plotted numbers).
+        ``title`` and ``caption`` are plain text; ``alt`` is the text alternative (a sentence
+        and a table of the plotted numbers).
         """
         import vl_convert as vlc
 
@@ -136,30 +145,13 @@ class ChartWriter:
         spec_json = json.dumps(spec, sort_keys=True)
         svg = self.cache.get_or_make(("svg", spec_json), lambda: vlc.vegalite_to_svg(spec).encode())
         (out_dir / f"{name}.svg").write_bytes(svg)
-        downloads = [f'<a href="{name}.svg" download>SVG</a>']
         height = _max_height(spec)
         scale = self.png_scale if height * self.png_scale <= MAX_PNG_PIXELS else 1.0
-        if height * scale <= MAX_PNG_PIXELS:
-            png = self.cache.get_or_make(
+        png = height * scale <= MAX_PNG_PIXELS
+        if png:
+            data = self.cache.get_or_make(
                 ("png", spec_json, scale), lambda: vlc.svg_to_png(svg.decode(), scale=scale)
             )
-            (out_dir / f"{name}.png").write_bytes(png)
-            downloads.append(f'<a href="{name}.png" download>PNG</a>')
-        else:
-            downloads.append("PNG not offered for a chart this tall (use the SVG)")
+            (out_dir / f"{name}.png").write_bytes(data)
         self.written.append(f"{page_dir}/{name}")
-        spec_id = f"spec-{name}"
-        label = esc(f"{title} (text alternative below the chart)")
-        return "\n".join(
-            [
-                f'<figure class="evreg-figure" id="{name}">',
-                f'<div class="evreg-vega" data-spec="{spec_id}" role="img" '
-                f'aria-label="{label}"></div>',
-                f'<noscript><img src="{name}.svg" alt="{esc(title)}"></noscript>',
-                f'<script type="application/json" id="{spec_id}">{json_for_html(spec)}</script>',
-                f"<figcaption>{esc(caption)} Download: {' · '.join(downloads)}.</figcaption>",
-                f'<details class="evreg-alt"><summary>Text alternative: {esc(title)}</summary>'
-                f"{alt_html}</details>",
-                "</figure>",
-            ]
-        )
+        return Figure(name, title, caption, json_for_html(spec), png, alt)

@@ -7,13 +7,13 @@ and for subgroups "Test for subgroup differences: Chi² = …, df = … (P = …
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.site import plots
-from evreg.site.html import esc, num, pval, table
-from evreg.site.plots import ForestItem, ForestOptions, fmt_ci, fmt_p
+from evreg.site.formats import fmt_ci, fmt_p, fmt_ratio, num, pval
+from evreg.site.plots import ForestItem, ForestOptions
+from evreg.site.viewmodel import TextAlternative, table
 from evreg.stats import PoolResult
 
 
@@ -88,7 +88,7 @@ def _pooled_items(
                 None,
                 random.pi_lower,
                 random.pi_upper,
-                right=f"{plots.fmt_ratio(random.pi_lower)} to {plots.fmt_ratio(random.pi_upper)}",
+                right=f"{fmt_ratio(random.pi_lower)} to {fmt_ratio(random.pi_upper)}",
             )
         )
     return items
@@ -218,20 +218,16 @@ def funnel_spec(a: AnalysisResult, measure: str) -> dict | None:
     )
 
 
-def forest_alt(a: AnalysisResult, measure: str) -> str:
+def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
     """Text alternative of the forest plot: one sentence and the plotted numbers."""
     rows = [
-        [esc(u.label), esc(fmt_ci(u.hr, u.ci_lower, u.ci_upper)), num(_weight(u, a.primary), 1)]
+        [u.label, fmt_ci(u.hr, u.ci_lower, u.ci_upper), num(_weight(u, a.primary), 1)]
         for u in a.used
     ]
     for res in (a.fixed, a.random):
         if res is not None:
             rows.append(
-                [
-                    esc(model_label(res)),
-                    esc(fmt_ci(res.estimate, res.ci_lower, res.ci_upper)),
-                    "100.0",
-                ]
+                [model_label(res), fmt_ci(res.estimate, res.ci_lower, res.ci_upper), "100.0"]
             )
     primary = a.primary_result
     summary = (
@@ -239,27 +235,28 @@ def forest_alt(a: AnalysisResult, measure: str) -> str:
         f"primary model {a.primary or 'none'}: {measure} "
         f"{_ci_of(primary)}."
     )
-    return f"<p>{esc(summary)}</p>" + table(["Study", f"{measure} [95% CI]", "Weight %"], rows)
+    return TextAlternative(summary, table(["Study", f"{measure} [95% CI]", "Weight %"], rows))
 
 
-def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> str:
+def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAlternative:
     """Text alternative for a leave-one-out or cumulative plot."""
     body = [
         [
-            esc(getattr(r, label_field)),
+            getattr(r, label_field),
             str(r.k),
-            esc(fmt_ci(r.estimate, r.ci_lower, r.ci_upper)),
+            fmt_ci(r.estimate, r.ci_lower, r.ci_upper),
             pval(r.p),
         ]
         for r in rows
     ]
-    return table([header, "k", f"{measure} [95% CI]", "p"], body)
+    return TextAlternative(table=table([header, "k", f"{measure} [95% CI]", "p"], body))
+
+
+def funnel_alt(a: AnalysisResult, measure: str) -> TextAlternative:
+    """Text alternative for the funnel plot: each study's log ratio and SE."""
+    rows = [[u.label, num(u.log_hr, 4), num(u.se, 4)] for u in a.used]
+    return TextAlternative(table=table(["Study", f"log {measure}", "SE"], rows))
 
 
 def _ci_of(res: PoolResult | None) -> str:
     return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable"
-
-
-def finite(x: float | None) -> bool:
-    """True for a finite number."""
-    return x is not None and math.isfinite(x)

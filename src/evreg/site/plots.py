@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from evreg.site.formats import fmt_ci, fmt_ratio
+
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
     import altair as alt
 
@@ -61,33 +63,6 @@ class ForestOptions:
     right_header: str | None = None
     x_title: str | None = None
     extra: dict = field(default_factory=dict)
-
-
-def fmt_ratio(value: float | None, digits: int = 2) -> str:
-    """A ratio as RevMan prints it (two decimals; more below 0.1)."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    if 0 < abs(value) < 0.1:
-        return f"{value:.3f}"
-    return f"{value:.{digits}f}"
-
-
-def fmt_ci(estimate: float | None, lower: float | None, upper: float | None) -> str:
-    """ "1.62 [1.02, 2.60]" (RevMan's layout)."""
-    if estimate is None:
-        return "not estimable"
-    return f"{fmt_ratio(estimate)} [{fmt_ratio(lower)}, {fmt_ratio(upper)}]"
-
-
-def fmt_p(p: float | None) -> str:
-    """P value as RevMan prints it: "P < 0.00001" or three decimals, two when >= 0.01."""
-    if p is None or not math.isfinite(p):
-        return "P not available"
-    if p < 0.00001:
-        return "P < 0.00001"
-    if p < 0.001:
-        return f"P = {p:.5f}"
-    return f"P = {p:.3f}" if p < 0.01 else f"P = {p:.2f}"
 
 
 def _row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:

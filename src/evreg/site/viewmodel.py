@@ -1,0 +1,131 @@
+"""Building blocks of the page view models: tables of typed cells, links, badges, figures.
+
+The view functions (:mod:`evreg.site.views`) build these from the data; the templates
+(``templates/macros.html.j2``) turn them into HTML. Every text field holds plain text, which
+the templates escape; the ``kind`` of a cell tells the ``cell`` macro how to draw it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link; ``external`` adds rel="noopener noreferrer"."""
+
+    href: str
+    text: str
+    external: bool = False
+    kind: ClassVar[str] = "link"
+
+
+@dataclass(frozen=True)
+class Badge:
+    """An estimate's status as a coloured label."""
+
+    status: str
+    kind: ClassVar[str] = "badge"
+
+
+@dataclass(frozen=True)
+class Code:
+    """Text shown as code (a checksum)."""
+
+    text: str
+    kind: ClassVar[str] = "code"
+
+
+@dataclass(frozen=True)
+class NotReported:
+    """An empty cell of the data, said in words."""
+
+    kind: ClassVar[str] = "empty"
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Cells shown one after the other, separated by ``sep``."""
+
+    parts: tuple[Cell, ...]
+    sep: str = " "
+    kind: ClassVar[str] = "joined"
+
+
+Cell = str | Link | Badge | Code | NotReported | Joined
+NOT_REPORTED = NotReported()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row; ``cls`` is its CSS class ("" for none)."""
+
+    cells: tuple[Cell, ...]
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: header texts, rows of cells, CSS classes of the table ("" for none)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[Row, ...]
+    classes: str = ""
+
+
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    cls: str = "",
+    sortable: bool = False,
+    row_classes: Sequence[str] | None = None,
+) -> Table:
+    """A :class:`Table` from plain sequences (``row_classes`` by row index, "" for none)."""
+    classes = " ".join(c for c in (cls, "evreg-sortable" if sortable else "") if c)
+    body = []
+    for i, cells in enumerate(rows):
+        rc = row_classes[i] if row_classes and i < len(row_classes) else ""
+        body.append(Row(tuple(cells), rc or ""))
+    return Table(tuple(headers), tuple(body), classes)
+
+
+def external_link(href: str, text: str) -> Cell:
+    """A link to another site; an address that is not http(s) is shown as text, never linked."""
+    if not re.match(r"^https?://", href or ""):
+        return href
+    return Link(href, text, external=True)
+
+
+@dataclass(frozen=True)
+class TextAlternative:
+    """A chart's text alternative: a sentence, a table of the plotted numbers, or a list."""
+
+    summary: str = ""
+    table: Table | None = None
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart on a page: its inline spec, the files written next to the page, its alternative.
+
+    ``spec_json`` is trusted markup: JSON made safe for a script element by
+    :func:`evreg.site.html.json_for_html`. ``png`` is False when the chart is too tall for one.
+    """
+
+    name: str
+    title: str
+    caption: str
+    spec_json: Markup
+    png: bool
+    alt: TextAlternative
+
+    @property
+    def spec_id(self) -> str:
+        return f"spec-{self.name}"

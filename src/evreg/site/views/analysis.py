@@ -1,0 +1,282 @@
+"""One analysis' page: status, plan, forest plot, numbers, models, published result, sections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evreg.review.plan import AnalysisResult, PendingEstimate
+from evreg.site.forest import (
+    forest_alt,
+    forest_spec,
+    heterogeneity_line,
+    model_label,
+    overall_line,
+)
+from evreg.site.formats import fmt_ci, fmt_ratio, num, pval, text
+from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Table, external_link, table
+from evreg.site.views.context import (
+    OUTCOME_NAMES,
+    SiteContext,
+    analysis_dir,
+    analysis_link,
+    study_link,
+)
+from evreg.site.views.sections import (
+    Section,
+    SmallStudySection,
+    cumulative_section,
+    leave_one_out_section,
+    small_study_section,
+    subgroup_section,
+)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The primary model and why; the other model's result ("" when there is none)."""
+
+    primary: str
+    reason: str
+    other: str
+    other_ci: str
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    """Everything the analysis page shows. ``usable`` is "none", "one" or "several"."""
+
+    title: str
+    k_with_data: int
+    k_in_review: str
+    n_pending: int
+    usable: str
+    plan: Table
+    forest: Figure | None
+    numbers: Table | None
+    models: Table | None
+    heterogeneity: str
+    overall: str
+    choice: ModelChoice | None
+    published: Table | None
+    subgroup_variable: str
+    subgroups: Section | None
+    leave_one_out: Section | None
+    cumulative: Section | None
+    small_study: SmallStudySection | None
+    pending: Table | None
+    not_qualifying: Table | None
+    notes: tuple[str, ...]
+
+
+def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
+    row = ctx.plan.get(a.analysis_id, {})
+    items = [
+        ("Biomarker", a.biomarker),
+        ("Outcome", OUTCOME_NAMES.get(a.outcome, a.outcome)),
+        ("Qualifying time points", row.get("timepoints")),
+        ("Qualifying comparisons", row.get("comparisons")),
+        ("Qualifying models (preference order)", row.get("models")),
+        ("Model rule", row.get("model_rule")),
+        ("Random-effects tau² method", a.random_method),
+        ("Subgroup variable", a.subgroup_variable or "none"),
+        ("Sensitivity analyses", ", ".join(a.sensitivity) or "none in the plan"),
+        ("Notes", row.get("notes")),
+    ]
+    rows: list[list[Cell]] = [[k, text(v)] for k, v in items]
+    if a.parent_analysis:
+        rows.append(["Parent analysis", analysis_link(here, a.parent_analysis, a.parent_analysis)])
+    return table(["Plan", ""], rows, cls="evreg-plan")
+
+
+def _source(url: str | None, location: str | None) -> Cell:
+    """An estimate's source link followed by where in the source it is printed."""
+    where = text(location)
+    if not url:
+        return where.strip()
+    link = external_link(url, "source")
+    if isinstance(link, str):  # not an http(s) address: shown as text
+        return f"{link} {where}".strip()
+    where = where.rstrip()
+    return Joined((link, where)) if where else link
+
+
+def _numbers_table(a: AnalysisResult, measure: str, here: str) -> Table:
+    rows: list[list[Cell]] = []
+    classes = []
+    for u in a.used:
+        printed = fmt_ci(u.hr_as_printed, u.ci_lower_as_printed, u.ci_upper_as_printed)
+        rows.append(
+            [
+                study_link(here, u.study_id, u.label),
+                u.estimate_id,
+                printed,
+                u.comparison + (" (harmonised: reciprocal)" if u.harmonised else ""),
+                fmt_ci(u.hr, u.ci_lower, u.ci_upper),
+                num(u.log_hr, 4),
+                num(u.se, 4),
+                num(u.weight_fixed, 1),
+                num(u.weight_random, 1),
+                _source(u.source_url, u.source_location),
+            ]
+        )
+        classes.append("")
+    for res in (a.fixed, a.random):
+        if res is None:
+            continue
+        primary = " (primary)" if res.model == a.primary else ""
+        rows.append(
+            [
+                f"Total: {model_label(res)}{primary}",
+                f"k = {res.k}",
+                "",
+                "",
+                fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
+                num(res.log_estimate, 4),
+                num(res.se, 4),
+                "100.0" if res.method == "FE" else "",
+                "100.0" if res.method != "FE" else "",
+                "p " + pval(res.p),
+            ]
+        )
+        classes.append("evreg-total")
+    headers = [
+        "Study",
+        "Estimate",
+        f"{measure} [CI] as printed",
+        "Direction",
+        f"{measure} [95% CI] high vs low",
+        f"log {measure}",
+        "SE",
+        "Weight fixed %",
+        "Weight random %",
+        "Source",
+    ]
+    return table(headers, rows, row_classes=classes, cls="evreg-numbers")
+
+
+def _models_table(a: AnalysisResult) -> Table:
+    rows = []
+    for res in (a.fixed, a.random):
+        if res is None:
+            continue
+        pi = (
+            fmt_ci(None, None, None)
+            if res.pi_lower is None
+            else f"{fmt_ratio(res.pi_lower)} to {fmt_ratio(res.pi_upper)}"
+        )
+        rows.append(
+            [
+                model_label(res) + (" — primary" if res.model == a.primary else ""),
+                str(res.k),
+                fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
+                pval(res.p),
+                num(res.tau2, 4) if res.method != "FE" else "0 (assumed)",
+                num(res.Q, 2),
+                str(res.Q_df),
+                pval(res.Q_p),
+                num(res.I2, 1),
+                pi,
+            ]
+        )
+    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I² %"]
+    return table(headers + ["95% prediction interval"], rows)
+
+
+def _registry_result(a: AnalysisResult, level: str | None) -> str:
+    """Our primary-model result for a published row (overall or one subgroup level)."""
+    ours = a.primary_result
+    if level and a.subgroups is not None:
+        sg = a.subgroups.random if a.primary == "random" else a.subgroups.fixed
+        ours = sg.groups.get(level) if sg is not None else None
+    if ours is None:
+        return "not estimable"
+    return f"k = {ours.k}: " + fmt_ci(ours.estimate, ours.ci_lower, ours.ci_upper)
+
+
+def _published_table(a: AnalysisResult, measure: str) -> Table | None:
+    rows = [
+        [
+            p.get("subgroup_level") or "overall",
+            text(p.get("k")),
+            p.get("model") or "not stated",
+            fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper")),
+            p.get("p_as_printed") or "",
+            text(p.get("i2_percent")),
+            p.get("q_p_as_printed") or "",
+            _registry_result(a, p.get("subgroup_level")),
+            p.get("source_location") or "",
+        ]
+        for p in a.published
+    ]
+    if not rows:
+        return None
+    headers = ["Level", "k (review)", "Model (review)", f"Review {measure} [CI]", "p (review)"]
+    headers += ["I² % (review)", "Q p (review)", "Registry (primary model)", "Where printed"]
+    return table(headers, rows)
+
+
+def _pending_table(items: Sequence[PendingEstimate], here: str) -> Table | None:
+    if not items:
+        return None
+    rows = [
+        [p.estimate_id, study_link(here, p.study_id, p.label), Badge(p.status), p.reason]
+        for p in items
+    ]
+    headers = ["Estimate", "Study", "Status", "Why it is not pooled"]
+    return table(headers, rows, row_classes=["evreg-pending"] * len(rows))
+
+
+def _choice(a: AnalysisResult) -> ModelChoice | None:
+    if a.rule is None:
+        return None
+    other = a.random if a.primary == "fixed" else a.fixed
+    if other is None:
+        return ModelChoice(str(a.primary), a.rule.reason, "", "")
+    ci = fmt_ci(other.estimate, other.ci_lower, other.ci_upper)
+    return ModelChoice(str(a.primary), a.rule.reason, model_label(other), ci)
+
+
+def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
+    if not a.used:
+        return None
+    measure = ctx.measure(a.analysis_id)
+    return ctx.charts.embed(
+        here,
+        "forest",
+        ctx.charts.spec(forest_spec, a, measure, ctx.favours(a)),
+        title=f"Forest plot: {a.title}",
+        caption=f"{measure} high vs low with 95% CI; squares sized by weight.",
+        alt=forest_alt(a, measure),
+    )
+
+
+def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
+    """The page of one analysis (charts are written next to it as the view is built)."""
+    here = analysis_dir(a.analysis_id)
+    measure = ctx.measure(a.analysis_id)
+    forest = _forest(ctx, a, here)
+    notes = tuple(a.notes) + (tuple(a.primary_result.notes) if a.primary_result else ())
+    return AnalysisView(
+        title=a.title,
+        k_with_data=a.k_with_data,
+        k_in_review=str(a.k_in_review) if a.k_in_review is not None else "unknown",
+        n_pending=len(a.pending),
+        usable={0: "none", 1: "one"}.get(a.k_with_data, "several"),
+        plan=_plan_table(ctx, a, here),
+        forest=forest,
+        numbers=_numbers_table(a, measure, here) if a.used else None,
+        models=_models_table(a) if a.used else None,
+        heterogeneity=heterogeneity_line(a.random if a.primary == "random" else a.fixed),
+        overall=overall_line(a.primary_result),
+        choice=_choice(a),
+        published=_published_table(a, measure),
+        subgroup_variable=a.subgroup_variable or "",
+        subgroups=subgroup_section(ctx, a, here),
+        leave_one_out=leave_one_out_section(ctx, a, here),
+        cumulative=cumulative_section(ctx, a, here),
+        small_study=small_study_section(ctx, a, here),
+        pending=_pending_table(a.pending, here),
+        not_qualifying=_pending_table(a.not_qualifying, here),
+        notes=notes,
+    )

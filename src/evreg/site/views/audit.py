@@ -1,0 +1,77 @@
+"""The audit page: the published results recomputed, and the audit's findings and checks.
+
+The audit itself is :mod:`evreg.review.audit` (``reproduce`` recomputes each published result
+from the registry's usable estimates; ``audit_package`` checks the printed numbers against
+each other and against those rows); this module only turns its results into table rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from evreg.data.package import Package
+from evreg.review.audit import CHECKS, audit_package, reproduce
+
+if TYPE_CHECKING:
+    from evreg.review.audit import Reproduction
+
+Rows = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """Counts by severity, reproduction rows, numbered findings with how each was computed,
+    and the checks run (every value a table cell's text)."""
+
+    errors: int
+    warnings: int
+    notes: int
+    reproduction: Rows
+    findings: Rows
+    how: Rows
+    checks: Rows
+
+
+def _reproduction_row(r: Reproduction) -> tuple[str, ...]:
+    """Result, k, published and recomputed HR, model, verdict, what is missing or differs."""
+    pub, rec = r.published, r.recomputed
+    recomputed = ""
+    if rec is not None:
+        recomputed = f"{rec['hr']:.2f} ({rec['ci_lower']:.2f} to {rec['ci_upper']:.2f})"
+    return (
+        r.result_id,
+        f"{r.k_available} / {r.k_published}",
+        f"{pub.get('hr')} ({pub.get('ci_lower')} to {pub.get('ci_upper')})",
+        r.model or "n/a",
+        recomputed,
+        r.verdict,
+        "; ".join(r.missing or r.differences),
+    )
+
+
+def _count(findings: Sequence, severity: str) -> int:
+    return sum(f.severity == severity for f in findings)
+
+
+def audit_view(package: Package) -> AuditView:
+    """Run the audit of ``package`` and lay out its results for the page."""
+    repro = reproduce(package)  # the audit recomputes its own reproduction table
+    findings = audit_package(package, repro)
+    shown = [f for f in findings if f.check != "reproduction"]
+    return AuditView(
+        errors=_count(findings, "error"),
+        warnings=_count(findings, "warning"),
+        notes=_count(findings, "note"),
+        reproduction=tuple(_reproduction_row(r) for r in repro),
+        findings=tuple(
+            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "", f.printed, f.expected)
+            for i, f in enumerate(shown, 1)
+        ),
+        how=tuple((str(i), f.check, f.message) for i, f in enumerate(shown, 1)),
+        checks=tuple(
+            (name, desc, str(sum(f.check == name for f in findings)))
+            for name, desc in CHECKS.items()
+        ),
+    )

@@ -1,0 +1,93 @@
+"""What every page view needs: the package, the results, the chart writer, and page places."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from evreg.data.package import Package
+from evreg.review.plan import AnalysisResult, RegistryResults, study_labels
+from evreg.site.charts import ChartWriter
+from evreg.site.html import rel
+from evreg.site.viewmodel import Link
+
+OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What every page view needs: the package, the results and the chart writer."""
+
+    package: Package
+    results: RegistryResults
+    charts: ChartWriter
+
+    @functools.cached_property
+    def plan(self) -> dict[str, dict]:
+        """Rows of the analysis plan by analysis id."""
+        return {a["analysis_id"]: a for a in self.package.analyses}
+
+    @functools.cached_property
+    def labels(self) -> dict[str, str]:
+        """RevMan-style study labels by study id."""
+        return study_labels(self.package.studies)
+
+    @functools.cached_property
+    def estimates_by_study(self) -> dict[str, list[dict[str, str]]]:
+        """Raw (as printed) estimate rows by study id, in file order."""
+        out: dict[str, list[dict[str, str]]] = {}
+        for row in self.package.raw_tables.get("estimates", ()):
+            out.setdefault(row.get("study_id", ""), []).append(row)
+        return out
+
+    @functools.cached_property
+    def pooled_in(self) -> dict[str, list[str]]:
+        """Analysis ids that pool each estimate, by estimate id."""
+        out: dict[str, list[str]] = {}
+        for a in self.results.analyses:
+            for u in a.used:
+                out.setdefault(u.estimate_id, []).append(a.analysis_id)
+        return out
+
+    def measure(self, analysis_id: str) -> str:
+        """The analysis' effect measure (HR unless the plan says otherwise)."""
+        return self.plan.get(analysis_id, {}).get("effect_measure") or "HR"
+
+    def favours(self, a: AnalysisResult) -> tuple[str, str]:
+        """The "favours" labels under a forest plot (lower side, higher side)."""
+        row = self.plan.get(a.analysis_id, {})
+        return (
+            row.get("favours_lower") or f"Favours high {a.biomarker}",
+            row.get("favours_higher") or f"Favours low {a.biomarker}",
+        )
+
+
+def analysis_dir(analysis_id: str) -> str:
+    """Site-relative directory of an analysis page."""
+    return f"analyses/{analysis_id}"
+
+
+def study_dir(study_id: str) -> str:
+    """Site-relative directory of a study page."""
+    return f"studies/{study_id}"
+
+
+def analysis_link(from_dir: str, analysis_id: str, text: str) -> Link:
+    """A link from the page in ``from_dir`` to an analysis page."""
+    return Link(rel(from_dir, analysis_dir(analysis_id) + "/"), text)
+
+
+def study_link(from_dir: str, study_id: str, text: str) -> Link:
+    """A link from the page in ``from_dir`` to a study page."""
+    return Link(rel(from_dir, study_dir(study_id) + "/"), text)
+
+
+def hand_written(markdown: str) -> Markup:
+    """The package's own hand-written Markdown (site/index.md, site/methods.md) for a page.
+
+    Trusted as the other hand-written pages under site/ are (MkDocs copies those verbatim):
+    it is the maintainers' text, reviewed with the package, not contributor data.
+    """
+    return Markup(markdown.rstrip())
