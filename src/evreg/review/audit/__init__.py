@@ -9,7 +9,7 @@ Modules: :mod:`.printed` (printed numbers as intervals, interval arithmetic), :m
 (AuditFinding, the catalogue of checks, the text report), :mod:`.rows` (helpers the checks
 share), the checks :mod:`.consistency`, :mod:`.subgroups`, :mod:`.study_table` and
 :mod:`.two_study`, :mod:`.reproduction` (the published results recomputed), :mod:`.run`
-(``audit_package``) and :mod:`.markdown` (the current site's Audit page).
+(``audit_package``); the site renders the Audit page from these results (evreg.site.views.audit).
 
 Public API: ``parse_printed``, ``p_interval_from_ci``, ``q_p_interval_from_i2``,
 ``rule_from_printed``, the row checks ``check_*``, ``reproduce``, ``audit_package`` and
@@ -23,7 +23,6 @@ from evreg.review.audit.consistency import (
     check_q_p_vs_i2,
 )
 from evreg.review.audit.findings import CHECKS, SEVERITIES, AuditFinding, render_text
-from evreg.review.audit.markdown import md_escape, render_markdown  # the site's page, for now
 from evreg.review.audit.printed import (
     Printed,
     hr_interval_from_ci,
@@ -82,7 +81,6 @@ __all__ = [
     "check_totals",
     "check_two_study_direction",
     "hr_interval_from_ci",
-    "md_escape",
     "p_interval_from_ci",
     "parse_printed",
     "printed_published",
@@ -90,7 +88,6 @@ __all__ = [
     "q_interval",
     "q_interval_from_i2",
     "q_p_interval_from_i2",
-    "render_markdown",
     "render_text",
     "reproduce",
     "reproduce_rows",

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from evreg.data.package import Package
-from evreg.review.audit import CHECKS, audit_package, reproduce
-
-if TYPE_CHECKING:
-    from evreg.review.audit import Reproduction
+from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -58,7 +54,11 @@ def _count(findings: Sequence, severity: str) -> int:
 def audit_view(package: Package) -> AuditView:
     """Run the audit of ``package`` and lay out its results for the page."""
     repro = reproduce(package)  # the audit recomputes its own reproduction table
-    findings = audit_package(package, repro)
+    return findings_view(audit_package(package, repro), repro)
+
+
+def findings_view(findings: Sequence[AuditFinding], repro: Sequence[Reproduction]) -> AuditView:
+    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`)."""
     shown = [f for f in findings if f.check != "reproduction"]
     return AuditView(
         errors=_count(findings, "error"),
