@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import logging
@@ -53,6 +54,7 @@ GENERATED_NAMES = {
     "whats-new",
     "assets",
 }
+HOOKS = Path(__file__).with_name("mkdocs_hooks.py")
 CSS_PATH = "assets/stylesheets/evreg.css"
 JS_PATH = "assets/javascripts/evreg.js"
 DEFAULT_CONFIG: dict = {
@@ -71,6 +73,10 @@ DEFAULT_CONFIG: dict = {
     ],
 }
 FORBIDDEN_FEATURES = ("navigation.instant",)  # would skip page scripts (charts) on navigation
+SCHEMES = (
+    ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Switch to dark mode"),
+    ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Switch to light mode"),
+)
 
 
 def _quiet(_: str) -> None:
@@ -232,11 +238,17 @@ def check_page_ids(package: Package) -> None:
                 )
 
 
+def classic_script(bundle: str) -> str:
+    """The Vega bundle as a classic script (module scripts do not run from ``file://``): its
+    top-level names kept private in a strict-mode function; it still sets window.vegaEmbed."""
+    return '(function () {\n"use strict";\n' + bundle.rstrip("\n") + "\n})();\n"
+
+
 def _copy_assets(docs: Path, cache: RenderCache) -> None:
     pkg_assets = resources.files("evreg.site") / "assets"
     _write(docs / CSS_PATH, (pkg_assets / "evreg.css").read_text(encoding="utf-8"))
     _write(docs / JS_PATH, (pkg_assets / "evreg.js").read_text(encoding="utf-8"))
-    _write(docs / BUNDLE_PATH, vega_bundle(cache))
+    _write(docs / BUNDLE_PATH, classic_script(vega_bundle(cache)))
 
 
 def generate_docs(
@@ -317,15 +329,19 @@ def load_site_config(package: Package) -> dict:
     theme["font"] = False  # offline: no Google Fonts
     theme["features"] = [f for f in theme.get("features", []) if f not in FORBIDDEN_FEATURES]
     config["theme"] = theme
+    theme["palette"] = palettes(theme.get("palette"))
     config.setdefault(
         "site_name", safe_title(package.descriptor.get("title") or "Evidence registry")
     )
-    config["use_directory_urls"] = True
+    config["copyright"] = footer_html(package, config.get("copyright"))
+    # links end in index.html, so they open pages from file:// too (a downloaded copy)
+    config["use_directory_urls"] = False
     config["extra_css"] = list(config.get("extra_css", [])) + [CSS_PATH]
     config["extra_javascript"] = list(config.get("extra_javascript", [])) + [
-        {"path": BUNDLE_PATH, "type": "module"},
-        {"path": JS_PATH, "type": "module"},
+        BUNDLE_PATH,
+        JS_PATH,
     ]
+    config["hooks"] = list(config.get("hooks", [])) + [str(HOOKS)]
     for key in ("docs_dir", "site_dir", "nav", "INHERIT"):
         config.pop(key, None)
     return config
@@ -339,6 +355,40 @@ def write_config(package: Package, docs: Path, site_dir: Path, nav: list, dest: 
     config["nav"] = nav
     dest.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return dest
+
+
+def palettes(palette: object) -> list[dict]:
+    """A light and a dark (slate) scheme with a toggle, in the package's primary and accent
+    colours (its first palette entry; indigo and teal when it names none)."""
+    first = palette[0] if isinstance(palette, list) and palette else palette
+    first = first if isinstance(first, dict) else {}
+    colours = {k: first.get(k, d) for k, d in (("primary", "indigo"), ("accent", "teal"))}
+    return [
+        {"media": media, "scheme": scheme, **colours, "toggle": {"icon": icon, "name": name}}
+        for media, scheme, icon, name in SCHEMES
+    ]
+
+
+def citation(package: Package) -> str:
+    """How to cite the data version the site shows (plain text)."""
+    desc = package.descriptor
+    title = " ".join(str(desc.get("title") or desc.get("name") or "This registry").split())
+    date = (package.created or "")[:10]
+    text = f"{title}. Data version {package.version}" + (f" of {date}" if date else "") + "."
+    src = package.review.get("source_review") or {}
+    if src.get("authors") and src.get("title"):
+        authors = ", ".join(src["authors"])
+        text += f" Source review: {authors}. {src['title']}. {src.get('journal', '')} "
+        text += f"{src.get('year', '')}.".strip()
+    return text
+
+
+def footer_html(package: Package, copyright_text: object) -> str:
+    """The footer: the package's own copyright line and how to cite this data version.
+    MkDocs prints it unescaped, so every part is escaped here."""
+    parts = [html.escape(str(copyright_text))] if copyright_text else []
+    parts.append(f"How to cite: {html.escape(citation(package))}")
+    return "<br>".join(parts)
 
 
 class _Collect(logging.Handler):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from evreg.data.package import Package
 from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
+from evreg.site.formats import plural
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -24,6 +25,7 @@ class AuditView:
     errors: int
     warnings: int
     notes: int
+    counts: str
     reproduction: Rows
     findings: Rows
     how: Rows
@@ -60,10 +62,12 @@ def audit_view(package: Package) -> AuditView:
 def findings_view(findings: Sequence[AuditFinding], repro: Sequence[Reproduction]) -> AuditView:
     """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`)."""
     shown = [f for f in findings if f.check != "reproduction"]
+    counts = {s: _count(findings, s) for s in ("error", "warning", "note")}
     return AuditView(
-        errors=_count(findings, "error"),
-        warnings=_count(findings, "warning"),
-        notes=_count(findings, "note"),
+        errors=counts["error"],
+        warnings=counts["warning"],
+        notes=counts["note"],
+        counts=", ".join(plural(n, s) for s, n in counts.items()),
         reproduction=tuple(_reproduction_row(r) for r in repro),
         findings=tuple(
             (str(i), f.check, f.severity, f.analysis or "", f.study_id or "", f.printed, f.expected)
