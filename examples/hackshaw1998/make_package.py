@@ -45,7 +45,8 @@ def schemas() -> dict[str, dict]:
         _field(out[name], "biomarker")["constraints"]["enum"] = ["ETS"]
     for name in ("estimates", "analyses"):
         _field(out[name], "outcome")["constraints"]["enum"] = ["lung_cancer"]
-        _field(out[name], "outcome")["categories"] = [{"value": "lung_cancer", "label": "lung cancer"}]
+        lung = {"value": "lung_cancer", "label": "lung cancer"}
+        _field(out[name], "outcome")["categories"] = [lung]
     studies = out["studies"]
     _field(studies, "title")["constraints"].pop("required", None)
     _field(studies, "outcomes_used_by_review")["constraints"]["pattern"] = "^lung_cancer$"

@@ -124,19 +124,42 @@ def package_files(package: Package) -> list[str]:
     return sorted(names)
 
 
-def package_zip(package: Package, files: list[str]) -> bytes:
-    """A deterministic zip of the package (fixed timestamps from the data version, sorted)."""
+def deterministic_zip(package: Package, prefix: str, root: Path, files: list[str]) -> bytes:
+    """A zip of ``files`` (relative to ``root``) under ``prefix``/, in the given order, with
+    fixed timestamps from the data version and fixed permissions: same files, same bytes."""
     epoch = max(source_date_epoch(package), 315532800)  # zip dates start in 1980
     stamp = datetime.fromtimestamp(epoch, UTC).timetuple()[:6]
     buf = io.BytesIO()
-    prefix = str(package.descriptor.get("name") or "package")
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in files:
             info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, (package.root / rel).read_bytes())
+            zf.writestr(info, (root / rel).read_bytes())
     return buf.getvalue()
+
+
+def package_zip(package: Package, files: list[str]) -> bytes:
+    """A deterministic zip of the package (fixed timestamps from the data version, sorted)."""
+    prefix = str(package.descriptor.get("name") or "package")
+    return deterministic_zip(package, prefix, package.root, files)
+
+
+def site_zip_name(package: Package) -> str:
+    """File name of the zip of the built site (under data/)."""
+    return f"{package.descriptor.get('name') or 'package'}-{package.version}-site.zip"
+
+
+def write_site_zip(package: Package, site_dir: Path) -> Path:
+    """Zip the built site (every file, sorted) into its data/ folder for offline reading:
+    unzipped, its index.html opens in a browser from the file system."""
+    dest = site_dir / "data" / site_zip_name(package)
+    files = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+    prefix = site_zip_name(package).removesuffix(".zip")
+    payload = deterministic_zip(package, prefix, site_dir, files)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(payload)
+    return dest
 
 
 def results_csv(results: RegistryResults) -> str:
@@ -289,7 +312,8 @@ def generate_docs(
         page(f"studies/{raw['study_id']}", "study.md.j2", view=study_view(ctx, raw))
     progress("methods, data, audit, changelog")
     page("methods", "methods.md.j2", view=methods_view(ctx, intros.get("methods.md", "")))
-    page("data", "data.md.j2", files=files_table(write_data(package, results, docs)))
+    files = files_table(write_data(package, results, docs))
+    page("data", "data.md.j2", files=files, site_zip=site_zip_name(package))
     page("audit", "audit.md.j2", view=audit_view(package))
     page("whats-new", "whats_new.md.j2", body=changelog_body(package.root))
     nav: list = [
@@ -433,4 +457,7 @@ def build_site(
         nav = generate_docs(package, results, docs, progress, cache_dir)
         progress("mkdocs build")
         config = write_config(package, docs, out, nav, work / "mkdocs.yml")
-        return run_mkdocs(config)
+        warnings = run_mkdocs(config)
+        progress("zip of the site")
+        write_site_zip(package, out)
+        return warnings

@@ -143,11 +143,17 @@
   } else {
     init();
   }
-  if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(function () {
-      setTimeout(markScrollRegions, 0);
-    });
-  }
+  // Material wraps Markdown tables in its own scroll wrapper after the page loads
+  var pending = false;
+  new MutationObserver(function () {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        markScrollRegions();
+      });
+    }
+  }).observe(document.body, { childList: true, subtree: true });
   window.addEventListener("load", markScrollRegions);
   window.addEventListener("resize", markScrollRegions);
   window.matchMedia(NARROW).addEventListener("change", drawCharts);

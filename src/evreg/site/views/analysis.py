@@ -276,7 +276,7 @@ def _pending_table(
             p.estimate_id,
             study_link(here, p.study_id, p.label),
             Badge(p.status, ctx.words.value("estimates", "status", p.status)),
-            p.reason,
+            ctx.words.relabel(p.reason),
         ]
         for p in items
     ]
@@ -328,7 +328,7 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
         rounding_note=rounding_note(a),
         choice=_choice(ctx, a),
         published=_published_table(ctx, a, measure),
-        subgroup_variable=a.subgroup_variable or "",
+        subgroup_variable=ctx.words.value("analyses", "subgroup_variable", a.subgroup_variable),
         subgroups=subgroup_section(ctx, a, here),
         leave_one_out=leave_one_out_section(ctx, a, here),
         cumulative=cumulative_section(ctx, a, here),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from evreg.data.package import Package
 from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
 from evreg.site.formats import plural
+from evreg.site.labels import Labels
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -56,11 +57,16 @@ def _count(findings: Sequence, severity: str) -> int:
 def audit_view(package: Package) -> AuditView:
     """Run the audit of ``package`` and lay out its results for the page."""
     repro = reproduce(package)  # the audit recomputes its own reproduction table
-    return findings_view(audit_package(package, repro), repro)
+    words = Labels.from_package(package.root, package.descriptor)
+    return findings_view(audit_package(package, repro), repro, words)
 
 
-def findings_view(findings: Sequence[AuditFinding], repro: Sequence[Reproduction]) -> AuditView:
-    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`)."""
+def findings_view(
+    findings: Sequence[AuditFinding], repro: Sequence[Reproduction], words: Labels | None = None
+) -> AuditView:
+    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`); the
+    messages' codes read as the schema's labels (``words``)."""
+    say = words.relabel if words is not None else str
     shown = [f for f in findings if f.check != "reproduction"]
     counts = {s: _count(findings, s) for s in ("error", "warning", "note")}
     return AuditView(
@@ -68,12 +74,13 @@ def findings_view(findings: Sequence[AuditFinding], repro: Sequence[Reproduction
         warnings=counts["warning"],
         notes=counts["note"],
         counts=", ".join(plural(n, s) for s, n in counts.items()),
-        reproduction=tuple(_reproduction_row(r) for r in repro),
+        reproduction=tuple(tuple(say(c) for c in _reproduction_row(r)) for r in repro),
         findings=tuple(
-            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "", f.printed, f.expected)
+            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "")
+            + (say(f.printed), say(f.expected))
             for i, f in enumerate(shown, 1)
         ),
-        how=tuple((str(i), f.check, f.message) for i, f in enumerate(shown, 1)),
+        how=tuple((str(i), f.check, say(f.message)) for i, f in enumerate(shown, 1)),
         checks=tuple(
             (name, desc, str(sum(f.check == name for f in findings)))
             for name, desc in CHECKS.items()
