@@ -146,3 +146,17 @@ def test_a_downloaded_copy_works_from_the_file_system(browser, tmp_path_factory)
     assert page.url.endswith("/index.html") and "/studies/" in page.url
     context.close()
     assert not errors
+
+
+def test_the_readme_screenshot_can_be_made_from_a_build(browser, tmp_path_factory, tmp_path):
+    from fixtures.screenshot import IMAGE, ROOT, WIDTH, take
+
+    site = built_site("main", tmp_path_factory)
+    made = take(browser, site, tmp_path / "analysis-page.png")
+    data = made.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == WIDTH
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = IMAGE.relative_to(ROOT).as_posix()
+    assert f"]({shown})" in readme.split("```")[0]  # before the two commands
+    assert IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

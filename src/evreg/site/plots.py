@@ -510,6 +510,7 @@ def prisma_chart(
                 "y2": y0 + h,
                 "cx": x0 + w / 2,
                 "cy": y0 + h / 2,
+                "ty": y0 + h / 2 - 7 * (len(wrapped[i]) - 1),  # first line: the block centred
                 "lines": wrapped[i],
             }
         )
@@ -553,7 +554,7 @@ def prisma_chart(
     text = (
         alt.Chart(alt.Data(values=rects))
         .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
-        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("cy:Q", scale=ys), text="lines:N")
+        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text="lines:N")
     )
     rule = (
         alt.Chart(alt.Data(values=links))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from evreg.data.package import Package
 from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
+from evreg.review.audit.findings import by_severity
 from evreg.site.formats import plural
 from evreg.site.labels import Labels
 
@@ -67,7 +68,7 @@ def findings_view(
     """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`); the
     messages' codes read as the schema's labels (``words``)."""
     say = words.relabel if words is not None else str
-    shown = [f for f in findings if f.check != "reproduction"]
+    shown = [f for f in by_severity(findings) if f.check != "reproduction"]
     counts = {s: _count(findings, s) for s in ("error", "warning", "note")}
     return AuditView(
         errors=counts["error"],
