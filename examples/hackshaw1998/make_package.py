@@ -45,8 +45,7 @@ def schemas() -> dict[str, dict]:
         _field(out[name], "biomarker")["constraints"]["enum"] = ["ETS"]
     for name in ("estimates", "analyses"):
         _field(out[name], "outcome")["constraints"]["enum"] = ["lung_cancer"]
-        lung = {"value": "lung_cancer", "label": "lung cancer"}
-        _field(out[name], "outcome")["categories"] = [lung]
+        _field(out[name], "outcome")["enumLabels"] = {"lung_cancer": "lung cancer"}
     studies = out["studies"]
     _field(studies, "title")["constraints"].pop("required", None)
     _field(studies, "outcomes_used_by_review")["constraints"]["pattern"] = "^lung_cancer$"
@@ -63,10 +62,10 @@ def schemas() -> dict[str, dict]:
     )
     analyses = out["analyses"]
     _field(analyses, "subgroup_variable")["constraints"]["enum"] = ["design", "country"]
-    _field(analyses, "subgroup_variable")["categories"] = [
-        {"value": "design", "label": "Study design"},
-        {"value": "country", "label": "Country"},
-    ]
+    _field(analyses, "subgroup_variable")["enumLabels"] = {
+        "design": "Study design",
+        "country": "Country",
+    }
     analyses["fields"] += [
         {
             "name": "effect_measure",

@@ -73,31 +73,30 @@ def test_narrow_screens_get_the_compact_forest_plot(browser, tmp_path_factory, n
             assert chart["x"] + chart["width"] <= width, (width, chart)
 
 
-@pytest.mark.parametrize("name", SITES)
-def test_axe_finds_nothing_serious_on_any_page(browser, tmp_path_factory, name) -> None:
-    site = built_site(name, tmp_path_factory)
+def _axe(browser, site: Path, pages: list[str], scheme: str, palette: str) -> dict:
+    """Serious and critical axe-core findings by page, in the browser's colour ``scheme``
+    (Material's ``palette`` must follow it); no request may leave the host."""
     found = {}
-    with visiting(browser, site, color_scheme="light") as visit:
-        for page in _pages(site):
+    with visiting(browser, site, color_scheme=scheme) as visit:
+        for page in pages:
             visit.open(page, wait="load")
+            assert visit.page.get_attribute("body", "data-md-color-scheme") == palette, page
             if bad := axe_violations(visit.page):
                 found[page] = bad
         assert not visit.foreign_requests()  # axe-core runs from the vendored file
-    assert not found
+    return found
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_axe_finds_nothing_serious_on_any_page(browser, tmp_path_factory, name) -> None:
+    site = built_site(name, tmp_path_factory)
+    assert not _axe(browser, site, _pages(site), "light", "default")
 
 
 @pytest.mark.parametrize("name", SITES)
 def test_axe_finds_nothing_serious_in_the_dark_scheme(browser, tmp_path_factory, name) -> None:
     site = built_site(name, tmp_path_factory)
-    found = {}
-    with visiting(browser, site, color_scheme="dark") as visit:
-        for page in one_of_each_kind(site):
-            visit.open(page, wait="load")
-            scheme = visit.page.get_attribute("body", "data-md-color-scheme")
-            assert scheme == "slate", page  # the dark palette follows the system setting
-            if bad := axe_violations(visit.page):
-                found[page] = bad
-    assert not found
+    assert not _axe(browser, site, one_of_each_kind(site), "dark", "slate")
 
 
 def test_the_palette_toggle_switches_schemes(browser, tmp_path_factory) -> None:

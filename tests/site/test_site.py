@@ -120,9 +120,10 @@ def test_data_files_byte_identical_to_the_package(main_site: Path) -> None:
 
 def test_package_zip_holds_the_package(main_site: Path) -> None:
     package = load_package(ROOT / "datapackage.json")
-    zips = list((main_site / "data").glob("*.zip"))
-    assert len(zips) == 1
-    with zipfile.ZipFile(zips[0]) as zf:
+    name = f"{package.descriptor['name']}-{package.version}.zip"
+    zips = sorted(p.name for p in (main_site / "data").glob("*.zip"))
+    assert zips == [f"{name.removesuffix('.zip')}-site.zip", name]  # the package, the site
+    with zipfile.ZipFile(main_site / "data" / name) as zf:
         names = zf.namelist()
         prefix = package.descriptor["name"] + "/"
         assert prefix + "datapackage.json" in names

@@ -1,7 +1,7 @@
 """Words, not codes; weights that add up; the offline copy; how to cite (built sites, no browser).
 
 Codes and their labels come from each package's Table Schemas (field ``title``, field
-``categories``), so the checks follow the data: a new code with a label is checked too.
+``enumLabels``), so the checks follow the data: a new code with a label is checked too.
 """
 
 from __future__ import annotations
@@ -98,12 +98,11 @@ def test_labels_come_from_the_schemas() -> None:
     )
     assert words.value("estimates", "status", "unlisted") == "unlisted"  # no label: as is
     assert words.title("studies", "no_such_field") == "No such field"
-    # every enumerated code of the shipped schemas has its label
+    # every enumerated code of a labelled field has its label, and only those codes
     for (resource, name), f in words.fields.items():
         enum = f.get("constraints", {}).get("enum", [])
-        if f.get("categories"):
-            labelled = {c["value"] for c in f["categories"]}
-            assert set(enum) <= labelled, (resource, name)
+        if f.get("enumLabels"):
+            assert set(f["enumLabels"]) == set(enum), (resource, name)
 
 
 def test_subgroup_weights_are_within_each_subgroup_and_sum_to_its_subtotal() -> None:
@@ -161,3 +160,47 @@ def test_the_footer_says_how_to_cite_the_data_version(tmp_path_factory, name, pa
     for page in ("index.html", "methods/index.html"):
         footer = (site / page).read_text(encoding="utf-8").split('class="md-copyright"')[1]
         assert "How to cite:" in footer and f"Data version {version}" in footer
+
+
+@pytest.mark.parametrize("name", ["main", "example"])
+def test_every_page_has_one_title(tmp_path_factory, name: str) -> None:
+    site = built_site(name, tmp_path_factory)
+    counts = {
+        page.relative_to(site).as_posix(): page.read_text(encoding="utf-8").count("<h1")
+        for page in site.rglob("*.html")
+    }
+    assert {p: n for p, n in counts.items() if n != 1} == {}
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "What\u2019s new" in home and "Whats new" not in home
+
+
+def test_one_study_results_explain_a_last_digit_difference(tmp_path_factory) -> None:
+    from evreg.site.formats import fmt_ci
+
+    site = built_site("main", tmp_path_factory)
+    results = run_plan(load_package(ROOT / "datapackage.json"))
+    for a in results.analyses:
+        res = a.primary_result
+        if res is None or res.k != 1:
+            continue
+        u = a.used[0]
+        page = (site / "analyses" / a.analysis_id / "index.html").read_text(encoding="utf-8")
+        differs = fmt_ci(res.estimate, res.ci_lower, res.ci_upper) != fmt_ci(
+            u.hr, u.ci_lower, u.ci_upper
+        )
+        assert ("can differ in the last digit" in page) is differs, a.analysis_id
+
+
+def test_sources_link_the_study_doi_where_there_is_one(tmp_path_factory) -> None:
+    site = built_site("main", tmp_path_factory)
+    package = load_package(ROOT / "datapackage.json")
+    with_doi = {s["study_id"]: s["doi"] for s in package.studies if s.get("doi")}
+    estimates = {e["study_id"] for e in package.estimates if e.get("source_url")}
+    checked = 0
+    for sid, doi in with_doi.items():
+        if sid not in estimates:
+            continue
+        page = (site / "studies" / sid / "index.html").read_text(encoding="utf-8")
+        assert f'href="https://doi.org/{doi}"' in page, sid
+        checked += 1
+    assert checked, "the shipped studies with a DOI have estimates with a source"

@@ -323,7 +323,7 @@ def generate_docs(
         {"Methods": "methods/index.md"},
         {"Data": "data/index.md"},
         {"Audit": "audit/index.md"},
-        {"What's new": "whats-new/index.md"},
+        {"What\u2019s new": "whats-new/index.md"},
     ]
     for path in others:
         dest = docs / path.name

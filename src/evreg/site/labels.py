@@ -1,9 +1,10 @@
 """Words, not codes: field titles and value labels from the package's Table Schemas.
 
-A field's ``title`` (Table Schema) names its column; a field's ``categories`` (Table Schema
-v2: ``[{"value": "high_vs_low", "label": "high vs low"}, ...]``) labels its codes; a boolean
-field reads "yes" / "no" (its ``trueValues`` / ``falseValues`` honoured). A value without a
-label is shown as it is. Pages print labels; the downloadable data keep the codes.
+A field's ``title`` (Table Schema) names its column; a field's ``enumLabels`` (an evreg
+property beside the ``enum`` constraint; Table Schema allows extra properties, and the
+schemas stay v1: ``{"high_vs_low": "high vs low", ...}``) labels its codes; a boolean field
+reads "yes" / "no" (its ``trueValues`` / ``falseValues`` honoured). A value without a label is
+shown as it is. Pages print labels; the downloadable data keep the codes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ def _schema(root: Path, resource: dict) -> dict:
         return json.loads((root / str(schema)).read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
         return {}
+
+
+def _enum_labels(field_descriptor: dict) -> dict[str, str]:
+    """A field's ``enumLabels`` as text (empty when absent or not a mapping)."""
+    labels = field_descriptor.get("enumLabels")
+    if not isinstance(labels, dict):
+        return {}
+    return {str(k): str(v) for k, v in labels.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -58,10 +67,8 @@ class Labels:
                 return "yes"
             if text in tuple(f.get("falseValues", ())) + FALSE_VALUES:
                 return "no"
-        for cat in f.get("categories") or ():
-            if isinstance(cat, dict) and str(cat.get("value")) == text and cat.get("label"):
-                return str(cat["label"])
-        return text
+        label = _enum_labels(f).get(text)
+        return label if label else text
 
     def values(self, resource: str, name: str, text: str, sep: str = ";") -> str:
         """A list of codes in one cell ("baseline;on_treatment") as labels, comma-separated."""
@@ -84,7 +91,5 @@ class Labels:
         for (_, name), f in sorted(self.fields.items()):
             if f.get("title"):
                 out[name] = str(f["title"])
-            for cat in f.get("categories") or ():
-                if isinstance(cat, dict) and cat.get("label"):
-                    out[str(cat.get("value"))] = str(cat["label"])
+            out.update((k, v) for k, v in _enum_labels(f).items() if v)
         return out
