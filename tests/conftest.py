@@ -47,3 +47,15 @@ needs_r = pytest.mark.skipif(
 needs_chromium = pytest.mark.skipif(
     not HAS_CHROMIUM, reason="/usr/bin/chromium not installed (.ci/setup installs it)"
 )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's), one per test session, for the browser tests of the site."""
+    from fixtures.browser import ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield b
+        b.close()

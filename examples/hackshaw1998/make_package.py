@@ -45,6 +45,7 @@ def schemas() -> dict[str, dict]:
         _field(out[name], "biomarker")["constraints"]["enum"] = ["ETS"]
     for name in ("estimates", "analyses"):
         _field(out[name], "outcome")["constraints"]["enum"] = ["lung_cancer"]
+        _field(out[name], "outcome")["enumLabels"] = {"lung_cancer": "lung cancer"}
     studies = out["studies"]
     _field(studies, "title")["constraints"].pop("required", None)
     _field(studies, "outcomes_used_by_review")["constraints"]["pattern"] = "^lung_cancer$"
@@ -55,20 +56,36 @@ def schemas() -> dict[str, dict]:
             "name": "cases",
             "type": "integer",
             "constraints": {"minimum": 0},
+            "title": "Cases",
             "description": "number of lung cancer cases, as printed in the source table",
         },
     )
     analyses = out["analyses"]
     _field(analyses, "subgroup_variable")["constraints"]["enum"] = ["design", "country"]
+    _field(analyses, "subgroup_variable")["enumLabels"] = {
+        "design": "Study design",
+        "country": "Country",
+    }
     analyses["fields"] += [
         {
             "name": "effect_measure",
             "type": "string",
+            "title": "Effect measure",
             "constraints": {"enum": ["HR", "OR", "RR"]},
             "description": "ratio measure the estimates' hr/ci columns hold (default HR)",
         },
-        {"name": "favours_lower", "type": "string", "description": "forest plot label left of 1"},
-        {"name": "favours_higher", "type": "string", "description": "forest plot label right of 1"},
+        {
+            "name": "favours_lower",
+            "title": "Label left of 1",
+            "type": "string",
+            "description": "forest plot label left of 1",
+        },
+        {
+            "name": "favours_higher",
+            "title": "Label right of 1",
+            "type": "string",
+            "description": "forest plot label right of 1",
+        },
     ]
     _field(out["estimates"], "hr")["description"] = (
         "ratio as printed; in this package an odds ratio (see analyses.effect_measure)"
@@ -88,7 +105,7 @@ def rows() -> tuple[list[dict], list[dict]]:
         sid = _id(r["author"], r["year"])
         where = (
             f"{CITATION}, as tabulated in R metadat dat.hackshaw1998 (study {r['study']}); "
-            f"shared/examples/hackshaw1998_ets_lung_cancer.csv line {line}"
+            f"examples/hackshaw1998/source/hackshaw1998_ets_lung_cancer.csv line {line}"
         )
         studies.append(
             {

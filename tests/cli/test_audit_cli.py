@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -88,7 +89,22 @@ def test_cli_text_and_determinism(capsys: pytest.CaptureFixture) -> None:
     _, first, _ = run_cli(["--package", str(ROOT)], capsys)
     _, second, _ = run_cli(["--package", str(ROOT)], capsys)
     assert first == second
-    assert first.splitlines()[-1].endswith("notes")
+    assert re.fullmatch(
+        r"\d+ findings?: \d+ errors?, \d+ warnings?, \d+ notes?", first.splitlines()[-1]
+    )
+
+
+def test_cli_text_lists_errors_then_warnings_then_notes() -> None:
+    findings = [
+        audit.AuditFinding("q_p_vs_i2", "note", "a", None, "n", "n", "a note"),
+        audit.AuditFinding("p_vs_ci", "warning", "a", None, "w", "w", "a warning"),
+        audit.AuditFinding("p_vs_ci", "error", "a", None, "e", "e", "an error"),
+        audit.AuditFinding("q_p_vs_i2", "note", "b", None, "n2", "n2", "another note"),
+    ]
+    lines = audit.render_text(findings).splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == ["error", "warning", "note", "note"]
+    assert lines[1].endswith("Printed w; expected w.")
+    assert lines[-1] == "4 findings: 1 error, 1 warning, 2 notes"
 
 
 def test_cli_bad_package_is_one_line_error(tmp_path: Path) -> None:

@@ -52,6 +52,29 @@ def test_release_after_adding_a_study_is_minor(repo: Path, capsys) -> None:
     assert log.startswith(old_log[: old_log.index("## 1.0.0")])
 
 
+def test_release_keeps_citation_cff_at_the_data_version(repo: Path, capsys) -> None:
+    citation = repo / "CITATION.cff"
+    before = citation.read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(_version(repo))}$", before, re.M), "in step"
+    add_example(repo)
+    code, _, err = run_cli(["release", "--date", "2026-12-01"], repo, capsys)
+    assert code == 0, err
+    after = citation.read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(_version(repo))}$", after, re.M)
+    assert re.search(r'^date-released: "2026-12-01"$', after, re.M)
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == 2  # nothing else in the file changes
+
+
+def test_shipped_citation_cff_is_at_the_data_version() -> None:
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    text = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(descriptor['version'])}$", text, re.M)
+    assert f'date-released: "{descriptor["created"][:10]}"' in text
+
+
 def test_correction_that_changes_no_result_is_patch(repo: Path, capsys) -> None:
     path = repo / "data/studies.csv"
     text = path.read_text(encoding="utf-8")

@@ -76,7 +76,7 @@ def test_audit_page_table_shape_and_counts() -> None:
         AuditFinding("reproduction", "note", "a1", None, "HR 1", "k", "cannot"),
     ]
     md = page_markdown(findings)
-    assert "**1 errors, 1 warnings, 1 notes.**" in md
+    assert "**1 error, 1 warning, 1 note.**" in md  # singular for one
     plain = [html.unescape(ln) for ln in md.splitlines()]
     lines = [ln for ln in md.splitlines() if html.unescape(ln).startswith("| 1 | q_p_vs_i2")]
     assert len(lines) == 1  # the finding row (numbered; its message is in the list below)

@@ -9,86 +9,16 @@ page in the navigation opens.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from conftest import needs_chromium
-from fixtures.sites import built_site, serve
+from fixtures.browser import visiting
+from fixtures.sites import built_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SQUARES = "g.role-mark[class*='study_marks'] > path"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield b
-        b.close()
-
-
-class Visit:
-    """A page visit that records requests, console messages, page errors and dialogs."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.base = base
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        self.requests: list[str] = []
-        self.console: list[str] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def open(self, path: str) -> None:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, path
-        self.page.wait_for_load_state("networkidle")
-        charts = self.page.locator(".evreg-vega")
-        for i in range(charts.count()):
-            charts.nth(i).locator("svg").first.wait_for(timeout=20000)
-
-    def foreign_requests(self) -> list[str]:
-        return [u for u in self.requests if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
-
-    def problems(self) -> list[str]:
-        bad = [c for c in self.console if c.startswith(("error", "warning"))]
-        return bad + self.errors + [f"dialog: {d}" for d in self.dialogs]
-
-    def close(self) -> None:
-        self.page.close()
-
-
-@contextmanager
-def visiting(browser, site: Path) -> Iterator[Visit]:
-    """Serve ``site`` on 127.0.0.1 and open a recording page on it."""
-    with serve(site) as base:
-        visit = Visit(browser, base)
-        try:
-            yield visit
-        finally:
-            visit.close()
 
 
 def _analysis_ids(site: Path) -> list[str]:

@@ -99,11 +99,13 @@ def test_no_page_loads_anything_from_another_host(main_site: Path, example_site:
 def test_vega_bundle_is_vendored_and_referenced(main_site: Path) -> None:
     import vl_convert as vlc
 
+    from evreg.site.build import classic_script
+
     bundle = main_site / "assets" / "javascripts" / "vega-bundle.js"
-    assert bundle.read_text(encoding="utf-8") == vlc.javascript_bundle()
+    assert bundle.read_text(encoding="utf-8") == classic_script(vlc.javascript_bundle())
     page = (main_site / "analyses" / "il6-pfs" / "index.html").read_text(encoding="utf-8")
     assert 'src="../../assets/javascripts/vega-bundle.js"' in page
-    assert 'type="module"' in page
+    assert 'type="module"' not in page  # module scripts do not run from file://
 
 
 def test_data_files_byte_identical_to_the_package(main_site: Path) -> None:
@@ -118,9 +120,10 @@ def test_data_files_byte_identical_to_the_package(main_site: Path) -> None:
 
 def test_package_zip_holds_the_package(main_site: Path) -> None:
     package = load_package(ROOT / "datapackage.json")
-    zips = list((main_site / "data").glob("*.zip"))
-    assert len(zips) == 1
-    with zipfile.ZipFile(zips[0]) as zf:
+    name = f"{package.descriptor['name']}-{package.version}.zip"
+    zips = sorted(p.name for p in (main_site / "data").glob("*.zip"))
+    assert zips == [f"{name.removesuffix('.zip')}-site.zip", name]  # the package, the site
+    with zipfile.ZipFile(main_site / "data" / name) as zf:
         names = zf.namelist()
         prefix = package.descriptor["name"] + "/"
         assert prefix + "datapackage.json" in names
@@ -161,7 +164,7 @@ def test_home_summary_of_findings_lists_every_analysis(main_site: Path) -> None:
     package = load_package(ROOT / "datapackage.json")
     home = (main_site / "index.html").read_text(encoding="utf-8")
     for a in package.analyses:
-        assert f'href="analyses/{a["analysis_id"]}/"' in home
+        assert f'href="analyses/{a["analysis_id"]}/index.html"' in home
     assert f"Data version <strong>{package.version}</strong> of {package.created[:10]}" in home
     assert "Summary of findings" in home
 

@@ -23,7 +23,7 @@ from evreg.site.build import generate_docs, reproducible
 from evreg.site.charts import default_cache_dir
 from evreg.site.html import json_for_html, md_cell, raw_block
 from evreg.site.render import environment
-from evreg.site.viewmodel import Figure, TextAlternative
+from evreg.site.viewmodel import ChartImage, Figure, TextAlternative
 
 SITE = ROOT / "src" / "evreg" / "site"
 TEMPLATES = SITE / "templates"
@@ -223,9 +223,15 @@ def test_markdown_cells_and_blocks() -> None:
 def test_figure_offers_a_png_only_when_one_was_rendered() -> None:
     figure = environment().get_template("macros.html.j2").module.figure
     alt = TextAlternative(summary=HOSTILE, items=("one", "two"))
-    out = str(figure(Figure("forest", HOSTILE, "Caption.", json_for_html({}), False, alt)))
+    wide = ChartImage("forest.svg", 700, 400, json_for_html({}))
+    out = str(figure(Figure("forest", HOSTILE, "Caption.", wide, False, alt)))
     assert "PNG not offered for a chart this tall (use the SVG)" in out and ".png" not in out
     assert "<script>alert" not in out and out.count(html.escape(HOSTILE)) == 4
     assert "<ul><li>one</li><li>two</li></ul>" in out
-    out = str(figure(Figure("forest", "T", "C.", json_for_html({}), True, alt)))
+    assert "<source" not in out  # no compact layout: the wide image at every width
+    compact = ChartImage("forest-compact.svg", 330, 900, json_for_html({}))
+    out = str(figure(Figure("forest", "T", "C.", wide, True, alt, compact)))
     assert '<a href="forest.png" download>PNG</a>' in out
+    assert '<source media="(max-width: 599.98px)" srcset="forest-compact.svg"' in out
+    assert '<img src="forest.svg" alt="T" aria-describedby="forest-alt"' in out
+    assert '<details class="evreg-alt" id="forest-alt">' in out

@@ -28,6 +28,16 @@ def add_package_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
+    """The --verbose option shared by build and serve."""
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every warning (default: one line saying how many; `evreg validate` "
+        "lists the data's)",
+    )
+
+
 EXAMPLES = """examples:
   evreg build                                    # ./datapackage.json -> site_build/
   evreg build --package examples/hackshaw1998/datapackage.json --out /tmp/ets-site
@@ -45,6 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="output directory (default: site_build/); replaced only on success",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    add_verbose_argument(parser)
     parser.add_argument(
         "--no-cache",
         action="store_true",
@@ -63,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     from evreg.site.output import build_to
 
     progress = Progress(show_progress(args))
-    summary = build_to(args.package, Path(args.out), progress, use_cache=not args.no_cache)
+    summary = build_to(
+        args.package, Path(args.out), progress, use_cache=not args.no_cache, verbose=args.verbose
+    )
     progress.done(summary)
     return 0

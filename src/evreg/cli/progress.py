@@ -22,6 +22,12 @@ class Progress:
         sys.stderr.write(f"\r\033[K[{elapsed:5.1f}s] {message}")
         sys.stderr.flush()
 
+    def note(self, line: str) -> None:
+        """A line on stderr that stays (the progress line is cleared first)."""
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+        print(line, file=sys.stderr)
+
     def done(self, message: str) -> None:
         if self.enabled:
             sys.stderr.write("\r\033[K")

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from evreg.cli.build import add_package_argument
+from evreg.cli.build import add_package_argument, add_verbose_argument
 from evreg.errors import EvregError
 
 
@@ -36,6 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT",
         help="address to serve on (default: 127.0.0.1:8000)",
     )
+    add_verbose_argument(parser)
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -77,11 +78,12 @@ def run(args: argparse.Namespace) -> int:
     host, port = _address(args.dev_addr)
     with tempfile.TemporaryDirectory(prefix="evreg-serve-") as tmp:
         out = Path(tmp) / "site"
-        print(build_to(args.package, out, Progress(sys.stderr.isatty())), flush=True)
+        progress = Progress(sys.stderr.isatty())
+        print(build_to(args.package, out, progress, verbose=args.verbose), flush=True)
 
         def rebuild() -> None:
             try:
-                print(build_to(args.package, out), flush=True)
+                print(build_to(args.package, out, verbose=args.verbose), flush=True)
             except EvregError as exc:
                 print(
                     f"evreg serve: error: {exc} (still serving the last good build)",

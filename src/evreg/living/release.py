@@ -204,6 +204,13 @@ def release(
     return result
 
 
+def set_citation_fields(text: str, version: str, date: str) -> str:
+    """CITATION.cff with its top-level ``version`` and ``date-released`` set (every other
+    byte kept)."""
+    text = re.sub(r"(?m)^version:.*$", f"version: {version}", text, count=1)
+    return re.sub(r"(?m)^date-released:.*$", f'date-released: "{date}"', text, count=1)
+
+
 def _write_release(
     package: Path, text: str, descriptor: Mapping[str, Any], result: Release, changelog: Path
 ) -> None:
@@ -213,10 +220,14 @@ def _write_release(
         updates["created"] = f"{result.date}T00:00:00Z" if "T" in created else result.date
     old_log = changelog.read_bytes() if changelog.exists() else None
     new_log = insert_changelog_entry(old_log.decode("utf-8") if old_log else None, result.entry)
-    replace_atomically(
-        {
-            package: set_descriptor_fields(text, updates).encode("utf-8"),
-            changelog: new_log.encode("utf-8"),
-        },
-        {package: text.encode("utf-8"), changelog: old_log},
-    )
+    changes = {
+        package: set_descriptor_fields(text, updates).encode("utf-8"),
+        changelog: new_log.encode("utf-8"),
+    }
+    originals = {package: text.encode("utf-8"), changelog: old_log}
+    citation = package.parent / "CITATION.cff"  # GitHub and Zenodo read it: same version
+    if citation.exists():
+        old = citation.read_bytes()
+        new = set_citation_fields(old.decode("utf-8"), result.version, result.date)
+        changes[citation], originals[citation] = new.encode("utf-8"), old
+    replace_atomically(changes, originals)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import logging
@@ -53,6 +54,7 @@ GENERATED_NAMES = {
     "whats-new",
     "assets",
 }
+HOOKS = Path(__file__).with_name("mkdocs_hooks.py")
 CSS_PATH = "assets/stylesheets/evreg.css"
 JS_PATH = "assets/javascripts/evreg.js"
 DEFAULT_CONFIG: dict = {
@@ -71,6 +73,10 @@ DEFAULT_CONFIG: dict = {
     ],
 }
 FORBIDDEN_FEATURES = ("navigation.instant",)  # would skip page scripts (charts) on navigation
+SCHEMES = (
+    ("(prefers-color-scheme: light)", "default", "material/brightness-7", "Switch to dark mode"),
+    ("(prefers-color-scheme: dark)", "slate", "material/brightness-4", "Switch to light mode"),
+)
 
 
 def _quiet(_: str) -> None:
@@ -118,19 +124,42 @@ def package_files(package: Package) -> list[str]:
     return sorted(names)
 
 
-def package_zip(package: Package, files: list[str]) -> bytes:
-    """A deterministic zip of the package (fixed timestamps from the data version, sorted)."""
+def deterministic_zip(package: Package, prefix: str, root: Path, files: list[str]) -> bytes:
+    """A zip of ``files`` (relative to ``root``) under ``prefix``/, in the given order, with
+    fixed timestamps from the data version and fixed permissions: same files, same bytes."""
     epoch = max(source_date_epoch(package), 315532800)  # zip dates start in 1980
     stamp = datetime.fromtimestamp(epoch, UTC).timetuple()[:6]
     buf = io.BytesIO()
-    prefix = str(package.descriptor.get("name") or "package")
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in files:
             info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, (package.root / rel).read_bytes())
+            zf.writestr(info, (root / rel).read_bytes())
     return buf.getvalue()
+
+
+def package_zip(package: Package, files: list[str]) -> bytes:
+    """A deterministic zip of the package (fixed timestamps from the data version, sorted)."""
+    prefix = str(package.descriptor.get("name") or "package")
+    return deterministic_zip(package, prefix, package.root, files)
+
+
+def site_zip_name(package: Package) -> str:
+    """File name of the zip of the built site (under data/)."""
+    return f"{package.descriptor.get('name') or 'package'}-{package.version}-site.zip"
+
+
+def write_site_zip(package: Package, site_dir: Path) -> Path:
+    """Zip the built site (every file, sorted) into its data/ folder for offline reading:
+    unzipped, its index.html opens in a browser from the file system."""
+    dest = site_dir / "data" / site_zip_name(package)
+    files = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+    prefix = site_zip_name(package).removesuffix(".zip")
+    payload = deterministic_zip(package, prefix, site_dir, files)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(payload)
+    return dest
 
 
 def results_csv(results: RegistryResults) -> str:
@@ -232,11 +261,17 @@ def check_page_ids(package: Package) -> None:
                 )
 
 
+def classic_script(bundle: str) -> str:
+    """The Vega bundle as a classic script (module scripts do not run from ``file://``): its
+    top-level names kept private in a strict-mode function; it still sets window.vegaEmbed."""
+    return '(function () {\n"use strict";\n' + bundle.rstrip("\n") + "\n})();\n"
+
+
 def _copy_assets(docs: Path, cache: RenderCache) -> None:
     pkg_assets = resources.files("evreg.site") / "assets"
     _write(docs / CSS_PATH, (pkg_assets / "evreg.css").read_text(encoding="utf-8"))
     _write(docs / JS_PATH, (pkg_assets / "evreg.js").read_text(encoding="utf-8"))
-    _write(docs / BUNDLE_PATH, vega_bundle(cache))
+    _write(docs / BUNDLE_PATH, classic_script(vega_bundle(cache)))
 
 
 def generate_docs(
@@ -277,7 +312,8 @@ def generate_docs(
         page(f"studies/{raw['study_id']}", "study.md.j2", view=study_view(ctx, raw))
     progress("methods, data, audit, changelog")
     page("methods", "methods.md.j2", view=methods_view(ctx, intros.get("methods.md", "")))
-    page("data", "data.md.j2", files=files_table(write_data(package, results, docs)))
+    files = files_table(write_data(package, results, docs))
+    page("data", "data.md.j2", files=files, site_zip=site_zip_name(package))
     page("audit", "audit.md.j2", view=audit_view(package))
     page("whats-new", "whats_new.md.j2", body=changelog_body(package.root))
     nav: list = [
@@ -287,7 +323,7 @@ def generate_docs(
         {"Methods": "methods/index.md"},
         {"Data": "data/index.md"},
         {"Audit": "audit/index.md"},
-        {"What's new": "whats-new/index.md"},
+        {"What\u2019s new": "whats-new/index.md"},
     ]
     for path in others:
         dest = docs / path.name
@@ -317,15 +353,19 @@ def load_site_config(package: Package) -> dict:
     theme["font"] = False  # offline: no Google Fonts
     theme["features"] = [f for f in theme.get("features", []) if f not in FORBIDDEN_FEATURES]
     config["theme"] = theme
+    theme["palette"] = palettes(theme.get("palette"))
     config.setdefault(
         "site_name", safe_title(package.descriptor.get("title") or "Evidence registry")
     )
-    config["use_directory_urls"] = True
+    config["copyright"] = footer_html(package, config.get("copyright"))
+    # links end in index.html, so they open pages from file:// too (a downloaded copy)
+    config["use_directory_urls"] = False
     config["extra_css"] = list(config.get("extra_css", [])) + [CSS_PATH]
     config["extra_javascript"] = list(config.get("extra_javascript", [])) + [
-        {"path": BUNDLE_PATH, "type": "module"},
-        {"path": JS_PATH, "type": "module"},
+        BUNDLE_PATH,
+        JS_PATH,
     ]
+    config["hooks"] = list(config.get("hooks", [])) + [str(HOOKS)]
     for key in ("docs_dir", "site_dir", "nav", "INHERIT"):
         config.pop(key, None)
     return config
@@ -339,6 +379,40 @@ def write_config(package: Package, docs: Path, site_dir: Path, nav: list, dest: 
     config["nav"] = nav
     dest.write_text(yaml.safe_dump(config, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return dest
+
+
+def palettes(palette: object) -> list[dict]:
+    """A light and a dark (slate) scheme with a toggle, in the package's primary and accent
+    colours (its first palette entry; indigo and teal when it names none)."""
+    first = palette[0] if isinstance(palette, list) and palette else palette
+    first = first if isinstance(first, dict) else {}
+    colours = {k: first.get(k, d) for k, d in (("primary", "indigo"), ("accent", "teal"))}
+    return [
+        {"media": media, "scheme": scheme, **colours, "toggle": {"icon": icon, "name": name}}
+        for media, scheme, icon, name in SCHEMES
+    ]
+
+
+def citation(package: Package) -> str:
+    """How to cite the data version the site shows (plain text)."""
+    desc = package.descriptor
+    title = " ".join(str(desc.get("title") or desc.get("name") or "This registry").split())
+    date = (package.created or "")[:10]
+    text = f"{title}. Data version {package.version}" + (f" of {date}" if date else "") + "."
+    src = package.review.get("source_review") or {}
+    if src.get("authors") and src.get("title"):
+        authors = ", ".join(src["authors"])
+        text += f" Source review: {authors}. {src['title']}. {src.get('journal', '')} "
+        text += f"{src.get('year', '')}.".strip()
+    return text
+
+
+def footer_html(package: Package, copyright_text: object) -> str:
+    """The footer: the package's own copyright line and how to cite this data version.
+    MkDocs prints it unescaped, so every part is escaped here."""
+    parts = [html.escape(str(copyright_text))] if copyright_text else []
+    parts.append(f"How to cite: {html.escape(citation(package))}")
+    return "<br>".join(parts)
 
 
 class _Collect(logging.Handler):
@@ -383,4 +457,7 @@ def build_site(
         nav = generate_docs(package, results, docs, progress, cache_dir)
         progress("mkdocs build")
         config = write_config(package, docs, out, nav, work / "mkdocs.yml")
-        return run_mkdocs(config)
+        warnings = run_mkdocs(config)
+        progress("zip of the site")
+        write_site_zip(package, out)
+        return warnings

@@ -1,9 +1,11 @@
-"""Charts in pages: inline Vega-Lite spec, SVG and PNG downloads (vl-convert), text alternative.
+"""Charts in pages: an SVG image first, the interactive Vega view when scripts run, PNG and
+SVG downloads (vl-convert), and a text alternative.
 
-The page carries the spec as inline JSON (escaped for HTML); the vendored Vega bundle
-(``vl_convert.javascript_bundle()``) draws it in the browser with the SVG renderer. The same
-spec is rendered at build time to SVG and PNG files next to the page for download, and a
-``<noscript>`` image shows the SVG when scripts are off.
+A chart has a wide layout and, for forest plots and the PRISMA diagram, a compact one for
+narrow screens. Both are rendered at build time to SVG next to the page and shown with
+``<picture>`` (so the chart shows from ``file://``, without JavaScript, in print and in feed
+readers); the page also carries both specs as inline JSON (escaped for HTML), which the
+vendored Vega bundle (``vl_convert.javascript_bundle()``) draws in place of the image.
 
 Building specs (Altair) and rendering them (vl-convert) dominate the build, so results are
 kept in a content-addressed cache (``~/.cache/evreg``, or ``$EVREG_CACHE_DIR``): the key is a
@@ -17,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from evreg.site.html import json_for_html
-from evreg.site.viewmodel import Figure, TextAlternative
+from evreg.site.viewmodel import ChartImage, Figure, TextAlternative
 
 MAX_PNG_PIXELS = 12_000  # taller charts get SVG only (PNG rasters that size are unusable)
 BUNDLE_PATH = "assets/javascripts/vega-bundle.js"
@@ -47,7 +50,7 @@ def _versions_key() -> str:
     names = ("evreg", "altair", "vl-convert-python")
     here = Path(__file__).parent
     code = hashlib.sha256()
-    for module in ("formats.py", "plots.py", "forest.py", "charts.py"):
+    for module in ("formats.py", "layout.py", "plots.py", "compact.py", "forest.py", "charts.py"):
         code.update((here / module).read_bytes())
     return ";".join(f"{n}={metadata.version(n)}" for n in names) + ";" + code.hexdigest()
 
@@ -96,6 +99,17 @@ def vega_bundle(cache: RenderCache | None = None) -> str:
     return cache.get_or_make(("bundle",), lambda: vlc.javascript_bundle().encode()).decode()
 
 
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([0-9.]+)"[^>]*?\sheight="([0-9.]+)"')
+
+
+def svg_size(svg: bytes) -> tuple[int, int]:
+    """(width, height) in px of a vl-convert SVG (its root element's attributes)."""
+    match = _SVG_SIZE.search(svg[:2000].decode("utf-8", "replace"))
+    if not match:
+        return (0, 0)
+    return (round(float(match.group(1))), round(float(match.group(2))))
+
+
 def _max_height(spec: Any) -> int:
     if isinstance(spec, dict):
         own = spec.get("height") if isinstance(spec.get("height"), int | float) else 0
@@ -122,36 +136,54 @@ class ChartWriter:
         )
         return json.loads(data)
 
+    def _svg(self, out_dir: Path, filename: str, spec: dict) -> tuple[bytes, ChartImage]:
+        """Render ``spec`` to ``filename`` (SVG) in ``out_dir``; the SVG and its image."""
+        import vl_convert as vlc
+
+        spec_json = json.dumps(spec, sort_keys=True)
+        svg = self.cache.get_or_make(("svg", spec_json), lambda: vlc.vegalite_to_svg(spec).encode())
+        (out_dir / filename).write_bytes(svg)
+        width, height = svg_size(svg)
+        return svg, ChartImage(filename, width, height, json_for_html(spec))
+
+    def _png(self, out_dir: Path, name: str, spec: dict, svg: bytes) -> bool:
+        """Write ``name``.png unless the chart is too tall for a useful raster."""
+        import vl_convert as vlc
+
+        height = _max_height(spec)
+        scale = self.png_scale if height * self.png_scale <= MAX_PNG_PIXELS else 1.0
+        if height * scale > MAX_PNG_PIXELS:
+            return False
+        spec_json = json.dumps(spec, sort_keys=True)
+        data = self.cache.get_or_make(
+            ("png", spec_json, scale), lambda: vlc.svg_to_png(svg.decode(), scale=scale)
+        )
+        (out_dir / f"{name}.png").write_bytes(data)
+        return True
+
     def embed(
         self,
         page_dir: str,
         name: str,
-        spec: dict,
+        layouts: dict[str, dict],
         *,
         title: str,
         caption: str,
         alt: TextAlternative,
     ) -> Figure:
-        """Write ``spec`` as ``name``.svg (and .png) next to the page in ``page_dir`` (a
-        site-relative dir) and return the figure that embeds it (templates/macros.html.j2).
+        """Write ``layouts["wide"]`` as ``name``.svg and .png and ``layouts["compact"]`` (if
+        any) as ``name``-compact.svg next to the page in ``page_dir`` (a site-relative dir)
+        and return the figure that embeds them (templates/macros.html.j2).
 
         ``title`` and ``caption`` are plain text; ``alt`` is the text alternative (a sentence
         and a table of the plotted numbers).
         """
-        import vl_convert as vlc
-
         out_dir = self.docs_dir / page_dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        spec_json = json.dumps(spec, sort_keys=True)
-        svg = self.cache.get_or_make(("svg", spec_json), lambda: vlc.vegalite_to_svg(spec).encode())
-        (out_dir / f"{name}.svg").write_bytes(svg)
-        height = _max_height(spec)
-        scale = self.png_scale if height * self.png_scale <= MAX_PNG_PIXELS else 1.0
-        png = height * scale <= MAX_PNG_PIXELS
-        if png:
-            data = self.cache.get_or_make(
-                ("png", spec_json, scale), lambda: vlc.svg_to_png(svg.decode(), scale=scale)
-            )
-            (out_dir / f"{name}.png").write_bytes(data)
+        svg, wide = self._svg(out_dir, f"{name}.svg", layouts["wide"])
+        compact = None
+        if layouts.get("compact") is not None:
+            compact = self._svg(out_dir, f"{name}-compact.svg", layouts["compact"])[1]
+        png = self._png(out_dir, name, layouts["wide"], svg)
         self.written.append(f"{page_dir}/{name}")
-        return Figure(name, title, caption, json_for_html(spec), png, alt)
+        return Figure(name, title, caption, wide, png, alt, compact)

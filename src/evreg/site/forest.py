@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.site import plots
+from evreg.site.compact import compact_forest_chart
 from evreg.site.formats import fmt_ci, fmt_p, fmt_ratio, num, pval
 from evreg.site.plots import ForestItem, ForestOptions
 from evreg.site.viewmodel import TextAlternative, table
@@ -43,9 +44,7 @@ def _weight(u: UsedEstimate, primary: str | None) -> float | None:
     return u.weight_random if primary == "random" else u.weight_fixed
 
 
-def _study_items(
-    used: Sequence[UsedEstimate], primary: str | None, measure: str
-) -> list[ForestItem]:
+def _study_items(used: Sequence[UsedEstimate], weights: Sequence[float | None]) -> list[ForestItem]:
     return [
         ForestItem(
             "study",
@@ -53,11 +52,27 @@ def _study_items(
             u.hr,
             u.ci_lower,
             u.ci_upper,
-            _weight(u, primary),
+            w,
             tooltip=f"{u.label} ({u.estimate_id})",
         )
-        for u in used
+        for u, w in zip(used, weights, strict=True)
     ]
+
+
+def layouts(items: Sequence[ForestItem], opts: ForestOptions) -> dict[str, dict]:
+    """The wide forest plot and the compact one for narrow screens, from the same rows."""
+    return {
+        "wide": plots.forest_chart(items, opts),
+        "compact": compact_forest_chart(items, opts),
+    }
+
+
+def level_weights(members: Sequence[UsedEstimate], res: PoolResult | None) -> list[float | None]:
+    """Study weights (%) within one subgroup, from that subgroup's own model (RevMan): they
+    sum to the subtotal's 100%. Unknown (None) if the model kept a different set of studies."""
+    if res is None or len(res.weights) != len(members):
+        return [None] * len(members)
+    return list(res.weights)
 
 
 def _pooled_items(
@@ -104,9 +119,11 @@ def forest_options(
     )
 
 
-def forest_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> dict:
-    """The main forest plot: studies, both diamonds, the prediction interval, RevMan footer."""
-    items = _study_items(a.used, a.primary, measure) + _pooled_items(a.fixed, a.random, a.primary)
+def forest_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> dict[str, dict]:
+    """The main forest plot (wide and compact): studies, both diamonds, the prediction
+    interval, RevMan footer."""
+    weights = [_weight(u, a.primary) for u in a.used]
+    items = _study_items(a.used, weights) + _pooled_items(a.fixed, a.random, a.primary)
     primary = a.primary_result
     footer = [
         heterogeneity_line(a.fixed if a.primary == "fixed" else a.random),
@@ -114,34 +131,57 @@ def forest_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> di
     ]
     if a.rule is not None:
         footer.append(f"Primary model by the review's rule: {a.rule.reason}")
-    return plots.forest_chart(items, forest_options(a, measure, favours, footer))
+    return layouts(items, forest_options(a, measure, favours, footer))
 
 
-def subgroup_spec(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> dict | None:
-    """Subgroup forest plot: per level its studies and diamonds, then the overall diamonds."""
+def subgroup_items(
+    a: AnalysisResult, variable: str, level_labels: dict[str, str]
+) -> tuple[list[ForestItem], list[str]]:
+    """Rows of the subgroup plot (per level: heading, studies weighted within the level,
+    subtotals; then studies outside the levels, then the overall diamonds) and its footer."""
     sg = a.subgroups
-    if sg is None or sg.fixed is None or sg.random is None:
-        return None
+    assert sg is not None and sg.fixed is not None and sg.random is not None
     items: list[ForestItem] = []
     footer = []
     for level in sg.levels:
+        name = f"{variable}: {level_labels.get(level, level)}"
         members = [u for u in a.used if u.subgroup_level == level]
-        items.append(ForestItem("heading", f"{sg.variable} = {level}"))
-        items += _study_items(members, a.primary, measure)
         fx, rn = sg.fixed.groups.get(level), sg.random.groups.get(level)
+        primary = rn if a.primary == "random" else fx
+        items.append(ForestItem("heading", name))
+        items += _study_items(members, level_weights(members, primary))
         items += _pooled_items(fx, rn, a.primary, prefix="Subtotal")
-        footer.append(
-            f"{sg.variable} = {level}: " + heterogeneity_line(rn if a.primary == "random" else fx)
-        )
+        footer.append(f"{name}: " + heterogeneity_line(primary))
     outside = [u for u in a.used if u.subgroup_level is None]
     if outside:
-        items.append(ForestItem("heading", f"{sg.variable} not reported (outside the subgroups)"))
-        items += _study_items(outside, a.primary, measure)
+        items.append(ForestItem("heading", f"{variable} not reported (in the overall total only)"))
+        items += _study_items(outside, [None] * len(outside))
     items.append(ForestItem("heading", "All studies"))
     items += _pooled_items(a.fixed, a.random, a.primary)
     test = sg.random if a.primary == "random" else sg.fixed
     footer.append(subgroup_test_line(test))
-    return plots.forest_chart(items, forest_options(a, measure, favours, footer))
+    model = "random-effects" if a.primary == "random" else "fixed-effect"
+    footer.append(
+        f"Weights are percentages within each subgroup ({model} model of that subgroup); "
+        "each subtotal is the sum of its studies' weights, 100%."
+    )
+    return items, footer
+
+
+def subgroup_spec(
+    a: AnalysisResult,
+    measure: str,
+    favours: tuple[str, str],
+    variable: str,
+    level_labels: dict[str, str],
+) -> dict[str, dict] | None:
+    """Subgroup forest plot (wide and compact); ``variable`` and ``level_labels`` name the
+    subgroup variable and its levels in words."""
+    sg = a.subgroups
+    if sg is None or sg.fixed is None or sg.random is None:
+        return None
+    items, footer = subgroup_items(a, variable, level_labels)
+    return layouts(items, forest_options(a, measure, favours, footer))
 
 
 def subgroup_test_line(sg) -> str:
@@ -162,8 +202,9 @@ def sensitivity_spec(
     header: str,
     footer: Sequence[str],
     flags: Sequence[bool],
-) -> dict:
-    """Leave-one-out or cumulative forest: one circle + CI per row, flagged rows in red."""
+) -> dict[str, dict]:
+    """Leave-one-out or cumulative forest (wide and compact): one circle + CI per row,
+    flagged rows in red."""
     items = [
         ForestItem(
             "point",
@@ -184,10 +225,10 @@ def sensitivity_spec(
         label_header=header,
         weight_header="k",
     )
-    return plots.forest_chart(items, opts)
+    return layouts(items, opts)
 
 
-def funnel_spec(a: AnalysisResult, measure: str) -> dict | None:
+def funnel_spec(a: AnalysisResult, measure: str) -> dict[str, dict] | None:
     """Funnel plot with trim-and-fill's imputed studies (if any)."""
     if not a.used or a.fixed is None:
         return None
@@ -206,7 +247,7 @@ def funnel_spec(a: AnalysisResult, measure: str) -> dict | None:
             f"{fmt_ci(tf.pooled.estimate, tf.pooled.ci_lower, tf.pooled.ci_upper)}"
         )
     centre = a.fixed.log_estimate
-    return plots.funnel_chart(
+    chart = plots.funnel_chart(
         [u.log_hr for u in a.used],
         [u.se for u in a.used],
         [u.label for u in a.used],
@@ -216,6 +257,7 @@ def funnel_spec(a: AnalysisResult, measure: str) -> dict | None:
         measure=measure,
         footer=footer,
     )
+    return {"wide": chart}
 
 
 def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
@@ -236,6 +278,20 @@ def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
         f"{_ci_of(primary)}."
     )
     return TextAlternative(summary, table(["Study", f"{measure} [95% CI]", "Weight %"], rows))
+
+
+def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAlternative:
+    """Text alternative of a forest plot from its rows (headings included as rows)."""
+    rows = [
+        [
+            i.label,
+            fmt_ci(i.estimate, i.lower, i.upper) if i.kind != "heading" else "",
+            num(i.weight, 1) if i.kind != "heading" else "",
+        ]
+        for i in items
+        if i.kind != "interval"
+    ]
+    return TextAlternative(summary, table(["Row", f"{measure} [95% CI]", "Weight %"], rows))
 
 
 def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAlternative:

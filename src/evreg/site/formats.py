@@ -54,6 +54,11 @@ def pval(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 warning", "2 warnings" ("1 study", "3 studies" with ``many``)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def text(value: Any) -> str:
     """A value from the data as page text: None is empty."""
     return "" if value is None else str(value)

@@ -51,8 +51,9 @@ def raw_block(body: str) -> Markup:
 
 
 def safe_title(value: Any, fallback: str = "untitled") -> str:
-    """A page title safe for MkDocs/Material templates that print it unescaped."""
-    text = " ".join(_TITLE_DROP.sub("", str(value or "")).split())
+    """A page title safe for MkDocs/Material templates that print it unescaped (an apostrophe
+    becomes the typographic one, the other special characters are dropped)."""
+    text = " ".join(_TITLE_DROP.sub("", str(value or "").replace("'", "\u2019")).split())
     return text or fallback
 
 
@@ -73,9 +74,12 @@ def json_for_html(data: Any) -> Markup:
 
 
 def rel(from_dir: str, target: str) -> str:
-    """URL of ``target`` (site-relative, e.g. "studies/du-2024/") from page dir ``from_dir``."""
-    trailing = target.endswith("/")
+    """URL of ``target`` (site-relative, e.g. "studies/du-2024/") from page dir ``from_dir``.
+
+    A directory (trailing "/") is linked as its ``index.html``, so links open pages from
+    ``file://`` as well as from a web server.
+    """
     out = posixpath.relpath(target or ".", from_dir or ".")
-    if out == ".":
-        return "./"
-    return out + ("/" if trailing and not out.endswith("/") else "")
+    if target.endswith("/") or not target:
+        return posixpath.join(out, "index.html") if out != "." else "index.html"
+    return out

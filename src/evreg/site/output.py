@@ -51,33 +51,56 @@ def swap_in(built: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def validation_errors(package_path: str) -> list[str]:
-    """Error lines from evreg.data.validate (warnings are printed but do not stop the build)."""
+def validation_findings(package_path: str) -> tuple[list[str], list[str]]:
+    """(error lines, warning lines) from evreg.data.validate; warnings do not stop a build."""
     from evreg.data.validate import validate_package
 
     findings = validate_package(package_path)
-    for f in findings:
-        if f.severity != "error":
-            print(str(f), file=sys.stderr)
-    return [str(f) for f in findings if f.severity == "error"]
+    errors = [str(f) for f in findings if f.severity == "error"]
+    return errors, [str(f) for f in findings if f.severity != "error"]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def report_warnings(
+    warnings: list[str], source: str, verbose: bool, say: Callable[[str], None] = _stderr
+) -> None:
+    """Every warning with ``verbose``; else one line saying how many and where to see them."""
+    if verbose:
+        for line in warnings:
+            say(line)
+    elif warnings:
+        n = len(warnings)
+        say(f"{n} warning{'' if n == 1 else 's'}: {source}")
 
 
 def build_to(
-    package_path: str, out: Path, progress: Progress | None = None, use_cache: bool = True
+    package_path: str,
+    out: Path,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+    verbose: bool = False,
 ) -> str:
     """Validate, run the plan and build the site into ``out`` (swapped in on success only).
 
     Returns a one-line summary. Raises EvregError on invalid data or a failed build, leaving
-    ``out`` exactly as it was.
+    ``out`` exactly as it was. Errors are printed in full; warnings (the data's and MkDocs')
+    as one line each unless ``verbose``.
     """
     progress = progress or _quiet
     check_out_dir(out)
     progress("validating")
-    errors = validation_errors(package_path)
+    errors, data_warnings = validation_findings(package_path)
     if errors:
         for line in errors:
             print(line, file=sys.stderr)
-        raise EvregError(f"{len(errors)} validation error(s); nothing built, {out} unchanged")
+        report_warnings(data_warnings, "`evreg validate` lists them", verbose)
+        n = len(errors)
+        raise EvregError(
+            f"{n} validation error{'' if n == 1 else 's'}; nothing built, {out} unchanged"
+        )
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan
     from evreg.site.build import build_site
@@ -97,8 +120,10 @@ def build_to(
         swap_in(built, out.resolve())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    for w in warnings:
-        print(f"mkdocs warning: {w}", file=sys.stderr)
+    say = getattr(progress, "note", _stderr)  # a terminal's progress line is cleared first
+    report_warnings(data_warnings, "`evreg validate` lists them", verbose, say)
+    mkdocs = [f"mkdocs warning: {w}" for w in warnings]
+    report_warnings(mkdocs, "from MkDocs; `evreg build --verbose` lists them", verbose, say)
     return (
         f"built {out} from {package.descriptor.get('name', 'package')} {package.version}: "
         f"{len(results.analyses)} analyses, {len(package.studies)} studies"

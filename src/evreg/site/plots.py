@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from evreg.site.formats import fmt_ci, fmt_ratio
+from evreg.site.layout import max_width, wrap
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
     import altair as alt
 
 ROW_PX = 22
-LABEL_WIDTH = 210
-PLOT_WIDTH = 300
-RIGHT_WIDTH = 190
 FONT_SIZE = 11
+TARGET_WIDTH = 720  # the wide layout fits a 748 px content column (Material at 1280 px)
+PLOT_WIDTH = (220, 360)  # the plot panel's narrowest and widest
+SPACING = 8
+PAD = 6  # room around a text column's widest text
 INK = "#1f1f1f"
 FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
@@ -65,7 +67,7 @@ class ForestOptions:
     extra: dict = field(default_factory=dict)
 
 
-def _row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
+def row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
     records = []
     for i, item in enumerate(items, start=1):
         right = item.right
@@ -137,56 +139,70 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
-def _y_scale(n: int) -> alt.Scale:
+def _rows_scale(n: int) -> alt.Scale:
+    """The wide layout's y: one row per item, the header in row 0, the favours labels in n+1."""
     import altair as alt
 
     return alt.Scale(domain=[-0.5, n + 1.5], reverse=True, nice=False, zero=False)
 
 
-def _y(n: int, name: str = "row") -> alt.Y:
-    import altair as alt
-
-    return alt.Y(f"{name}:Q", axis=None, scale=_y_scale(n))
-
-
 def _text_column(
-    data: alt.Data, n: int, width: int, fieldname: str, header: str, align: str
+    data: alt.Data, y_scale: alt.Scale, width: float, fieldname: str, header: str, align: str
 ) -> alt.LayerChart:
     """A column of text aligned with the forest rows, with its header in row 0."""
     import altair as alt
 
     x = 0 if align == "left" else width
-    base = alt.Chart(data).encode(y=_y(n))
+    y = alt.Y("row:Q", axis=None, scale=y_scale)
+    base = alt.Chart(data).encode(y=y)
     color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
     bodies = [
         base.transform_filter(test)
-        .mark_text(
-            align=align, baseline="middle", fontSize=FONT_SIZE, x=x, limit=width, fontWeight=weight
-        )
+        .mark_text(align=align, baseline="middle", fontSize=FONT_SIZE, x=x, fontWeight=weight)
         .encode(text=alt.Text(f"{fieldname}:N"), color=color)
         for test, weight in (("datum.bold", "bold"), ("!datum.bold", "normal"))
     ]
     head = (
         alt.Chart(alt.Data(values=[{"row": 0, "text": header}]))
         .mark_text(align=align, baseline="middle", fontSize=FONT_SIZE, fontWeight="bold", x=x)
-        .encode(y=_y(n), text="text:N")
+        .encode(y=y, text="text:N")
     )
-    return alt.layer(*bodies, head).properties(width=width, height=ROW_PX * (n + 2))
+    return alt.layer(*bodies, head).properties(width=width)
 
 
-def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
-    """A RevMan-style forest plot: labels | squares, CIs, diamonds | weight and ratio [CI].
+def column_width(records: Sequence[dict], fieldname: str, header: str) -> float:
+    """Width of a text column: its widest cell (bold rows in bold) or header, plus padding."""
+    bold = [r[fieldname] for r in records if r["bold"]] + [header]
+    plain = [r[fieldname] for r in records if not r["bold"]]
+    return math.ceil(max(max_width(bold, FONT_SIZE, True), max_width(plain, FONT_SIZE)) + PAD)
 
-    Squares' areas are proportional to the study weight (RevMan); diamonds span the pooled CI;
-    the prediction interval (Higgins 2009) is a line with end ticks; x is log-scaled.
-    """
+
+def diamond_points(records: Sequence[dict], half: float) -> list[dict]:
+    """The pooled diamonds as polygons: lower, estimate (``half`` above and below), upper."""
+    points = []
+    for r in records:
+        if r["kind"] in ("diamond", "diamond_primary") and r["estimate"] is not None:
+            for xv, h in ((r["lower"], 0.0), (r["estimate"], half), (r["upper"], 0.0)):
+                points.append(
+                    {
+                        "row": r["row"],
+                        "x": xv,
+                        "top": r["row"] - h,
+                        "bottom": r["row"] + h,
+                        "kind": r["kind"],
+                        "tooltip": r["label"],
+                        "ci_text": r["ci_text"],
+                    }
+                )
+    return points
+
+
+def forest_x(records: Sequence[dict], opts: ForestOptions):
+    """``xf(field)``: the log-scaled x encoding shared by every layer of a forest panel."""
     import altair as alt
 
-    records = _row_records(items, opts)
-    n = len(records)
     values = [v for r in records for v in (r["lower"], r["upper"], r["estimate"])]
     lo, hi = log_domain(values)
-    data = alt.Data(name="rows")
     x_scale = alt.Scale(type="log", domain=[lo, hi], nice=False, clamp=True)
     axis = alt.Axis(
         values=log_ticks(lo, hi),
@@ -200,69 +216,57 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     def xf(name: str) -> alt.X:
         return alt.X(f"{name}:Q", scale=x_scale, axis=axis)
 
+    return xf
+
+
+def forest_panel(
+    records: Sequence[dict],
+    opts: ForestOptions,
+    y_scale: alt.Scale,
+    half: float,
+    favours_row: float | None,
+    square_px: float = 260,
+) -> list:
+    """The plot panel's layers: null line, CI arms, squares (area by weight), circles, pooled
+    diamonds, prediction interval and (at ``favours_row``) the favours labels.
+
+    Marks sit at each record's ``row`` on ``y_scale``; diamonds are ``half`` rows high each way;
+    the largest square's area is ``square_px``.
+    """
+    import altair as alt
+
+    xf = forest_x(records, opts)
     x = xf("estimate")
-    y = _y(n)
-    base = alt.Chart(data)
-    layers: list[alt.Chart] = [
-        alt.Chart(alt.Data(values=[{"x": 1.0}]))
-        .mark_rule(color="#555", strokeWidth=1)
-        .encode(x=xf("x")),
-    ]
-    arms = (
-        base.transform_filter("datum.kind == 'study' || datum.kind == 'point'")
-        .mark_rule(strokeWidth=1.2)
-        .encode(
-            x=xf("lower"),
-            x2="upper:Q",
-            y=y,
-            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
-        )
-    )
-    layers.append(arms)
+    y = alt.Y("row:Q", axis=None, scale=y_scale)
+    base = alt.Chart(alt.Data(name="rows"))
+    color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
     tooltip = [
         alt.Tooltip("tooltip:N", title="Study"),
         alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
     ]
     max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
-    squares = (
+    layers: list = [
+        alt.Chart(alt.Data(values=[{"x": 1.0}]))
+        .mark_rule(color="#555", strokeWidth=1)
+        .encode(x=xf("x")),
+        base.transform_filter("datum.kind == 'study' || datum.kind == 'point'")
+        .mark_rule(strokeWidth=1.2)
+        .encode(x=xf("lower"), x2="upper:Q", y=y, color=color),
         base.transform_filter("datum.kind == 'study'")
         .mark_square(filled=True, opacity=1)
         .encode(
             x=x,
             y=y,
-            size=alt.Size("weight:Q", scale=alt.Scale(domain=[0, max_w], range=[12, 260])),
-            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
+            size=alt.Size("weight:Q", scale=alt.Scale(domain=[0, max_w], range=[12, square_px])),
+            color=color,
             tooltip=tooltip + [alt.Tooltip("weight_text:N", title="Weight")],
         )
-        .properties(name="study_marks")
-    )
-    points = (
+        .properties(name="study_marks"),
         base.transform_filter("datum.kind == 'point'")
         .mark_point(filled=True, size=40, shape="circle", opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.condition("datum.flag", alt.value(FLAG), alt.value(INK)),
-            tooltip=tooltip,
-        )
-        .properties(name="point_marks")
-    )
-    layers += [squares, points]
-    diamond_points = []
-    for r in records:
-        if r["kind"] in ("diamond", "diamond_primary") and r["estimate"] is not None:
-            for xv, half in ((r["lower"], 0.0), (r["estimate"], 0.38), (r["upper"], 0.0)):
-                diamond_points.append(
-                    {
-                        "row": r["row"],
-                        "x": xv,
-                        "top": r["row"] - half,
-                        "bottom": r["row"] + half,
-                        "kind": r["kind"],
-                        "tooltip": r["label"],
-                        "ci_text": r["ci_text"],
-                    }
-                )
+        .encode(x=x, y=y, color=color, tooltip=tooltip)
+        .properties(name="point_marks"),
+    ]
     diamonds = alt.Chart(alt.Data(name="diamonds"))
     for kind, fill in DIAMOND_FILL.items():
         layers.append(
@@ -270,7 +274,7 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
             .mark_area(orient="vertical", opacity=1, line=False, color=fill)
             .encode(
                 x=xf("x"),
-                y=_y(n, "top"),
+                y=alt.Y("top:Q", axis=None, scale=y_scale),
                 y2="bottom:Q",
                 detail="row:N",
                 tooltip=[
@@ -298,25 +302,66 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
                 x=xf(end), y=y
             )
         )
-    left, right = opts.favours
-    fav = alt.Data(values=[{"x": 1.0, "row": n + 1, "left": left, "right": right}])
-    for side, align, dx in (("left", "right", -6), ("right", "left", 6)):
-        layers.append(
-            alt.Chart(fav)
-            .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
-            .encode(x=xf("x"), y=y, text=f"{side}:N")
-        )
-    plot = alt.layer(*layers).properties(width=PLOT_WIDTH, height=ROW_PX * (n + 2))
-    label_col = _text_column(data, n, LABEL_WIDTH, "label", opts.label_header, "left")
+    if favours_row is not None:
+        left, right = opts.favours
+        fav = alt.Data(values=[{"x": 1.0, "row": favours_row, "left": left, "right": right}])
+        for side, align, dx in (("left", "right", -6), ("right", "left", 6)):
+            layers.append(
+                alt.Chart(fav)
+                .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
+                .encode(x=xf("x"), y=y, text=f"{side}:N")
+            )
+    return layers
+
+
+def favours_width(opts: ForestOptions) -> float:
+    """Room the favours labels need on each side of the null line."""
+    return max_width(opts.favours, FONT_SIZE - 1) + 8
+
+
+def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
+    """A RevMan-style forest plot: labels | squares, CIs, diamonds | weight and ratio [CI].
+
+    Squares' areas are proportional to the study weight (RevMan); diamonds span the pooled CI;
+    the prediction interval (Higgins 2009) is a line with end ticks; x is log-scaled. Text
+    columns are as wide as their widest text; the plot panel takes what is left of
+    ``TARGET_WIDTH`` within ``PLOT_WIDTH`` (and room for both favours labels).
+    """
+    import altair as alt
+
+    records = row_records(items, opts)
+    n = len(records)
+    y_scale = _rows_scale(n)
+    height = ROW_PX * (n + 2)
+    data = alt.Data(name="rows")
     right_header = opts.right_header or f"{opts.measure} [95% CI]"
-    weight_col = _text_column(data, n, 60, "weight_text", opts.weight_header, "right")
-    ci_col = _text_column(data, n, RIGHT_WIDTH - 60, "ci_text", right_header, "right")
-    chart = alt.hconcat(label_col, plot, weight_col, ci_col, spacing=8).resolve_scale(y="shared")
-    datasets = {"rows": records, "diamonds": diamond_points}
-    return _finish(chart.configure_legend(disable=True), opts.footer, datasets)
+    widths = (
+        column_width(records, "label", opts.label_header),
+        column_width(records, "weight_text", opts.weight_header),
+        column_width(records, "ci_text", right_header),
+    )
+    room = TARGET_WIDTH - sum(widths) - 3 * SPACING
+    plot_width = min(max(room, PLOT_WIDTH[0], 2 * favours_width(opts)), PLOT_WIDTH[1])
+    panel = alt.layer(*forest_panel(records, opts, y_scale, 0.38, n + 1))
+    columns = [
+        _text_column(data, y_scale, widths[0], "label", opts.label_header, "left"),
+        panel.properties(width=plot_width),
+        _text_column(data, y_scale, widths[1], "weight_text", opts.weight_header, "right"),
+        _text_column(data, y_scale, widths[2], "ci_text", right_header, "right"),
+    ]
+    chart = alt.hconcat(*[c.properties(height=height) for c in columns], spacing=SPACING)
+    chart = chart.resolve_scale(y="shared")
+    datasets = {"rows": records, "diamonds": diamond_points(records, 0.38)}
+    footer = footer_lines(opts.footer, TARGET_WIDTH)
+    return finish(chart.configure_legend(disable=True), footer, datasets)
 
 
-def _finish(
+def footer_lines(footer: Sequence[str], width: float) -> list[str]:
+    """Footer lines wrapped to ``width`` px."""
+    return [part for line in footer for part in wrap(line, width, FONT_SIZE)]
+
+
+def finish(
     chart: alt.TopLevelMixin, footer: Sequence[str], datasets: dict[str, list] | None = None
 ) -> dict:
     """Top-level spec: white background, footer lines as a bottom title, named datasets
@@ -335,6 +380,8 @@ def _finish(
         )
     spec = chart.properties(**props).configure_view(stroke=None).to_dict(validate=False)
     spec.pop("$schema", None)
+    # no ARIA roles on marks and guides: the figure has one name and a text alternative
+    spec.setdefault("config", {})["aria"] = False
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
     if datasets:
         spec.setdefault("datasets", {}).update(datasets)
@@ -430,22 +477,27 @@ def funnel_chart(
         )
         .properties(name="funnel_points")
     )
-    chart = alt.layer(null, lines, centre, dots).properties(width=420, height=320)
-    return _finish(chart, footer, {"points": pts})
+    chart = alt.layer(null, lines, centre, dots).properties(width=300, height=280)
+    return finish(chart, footer, {"points": pts})
 
 
 def prisma_chart(
-    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]]
+    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]], w: int = 250
 ) -> dict:
     """A PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71) drawn from counts.
 
-    boxes: (id, text, column, level); arrows: (from index, to index) into boxes.
+    boxes: (id, text, column, level); arrows: (from index, to index) into boxes; ``w``: the
+    width of a box (each line of a box's text is wrapped to fit it; 150 for narrow screens).
     """
     import altair as alt
 
-    w, h, gap_x, gap_y = 250, 54, 40, 30
+    wrapped = [
+        [part for line in text.split("\n") for part in wrap(line, w - 12, FONT_SIZE)]
+        for _, text, _, _ in boxes
+    ]
+    h, gap_x, gap_y = 14 * max(len(t) for t in wrapped) + 12, 40 if w > 200 else 24, 30
     rects = []
-    for i, (box_id, text, col, level) in enumerate(boxes):
+    for i, (box_id, _, col, level) in enumerate(boxes):
         x0 = col * (w + gap_x)
         y0 = level * (h + gap_y)
         rects.append(
@@ -458,7 +510,8 @@ def prisma_chart(
                 "y2": y0 + h,
                 "cx": x0 + w / 2,
                 "cy": y0 + h / 2,
-                "lines": text.split("\n"),
+                "ty": y0 + h / 2 - 7 * (len(wrapped[i]) - 1),  # first line: the block centred
+                "lines": wrapped[i],
             }
         )
     links = []
@@ -501,7 +554,7 @@ def prisma_chart(
     text = (
         alt.Chart(alt.Data(values=rects))
         .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
-        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("cy:Q", scale=ys), text="lines:N")
+        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text="lines:N")
     )
     rule = (
         alt.Chart(alt.Data(values=links))
@@ -518,4 +571,4 @@ def prisma_chart(
         )
     )
     chart = alt.layer(box, rule, head, text).properties(width=width, height=height)
-    return _finish(chart, ())
+    return finish(chart, ())

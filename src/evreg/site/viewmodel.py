@@ -27,9 +27,10 @@ class Link:
 
 @dataclass(frozen=True)
 class Badge:
-    """An estimate's status as a coloured label."""
+    """An estimate's status (its code picks the colour) as a coloured label."""
 
     status: str
+    label: str
     kind: ClassVar[str] = "badge"
 
 
@@ -71,11 +72,13 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """A table: header texts, rows of cells, CSS classes of the table ("" for none)."""
+    """A table: header texts, rows of cells, CSS classes of the table ("" for none), and the
+    name of the region it scrolls in."""
 
     headers: tuple[str, ...]
     rows: tuple[Row, ...]
     classes: str = ""
+    label: str = "Table"
 
 
 def table(
@@ -85,14 +88,16 @@ def table(
     cls: str = "",
     sortable: bool = False,
     row_classes: Sequence[str] | None = None,
+    label: str = "Table",
 ) -> Table:
-    """A :class:`Table` from plain sequences (``row_classes`` by row index, "" for none)."""
+    """A :class:`Table` from plain sequences (``row_classes`` by row index, "" for none);
+    ``label`` names the table's scroll region for screen readers."""
     classes = " ".join(c for c in (cls, "evreg-sortable" if sortable else "") if c)
     body = []
     for i, cells in enumerate(rows):
         rc = row_classes[i] if row_classes and i < len(row_classes) else ""
         body.append(Row(tuple(cells), rc or ""))
-    return Table(tuple(headers), tuple(body), classes)
+    return Table(tuple(headers), tuple(body), classes, label)
 
 
 def external_link(href: str, text: str) -> Cell:
@@ -112,20 +117,37 @@ class TextAlternative:
 
 
 @dataclass(frozen=True)
-class Figure:
-    """A chart on a page: its inline spec, the files written next to the page, its alternative.
+class ChartImage:
+    """One rendered layout of a chart: its SVG file (next to the page), size in px, and spec.
 
     ``spec_json`` is trusted markup: JSON made safe for a script element by
-    :func:`evreg.site.html.json_for_html`. ``png`` is False when the chart is too tall for one.
+    :func:`evreg.site.html.json_for_html`.
     """
+
+    src: str
+    width: int
+    height: int
+    spec_json: Markup
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart on a page: its wide layout (and compact one for narrow screens, or None), the
+    files written next to the page, its text alternative. ``png`` is False when the chart is
+    too tall for one."""
 
     name: str
     title: str
     caption: str
-    spec_json: Markup
+    wide: ChartImage
     png: bool
     alt: TextAlternative
+    compact: ChartImage | None = None
 
     @property
     def spec_id(self) -> str:
         return f"spec-{self.name}"
+
+    @property
+    def alt_id(self) -> str:
+        return f"{self.name}-alt"

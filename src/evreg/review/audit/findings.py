@@ -56,15 +56,24 @@ class AuditFinding:
         return asdict(self)
 
 
+def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:
+    """Errors first, then warnings, then notes (check order kept within each)."""
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def render_text(findings: Sequence[AuditFinding]) -> str:
-    """Plain-text report: one line per finding."""
+    """Plain-text report: one line per finding, errors, then warnings, then notes."""
     lines = [
         f"{f.severity}: {f.check}: {f.message}. Printed {f.printed}; expected {f.expected}."
-        for f in findings
+        for f in by_severity(findings)
     ]
     counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
     lines.append(
-        f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} "
-        f"warnings, {counts['note']} notes"
+        f"{_count(len(findings), 'finding')}: {_count(counts['error'], 'error')}, "
+        f"{_count(counts['warning'], 'warning')}, {_count(counts['note'], 'note')}"
     )
     return "\n".join(lines) + "\n"

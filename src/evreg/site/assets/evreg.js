@@ -1,92 +1,160 @@
-// evreg site script: draws the inline Vega-Lite specs with the vendored Vega bundle and makes
-// tables with class "evreg-sortable" sortable. No network access: specs and data are inline.
-function renderCharts() {
-  if (typeof window.vegaEmbed !== "function") {
-    return;
+// evreg site script (a classic script: it runs from file:// too). Swaps each chart's image for
+// the interactive Vega view of the same spec (the compact spec on narrow screens), lets wide
+// tables' scroll regions take keyboard focus only when they scroll, and makes tables with
+// class "evreg-sortable" sortable. No network access: specs and data are inline.
+(function () {
+  "use strict";
+  var NARROW = "(max-width: 599.98px)";
+
+  function specFor(el) {
+    var narrow = el.dataset.specCompact && window.matchMedia(NARROW).matches;
+    return narrow ? el.dataset.specCompact : el.dataset.spec;
   }
-  for (const el of document.querySelectorAll(".evreg-vega[data-spec]")) {
-    if (el.dataset.rendered) {
-      continue;
+
+  function drawChart(el) {
+    var id = specFor(el);
+    var source = document.getElementById(id);
+    if (!source || el.dataset.drawn === id || typeof window.vegaEmbed !== "function") {
+      return;
     }
-    el.dataset.rendered = "pending";
-    const source = document.getElementById(el.dataset.spec);
-    const spec = JSON.parse(source.textContent);
+    el.dataset.drawn = id;
+    var view = document.createElement("div");
+    view.className = "evreg-vega";
+    view.setAttribute("role", "img");
+    view.setAttribute("aria-label", el.dataset.label || "Chart");
+    if (el.dataset.describedby) {
+      view.setAttribute("aria-describedby", el.dataset.describedby);
+    }
+    view.hidden = true;
+    el.appendChild(view);
     window
-      .vegaEmbed(el, spec, { renderer: "svg", actions: false })
-      .then(() => {
-        el.dataset.rendered = "done";
-        el.classList.add("evreg-rendered");
+      .vegaEmbed(view, JSON.parse(source.textContent), { renderer: "svg", actions: false })
+      .then(function () {
+        var svg = view.querySelector("svg");
+        if (svg) {
+          svg.setAttribute("aria-hidden", "true");
+          svg.setAttribute("focusable", "false");
+        }
+        for (var child of Array.from(el.children)) {
+          if (child !== view) {
+            el.removeChild(child);
+          }
+        }
+        view.hidden = false;
+        view.classList.add("evreg-rendered");
       })
-      .catch((err) => {
-        el.dataset.rendered = "failed";
-        el.textContent = "This chart could not be drawn (" + err.message + "); the SVG download and the text alternative below show the same content.";
+      .catch(function (err) {
+        // the image of the same chart stays in place
+        el.removeChild(view);
+        el.dataset.drawn = "";
+        el.dataset.failed = String(err && err.message);
       });
   }
-}
 
-function cellValue(row, index) {
-  const cell = row.cells[index];
-  if (!cell) {
-    return "";
+  function drawCharts() {
+    document.querySelectorAll(".evreg-chart[data-spec]").forEach(drawChart);
   }
-  return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
-}
 
-function compareValues(a, b) {
-  const na = parseFloat(a);
-  const nb = parseFloat(b);
-  const aNum = a !== "" && !Number.isNaN(na) && /^[-+]?[0-9.]/.test(a);
-  const bNum = b !== "" && !Number.isNaN(nb) && /^[-+]?[0-9.]/.test(b);
-  if (aNum && bNum) {
-    return na - nb;
-  }
-  if (aNum !== bNum) {
-    return aNum ? -1 : 1;
-  }
-  return a.localeCompare(b);
-}
-
-function makeSortable(table) {
-  const headers = table.tHead ? table.tHead.rows[0].cells : [];
-  Array.from(headers).forEach((th, index) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "evreg-sort";
-    button.textContent = th.textContent;
-    button.title = "Sort by this column";
-    th.textContent = "";
-    th.appendChild(button);
-    button.addEventListener("click", () => {
-      const ascending = th.getAttribute("aria-sort") !== "ascending";
-      for (const other of headers) {
-        other.removeAttribute("aria-sort");
+  function markScrollRegions() {
+    var regions = document.querySelectorAll(".evreg-scroll, .md-typeset__scrollwrap");
+    regions.forEach(function (region) {
+      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      if (region.dataset.regionLabel === undefined) {
+        region.dataset.regionLabel = region.getAttribute("aria-label") || "Table";
       }
-      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      const body = table.tBodies[0];
-      const rows = Array.from(body.rows);
-      rows.sort((r1, r2) => {
-        const c = compareValues(cellValue(r1, index), cellValue(r2, index));
-        return ascending ? c : -c;
+      if (scrolls) {
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        region.setAttribute("aria-label", region.dataset.regionLabel + " (scrolls sideways)");
+      } else {
+        // a region that does not scroll is no landmark and no tab stop
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+      }
+      region.classList.toggle("evreg-scrolls", scrolls);
+    });
+  }
+
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    if (!cell) {
+      return "";
+    }
+    return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+  }
+
+  function compareValues(a, b) {
+    var na = parseFloat(a);
+    var nb = parseFloat(b);
+    var aNum = a !== "" && !Number.isNaN(na) && /^[-+]?[0-9.]/.test(a);
+    var bNum = b !== "" && !Number.isNaN(nb) && /^[-+]?[0-9.]/.test(b);
+    if (aNum && bNum) {
+      return na - nb;
+    }
+    if (aNum !== bNum) {
+      return aNum ? -1 : 1;
+    }
+    return a.localeCompare(b);
+  }
+
+  function makeSortable(table) {
+    var headers = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.from(headers).forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "evreg-sort";
+      button.textContent = th.textContent;
+      button.title = "Sort by this column";
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        for (var other of headers) {
+          other.removeAttribute("aria-sort");
+        }
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.from(body.rows);
+        rows.sort(function (r1, r2) {
+          var c = compareValues(cellValue(r1, index), cellValue(r2, index));
+          return ascending ? c : -c;
+        });
+        for (var row of rows) {
+          body.appendChild(row);
+        }
       });
-      for (const row of rows) {
-        body.appendChild(row);
+    });
+  }
+
+  function init() {
+    drawCharts();
+    document.querySelectorAll("table.evreg-sortable").forEach(function (table) {
+      if (!table.dataset.sortable) {
+        table.dataset.sortable = "1";
+        makeSortable(table);
       }
     });
-  });
-}
-
-function init() {
-  renderCharts();
-  for (const table of document.querySelectorAll("table.evreg-sortable")) {
-    if (!table.dataset.sortable) {
-      table.dataset.sortable = "1";
-      makeSortable(table);
-    }
+    markScrollRegions();
   }
-}
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", init);
-} else {
-  init();
-}
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+  // Material wraps Markdown tables in its own scroll wrapper after the page loads
+  var pending = false;
+  new MutationObserver(function () {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        markScrollRegions();
+      });
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("load", markScrollRegions);
+  window.addEventListener("resize", markScrollRegions);
+  window.matchMedia(NARROW).addEventListener("change", drawCharts);
+})();

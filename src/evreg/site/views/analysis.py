@@ -13,8 +13,8 @@ from evreg.site.forest import (
     model_label,
     overall_line,
 )
-from evreg.site.formats import fmt_ci, fmt_ratio, num, pval, text
-from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Table, external_link, table
+from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
+from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.context import (
     OUTCOME_NAMES,
     SiteContext,
@@ -47,9 +47,7 @@ class AnalysisView:
     """Everything the analysis page shows. ``usable`` is "none", "one" or "several"."""
 
     title: str
-    k_with_data: int
-    k_in_review: str
-    n_pending: int
+    counts: str
     usable: str
     plan: Table
     forest: Figure | None
@@ -57,6 +55,7 @@ class AnalysisView:
     models: Table | None
     heterogeneity: str
     overall: str
+    rounding_note: str
     choice: ModelChoice | None
     published: Table | None
     subgroup_variable: str
@@ -69,39 +68,69 @@ class AnalysisView:
     notes: tuple[str, ...]
 
 
+SENSITIVITY_NAMES = {
+    "leave_one_out": "leave-one-out",
+    "cumulative": "cumulative by year",
+    "small_study": "small-study effects (funnel plot, Egger's test, trim-and-fill)",
+}
+
+
+def counts_sentence(a: AnalysisResult) -> str:
+    """How many studies have a usable estimate, of how many, and how many are pending."""
+    studies = plural(a.k_with_data, "study", "studies")
+    of = f" of the review's {a.k_in_review}" if a.k_in_review is not None else ""
+    have = "has" if a.k_with_data == 1 and not of else "have"
+    pending = plural(len(a.pending), "qualifying estimate")
+    verb = "is" if len(a.pending) == 1 else "are"
+    return f"{studies}{of} {have} a usable estimate; {pending} {verb} pending."
+
+
 def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
     row = ctx.plan.get(a.analysis_id, {})
+    w = ctx.words
+    outcome = w.value("analyses", "outcome", a.outcome)
     items = [
-        ("Biomarker", a.biomarker),
-        ("Outcome", OUTCOME_NAMES.get(a.outcome, a.outcome)),
-        ("Qualifying time points", row.get("timepoints")),
-        ("Qualifying comparisons", row.get("comparisons")),
-        ("Qualifying models (preference order)", row.get("models")),
-        ("Model rule", row.get("model_rule")),
-        ("Random-effects tau² method", a.random_method),
-        ("Subgroup variable", a.subgroup_variable or "none"),
-        ("Sensitivity analyses", ", ".join(a.sensitivity) or "none in the plan"),
-        ("Notes", row.get("notes")),
+        ("biomarker", a.biomarker),
+        ("outcome", OUTCOME_NAMES.get(a.outcome, outcome)),
+        ("timepoints", w.values("estimates", "timepoint", row.get("timepoints") or "")),
+        ("comparisons", w.values("estimates", "comparison", row.get("comparisons") or "")),
+        ("models", w.values("estimates", "model", row.get("models") or "")),
+        ("model_rule", w.value("analyses", "model_rule", row.get("model_rule"))),
+        ("random_method", w.value("analyses", "random_method", a.random_method)),
+        (
+            "subgroup_variable",
+            w.value("analyses", "subgroup_variable", a.subgroup_variable) or "none",
+        ),
+        (
+            "sensitivity",
+            ", ".join(SENSITIVITY_NAMES.get(s, s) for s in a.sensitivity) or "none in the plan",
+        ),
+        ("notes", row.get("notes")),
     ]
-    rows: list[list[Cell]] = [[k, text(v)] for k, v in items]
+    rows: list[list[Cell]] = [[w.title("analyses", k), text(v)] for k, v in items]
     if a.parent_analysis:
-        rows.append(["Parent analysis", analysis_link(here, a.parent_analysis, a.parent_analysis)])
-    return table(["Plan", ""], rows, cls="evreg-plan")
+        parent = ctx.titles.get(a.parent_analysis, a.parent_analysis)
+        rows.append(["Parent analysis", analysis_link(here, a.parent_analysis, parent)])
+    return table(["Plan item", "Setting"], rows, cls="evreg-plan", label="Analysis plan")
 
 
-def _source(url: str | None, location: str | None) -> Cell:
-    """An estimate's source link followed by where in the source it is printed."""
-    where = text(location)
-    if not url:
-        return where.strip()
-    link = external_link(url, "source")
-    if isinstance(link, str):  # not an http(s) address: shown as text
-        return f"{link} {where}".strip()
-    where = where.rstrip()
-    return Joined((link, where)) if where else link
+def source_cell(doi: str | None, url: str | None, location: str | None) -> Cell:
+    """An estimate's source: the study's DOI link where it has one, else the address the
+    number was read at, then where in the source it is printed."""
+    where = text(location).strip()
+    parts: list[Cell] = []
+    if doi:
+        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
+    elif url:
+        parts.append(external_link(url, "source"))
+    if where:
+        parts.append(where)
+    if not parts:
+        return ""
+    return Joined(tuple(parts), " — ") if len(parts) > 1 else parts[0]
 
 
-def _numbers_table(a: AnalysisResult, measure: str, here: str) -> Table:
+def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str) -> Table:
     rows: list[list[Cell]] = []
     classes = []
     for u in a.used:
@@ -111,13 +140,14 @@ def _numbers_table(a: AnalysisResult, measure: str, here: str) -> Table:
                 study_link(here, u.study_id, u.label),
                 u.estimate_id,
                 printed,
-                u.comparison + (" (harmonised: reciprocal)" if u.harmonised else ""),
+                ctx.words.value("estimates", "comparison", u.comparison)
+                + (" (harmonised: reciprocal)" if u.harmonised else ""),
                 fmt_ci(u.hr, u.ci_lower, u.ci_upper),
                 num(u.log_hr, 4),
                 num(u.se, 4),
                 num(u.weight_fixed, 1),
                 num(u.weight_random, 1),
-                _source(u.source_url, u.source_location),
+                source_cell(ctx.dois.get(u.study_id), u.source_url, u.source_location),
             ]
         )
         classes.append("")
@@ -152,10 +182,29 @@ def _numbers_table(a: AnalysisResult, measure: str, here: str) -> Table:
         "Weight random %",
         "Source",
     ]
-    return table(headers, rows, row_classes=classes, cls="evreg-numbers")
+    return table(
+        headers, rows, row_classes=classes, cls="evreg-numbers", label="Estimates and weights"
+    )
+
+
+def rounding_note(a: AnalysisResult) -> str:
+    """Why a one-study pooled CI can differ from the study's in the last digit ("" if not)."""
+    res = a.primary_result
+    if res is None or res.k != 1 or len(a.used) != 1:
+        return ""
+    u = a.used[0]
+    if fmt_ci(res.estimate, res.ci_lower, res.ci_upper) == fmt_ci(u.hr, u.ci_lower, u.ci_upper):
+        return ""
+    return (
+        f"The pooled line ({fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}) is {u.label}'s "
+        f"estimate with a CI recomputed from its SE, and the SE is computed from the printed CI "
+        f"({fmt_ci(u.hr, u.ci_lower, u.ci_upper)}); the printed bounds are rounded, so the two "
+        "can differ in the last digit."
+    )
 
 
 def _models_table(a: AnalysisResult) -> Table:
+    """Both models side by side: k, ratio, p, tau², Q, I², prediction interval."""
     rows = []
     for res in (a.fixed, a.random):
         if res is None:
@@ -180,7 +229,7 @@ def _models_table(a: AnalysisResult) -> Table:
             ]
         )
     headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I² %"]
-    return table(headers + ["95% prediction interval"], rows)
+    return table(headers + ["95% prediction interval"], rows, label="Both models")
 
 
 def _registry_result(a: AnalysisResult, level: str | None) -> str:
@@ -194,12 +243,13 @@ def _registry_result(a: AnalysisResult, level: str | None) -> str:
     return f"k = {ours.k}: " + fmt_ci(ours.estimate, ours.ci_lower, ours.ci_upper)
 
 
-def _published_table(a: AnalysisResult, measure: str) -> Table | None:
+def _published_table(ctx: SiteContext, a: AnalysisResult, measure: str) -> Table | None:
+    w = ctx.words
     rows = [
         [
-            p.get("subgroup_level") or "overall",
+            w.value("published_results", "subgroup_level", p.get("subgroup_level")) or "overall",
             text(p.get("k")),
-            p.get("model") or "not stated",
+            w.value("published_results", "model", p.get("model")) or "not stated",
             fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper")),
             p.get("p_as_printed") or "",
             text(p.get("i2_percent")),
@@ -213,28 +263,36 @@ def _published_table(a: AnalysisResult, measure: str) -> Table | None:
         return None
     headers = ["Level", "k (review)", "Model (review)", f"Review {measure} [CI]", "p (review)"]
     headers += ["I² % (review)", "Q p (review)", "Registry (primary model)", "Where printed"]
-    return table(headers, rows)
+    return table(headers, rows, label="Published result beside the registry's")
 
 
-def _pending_table(items: Sequence[PendingEstimate], here: str) -> Table | None:
+def _pending_table(
+    ctx: SiteContext, items: Sequence[PendingEstimate], here: str, label: str
+) -> Table | None:
     if not items:
         return None
     rows = [
-        [p.estimate_id, study_link(here, p.study_id, p.label), Badge(p.status), p.reason]
+        [
+            p.estimate_id,
+            study_link(here, p.study_id, p.label),
+            Badge(p.status, ctx.words.value("estimates", "status", p.status)),
+            ctx.words.relabel(p.reason),
+        ]
         for p in items
     ]
     headers = ["Estimate", "Study", "Status", "Why it is not pooled"]
-    return table(headers, rows, row_classes=["evreg-pending"] * len(rows))
+    return table(headers, rows, row_classes=["evreg-pending"] * len(rows), label=label)
 
 
-def _choice(a: AnalysisResult) -> ModelChoice | None:
+def _choice(ctx: SiteContext, a: AnalysisResult) -> ModelChoice | None:
     if a.rule is None:
         return None
+    primary = ctx.model_name(a.primary)
     other = a.random if a.primary == "fixed" else a.fixed
     if other is None:
-        return ModelChoice(str(a.primary), a.rule.reason, "", "")
+        return ModelChoice(primary, a.rule.reason, "", "")
     ci = fmt_ci(other.estimate, other.ci_lower, other.ci_upper)
-    return ModelChoice(str(a.primary), a.rule.reason, model_label(other), ci)
+    return ModelChoice(primary, a.rule.reason, model_label(other), ci)
 
 
 def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
@@ -246,7 +304,7 @@ def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
         "forest",
         ctx.charts.spec(forest_spec, a, measure, ctx.favours(a)),
         title=f"Forest plot: {a.title}",
-        caption=f"{measure} high vs low with 95% CI; squares sized by weight.",
+        caption=f"{measure} with 95% CI per study; squares sized by weight.",
         alt=forest_alt(a, measure),
     )
 
@@ -259,24 +317,23 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
     notes = tuple(a.notes) + (tuple(a.primary_result.notes) if a.primary_result else ())
     return AnalysisView(
         title=a.title,
-        k_with_data=a.k_with_data,
-        k_in_review=str(a.k_in_review) if a.k_in_review is not None else "unknown",
-        n_pending=len(a.pending),
+        counts=counts_sentence(a),
         usable={0: "none", 1: "one"}.get(a.k_with_data, "several"),
         plan=_plan_table(ctx, a, here),
         forest=forest,
-        numbers=_numbers_table(a, measure, here) if a.used else None,
+        numbers=_numbers_table(ctx, a, measure, here) if a.used else None,
         models=_models_table(a) if a.used else None,
         heterogeneity=heterogeneity_line(a.random if a.primary == "random" else a.fixed),
         overall=overall_line(a.primary_result),
-        choice=_choice(a),
-        published=_published_table(a, measure),
-        subgroup_variable=a.subgroup_variable or "",
+        rounding_note=rounding_note(a),
+        choice=_choice(ctx, a),
+        published=_published_table(ctx, a, measure),
+        subgroup_variable=ctx.words.value("analyses", "subgroup_variable", a.subgroup_variable),
         subgroups=subgroup_section(ctx, a, here),
         leave_one_out=leave_one_out_section(ctx, a, here),
         cumulative=cumulative_section(ctx, a, here),
         small_study=small_study_section(ctx, a, here),
-        pending=_pending_table(a.pending, here),
-        not_qualifying=_pending_table(a.not_qualifying, here),
+        pending=_pending_table(ctx, a.pending, here, "Pending estimates"),
+        not_qualifying=_pending_table(ctx, a.not_qualifying, here, "Estimates that do not qualify"),
         notes=notes,
     )

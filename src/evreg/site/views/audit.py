@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from evreg.data.package import Package
 from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
+from evreg.review.audit.findings import by_severity
+from evreg.site.formats import plural
+from evreg.site.labels import Labels
 
 Rows = tuple[tuple[str, ...], ...]
 
@@ -24,6 +27,7 @@ class AuditView:
     errors: int
     warnings: int
     notes: int
+    counts: str
     reproduction: Rows
     findings: Rows
     how: Rows
@@ -54,22 +58,30 @@ def _count(findings: Sequence, severity: str) -> int:
 def audit_view(package: Package) -> AuditView:
     """Run the audit of ``package`` and lay out its results for the page."""
     repro = reproduce(package)  # the audit recomputes its own reproduction table
-    return findings_view(audit_package(package, repro), repro)
+    words = Labels.from_package(package.root, package.descriptor)
+    return findings_view(audit_package(package, repro), repro, words)
 
 
-def findings_view(findings: Sequence[AuditFinding], repro: Sequence[Reproduction]) -> AuditView:
-    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`)."""
-    shown = [f for f in findings if f.check != "reproduction"]
+def findings_view(
+    findings: Sequence[AuditFinding], repro: Sequence[Reproduction], words: Labels | None = None
+) -> AuditView:
+    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`); the
+    messages' codes read as the schema's labels (``words``)."""
+    say = words.relabel if words is not None else str
+    shown = [f for f in by_severity(findings) if f.check != "reproduction"]
+    counts = {s: _count(findings, s) for s in ("error", "warning", "note")}
     return AuditView(
-        errors=_count(findings, "error"),
-        warnings=_count(findings, "warning"),
-        notes=_count(findings, "note"),
-        reproduction=tuple(_reproduction_row(r) for r in repro),
+        errors=counts["error"],
+        warnings=counts["warning"],
+        notes=counts["note"],
+        counts=", ".join(plural(n, s) for s, n in counts.items()),
+        reproduction=tuple(tuple(say(c) for c in _reproduction_row(r)) for r in repro),
         findings=tuple(
-            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "", f.printed, f.expected)
+            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "")
+            + (say(f.printed), say(f.expected))
             for i, f in enumerate(shown, 1)
         ),
-        how=tuple((str(i), f.check, f.message) for i, f in enumerate(shown, 1)),
+        how=tuple((str(i), f.check, say(f.message)) for i, f in enumerate(shown, 1)),
         checks=tuple(
             (name, desc, str(sum(f.check == name for f in findings)))
             for name, desc in CHECKS.items()

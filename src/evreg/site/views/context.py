@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -11,9 +12,12 @@ from evreg.data.package import Package
 from evreg.review.plan import AnalysisResult, RegistryResults, study_labels
 from evreg.site.charts import ChartWriter
 from evreg.site.html import rel
+from evreg.site.labels import Labels
 from evreg.site.viewmodel import Link
 
 OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
+MODEL_NAMES = {"fixed": "fixed effect", "random": "random effects"}
+DOI = re.compile(r"10\.\d{4,9}/\S+")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,26 @@ class SiteContext:
     def labels(self) -> dict[str, str]:
         """RevMan-style study labels by study id."""
         return study_labels(self.package.studies)
+
+    @functools.cached_property
+    def titles(self) -> dict[str, str]:
+        """Analysis titles by analysis id."""
+        return {a.analysis_id: a.title for a in self.results.analyses}
+
+    @functools.cached_property
+    def words(self) -> Labels:
+        """Field titles and value labels from the package's Table Schemas."""
+        return Labels.from_package(self.package.root, self.package.descriptor)
+
+    @functools.cached_property
+    def dois(self) -> dict[str, str]:
+        """Each study's DOI (only well-formed ones) by study id."""
+        out = {}
+        for s in self.package.studies:
+            doi = str(s.get("doi") or "").strip()
+            if DOI.fullmatch(doi):
+                out[str(s["study_id"])] = doi
+        return out
 
     @functools.cached_property
     def estimates_by_study(self) -> dict[str, list[dict[str, str]]]:
@@ -56,12 +80,17 @@ class SiteContext:
         return self.plan.get(analysis_id, {}).get("effect_measure") or "HR"
 
     def favours(self, a: AnalysisResult) -> tuple[str, str]:
-        """The "favours" labels under a forest plot (lower side, higher side)."""
+        """The labels either side of 1 under a forest plot (lower side, higher side): the
+        plan's ``favours_lower`` / ``favours_higher``, else read as a prognostic factor."""
         row = self.plan.get(a.analysis_id, {})
         return (
-            row.get("favours_lower") or f"Favours high {a.biomarker}",
-            row.get("favours_higher") or f"Favours low {a.biomarker}",
+            row.get("favours_lower") or f"Lower risk with high {a.biomarker}",
+            row.get("favours_higher") or f"Higher risk with high {a.biomarker}",
         )
+
+    def model_name(self, model: str | None) -> str:
+        """ "fixed effect" / "random effects" for a model code ("none" for None)."""
+        return MODEL_NAMES.get(model or "", model or "none")
 
 
 def analysis_dir(analysis_id: str) -> str:

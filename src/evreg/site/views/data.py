@@ -26,4 +26,4 @@ def files_table(files: Sequence[tuple[str, str, Path]]) -> Table:
         ]
         for p, desc, f in files
     ]
-    return table(["File", "What it is", "Bytes", "SHA-256 (first 16)"], rows)
+    return table(["File", "What it is", "Bytes", "SHA-256 (first 16)"], rows, label="Files")

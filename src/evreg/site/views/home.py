@@ -117,12 +117,12 @@ def summary_table(ctx: SiteContext, from_dir: str) -> Table:
                 fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable",
                 pval(res.p) if res else "—",
                 f"{res.I2:.0f}%" if res and res.I2 is not None else "—",
-                f"{a.primary}: {a.rule.reason}" if a.rule else "—",
+                f"{ctx.model_name(a.primary)}: {a.rule.reason}" if a.rule else "—",
                 _published_text(a),
                 conclusion(a, ctx.measure(a.analysis_id), ctx.favours(a)),
             ]
         )
-    return table(SOF_HEADERS, rows, cls="evreg-sof")
+    return table(SOF_HEADERS, rows, cls="evreg-sof evreg-cards", label="Summary of findings")
 
 
 def home_view(ctx: SiteContext, intro: str) -> HomeView:

@@ -197,10 +197,14 @@ def _search(search: dict) -> Search:
 
 def _prisma(ctx: SiteContext) -> Figure:
     boxes, arrows = prisma_boxes(ctx)
+    layouts = {
+        "wide": ctx.charts.spec(plots.prisma_chart, boxes, arrows),
+        "compact": ctx.charts.spec(plots.prisma_chart, boxes, arrows, 150),
+    }
     return ctx.charts.embed(
         "methods",
         "prisma",
-        ctx.charts.spec(plots.prisma_chart, boxes, arrows),
+        layouts,
         title="PRISMA flow diagram",
         caption="Drawn from the data package (counts of studies, candidates and estimates).",
         alt=TextAlternative(items=tuple(b[1].replace("\n", " ") for b in boxes)),

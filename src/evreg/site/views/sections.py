@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from evreg.review.plan import AnalysisResult
 from evreg.site.forest import (
-    forest_alt,
     funnel_alt,
     funnel_spec,
+    items_alt,
     model_label,
     sensitivity_alt,
     sensitivity_spec,
+    subgroup_items,
     subgroup_spec,
     subgroup_test_line,
 )
@@ -118,13 +119,15 @@ def leave_one_out_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Sec
     )
     headers = ["Omitted", "k", f"{measure} [95% CI]", "p", "I² %", "tau²", "Flip"]
     classes = ["evreg-flip" if f else "" for f in flags]
-    return Section(figure=figure, lead=summary, table=table(headers, rows, row_classes=classes))
+    body = table(headers, rows, row_classes=classes, label="Leave-one-out results")
+    return Section(figure=figure, lead=summary, table=body)
 
 
 def cumulative_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Section | None:
     """Cumulative meta-analysis by publication year: the chart."""
     cum = a.cumulative
-    note = _skipped(a, "cumulative", cum.rows if cum else (), "No usable estimate yet.")
+    empty = f"Needs at least two studies; this analysis has {a.k_with_data}."
+    note = _skipped(a, "cumulative", cum.rows if cum and len(cum.rows) > 1 else (), empty)
     if note or cum is None:
         return Section(note) if note else None
     footer = ["Each row pools all studies up to and including that one (by publication year)."]
@@ -188,31 +191,33 @@ def subgroup_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Section 
     if sg is None or sg.fixed is None:
         return Section("No study with a usable estimate reports this variable yet.")
     measure = ctx.measure(a.analysis_id)
+    variable = ctx.words.value("analyses", "subgroup_variable", a.subgroup_variable)
+    levels = {lv: ctx.words.value("studies", a.subgroup_variable, lv) for lv in sg.levels}
+    items, _ = subgroup_items(a, variable, levels)
+    summary = f"Subgroup forest plot by {variable}; weights are percentages within each subgroup."
     figure = ctx.charts.embed(
         here,
         "subgroups",
-        ctx.charts.spec(subgroup_spec, a, measure, ctx.favours(a)),
+        ctx.charts.spec(subgroup_spec, a, measure, ctx.favours(a), variable, levels),
         title="Subgroup forest plot",
-        caption=f"Subgroups by {a.subgroup_variable}.",
-        alt=forest_alt(a, measure),
+        caption=f"Subgroups by {variable}; study weights are within each subgroup.",
+        alt=items_alt(items, measure, summary),
     )
     rows = [
-        [level, model_label(res), str(res.k), fmt_ci(res.estimate, res.ci_lower, res.ci_upper)]
-        + [pval(res.p), num(res.I2, 1)]
+        [levels[level], model_label(res), str(res.k)]
+        + [fmt_ci(res.estimate, res.ci_lower, res.ci_upper), pval(res.p), num(res.I2, 1)]
         for level in sg.levels
         for res in (sg.fixed.groups.get(level), sg.random.groups.get(level))
         if res is not None
     ]
     outside = ""
     if sg.unclassified:
-        outside = f"Outside the subgroups ({a.subgroup_variable} not reported): " + ", ".join(
-            sg.unclassified
-        )
+        outside = f"Outside the subgroups ({variable} not reported): " + ", ".join(sg.unclassified)
     test = sg.random if a.primary == "random" else sg.fixed
-    headers = ["Level", "Model", "k", f"{measure} [95% CI]", "p", "I² %"]
+    headers = [variable, "Model", "k", f"{measure} [95% CI]", "p", "I² %"]
     return Section(
         figure=figure,
         lead=subgroup_test_line(test),
-        table=table(headers, rows),
+        table=table(headers, rows, label="Subgroup results"),
         tail=outside,
     )

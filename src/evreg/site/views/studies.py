@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evreg.site.formats import text
+from evreg.site.formats import plural, text
 from evreg.site.html import rel
+from evreg.site.labels import Labels
 from evreg.site.viewmodel import (
     NOT_REPORTED,
     Badge,
@@ -16,43 +17,9 @@ from evreg.site.viewmodel import (
     external_link,
     table,
 )
+from evreg.site.views.analysis import source_cell
 from evreg.site.views.context import SiteContext, analysis_link, study_dir, study_link
 
-FIELD_TITLES = {
-    "study_id": "Study id",
-    "first_author": "First author",
-    "year": "Year",
-    "title": "Title",
-    "journal": "Journal",
-    "volume_issue": "Volume (issue)",
-    "pages": "Pages",
-    "doi": "DOI",
-    "pmid": "PMID",
-    "pmcid": "PMCID",
-    "country": "Country",
-    "n": "N (review)",
-    "n_confirmed": "N (confirmed in source)",
-    "age": "Age",
-    "male": "Male",
-    "female": "Female",
-    "design": "Design",
-    "cases": "Cases",
-    "biomarker": "Biomarker",
-    "treatment": "Treatment",
-    "outcomes_used_by_review": "Outcomes used by the review",
-    "nos_score": "NOS score (0-9)",
-    "nos_selection": "NOS selection (0-4)",
-    "nos_comparability": "NOS comparability (0-2)",
-    "nos_outcome": "NOS outcome (0-3)",
-    "cutoff_reported": "Cut-off (review)",
-    "cutoff_confirmed": "Cut-off (confirmed in source)",
-    "hbv_all_patients": "All patients HBV-related",
-    "local_treatment": "Local treatment with ICI",
-    "source_checked": "Source checked",
-    "source_url": "Source",
-    "notes": "Notes",
-    "review_source_location": "Where the review reports it",
-}
 TABLE_COLUMNS = (
     "year",
     "country",
@@ -101,7 +68,7 @@ ESTIMATE_HEADERS = (
 class StudiesView:
     """The studies page: the characteristics table and the candidates (None: none recorded)."""
 
-    n_studies: int
+    count: str
     studies: Table
     candidates: Table | None
 
@@ -120,15 +87,13 @@ class StudyView:
     notes: str
 
 
-def title_of(name: str) -> str:
-    """A column's heading."""
-    return FIELD_TITLES.get(name, name.replace("_", " ").capitalize())
-
-
-def data_cell(name: str, value: str) -> Cell:
-    """A raw cell of the data: identifiers and URLs as links, empty said in words."""
+def data_cell(name: str, value: str, words: Labels | None = None) -> Cell:
+    """A raw cell of studies.csv: identifiers and URLs as links, codes as their labels,
+    empty said in words."""
     if not value:
         return NOT_REPORTED
+    if words is not None and name == "outcomes_used_by_review":
+        return words.values("estimates", "outcome", value)
     if name in ("source_url", "url") or name.endswith("_url"):
         return external_link(value, value)
     if name == "doi" and re.match(r"^10\.\d{4,9}/\S+$", value):
@@ -137,7 +102,7 @@ def data_cell(name: str, value: str) -> Cell:
         return external_link(f"https://pubmed.ncbi.nlm.nih.gov/{value}/", value)
     if name == "pmcid" and re.match(r"^PMC\d+$", value):
         return external_link(f"https://pmc.ncbi.nlm.nih.gov/articles/{value}/", value)
-    return value
+    return words.value("studies", name, value) if words is not None else value
 
 
 def _raw(ctx: SiteContext, table_name: str) -> list[dict[str, str]]:
@@ -156,7 +121,7 @@ def candidates_table(ctx: SiteContext) -> Table | None:
         + [data_cell("source_url", r.get("source_url", ""))]
         for r in raw
     ]
-    return table(CANDIDATE_HEADERS, rows)
+    return table(CANDIDATE_HEADERS, rows, label="Candidate studies")
 
 
 def studies_view(ctx: SiteContext) -> StudiesView:
@@ -165,27 +130,34 @@ def studies_view(ctx: SiteContext) -> StudiesView:
     cols = [c for c in TABLE_COLUMNS if raw and c in raw[0]]
     rows = [
         [study_link("studies", r["study_id"], ctx.labels.get(r["study_id"], r["study_id"]))]
-        + [data_cell(c, r.get(c, "")) for c in cols]
+        + [data_cell(c, r.get(c, ""), ctx.words) for c in cols]
         for r in raw
     ]
-    headers = ["Study"] + [title_of(c) for c in cols]
-    studies = table(headers, rows, sortable=True, cls="evreg-studies")
-    return StudiesView(len(raw), studies, candidates_table(ctx))
+    headers = ["Study"] + [ctx.words.title("studies", c) for c in cols]
+    studies = table(headers, rows, sortable=True, cls="evreg-studies", label="Studies")
+    return StudiesView(plural(len(raw), "study", "studies"), studies, candidates_table(ctx))
 
 
 def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     used = ctx.pooled_in.get(e["estimate_id"], [])
-    pooled: Cell = Joined(tuple(analysis_link(here, x, x) for x in used), ", ") if used else "none"
+    links = tuple(analysis_link(here, x, ctx.titles.get(x, x)) for x in used)
+    pooled: Cell = Joined(links, "; ") if used else "none"
     ci = f"{e.get('hr') or '—'} [{e.get('ci_lower') or '—'}, {e.get('ci_upper') or '—'}]"
+    w = ctx.words
+    design = ", ".join(
+        f"{w.title('estimates', k).lower()}: {w.value('estimates', k, e.get(k))}"
+        for k in ("comparison", "timepoint", "model", "cohort")
+    )
+    doi = ctx.dois.get(e.get("study_id", ""))
     return [
         e["estimate_id"],
-        f"{e.get('biomarker')} / {e.get('outcome')}",
+        f"{e.get('biomarker')} / {w.value('estimates', 'outcome', e.get('outcome'))}",
         text(e.get("exposure")),
-        f"{e.get('comparison')}, {e.get('timepoint')}, {e.get('model')}, {e.get('cohort')}",
+        design,
         ci,
         text(e.get("p_as_printed")),
-        Badge(e.get("status", "")),
-        Joined((data_cell("source_url", e.get("source_url", "")), text(e.get("source_location")))),
+        Badge(e.get("status", ""), w.value("estimates", "status", e.get("status", ""))),
+        source_cell(doi, e.get("source_url"), e.get("source_location")),
         text(e.get("extraction_check")),
         text(e.get("notes")),
         pooled,
@@ -196,18 +168,24 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
     """The page of one study (``raw``: its row as printed in studies.csv)."""
     sid = raw["study_id"]
     here = study_dir(sid)
+    w = ctx.words
     chars = [
-        [title_of(k), data_cell(k, v)] for k, v in raw.items() if k not in QUALITY and k != "notes"
+        [w.title("studies", k), data_cell(k, v, w)]
+        for k, v in raw.items()
+        if k not in QUALITY and k != "notes"
     ]
-    quality = [[title_of(k), data_cell(k, raw.get(k, ""))] for k in QUALITY if k in raw]
+    quality = [
+        [w.title("studies", k), data_cell(k, raw.get(k, ""), w)] for k in QUALITY if k in raw
+    ]
     estimates = [_estimate_row(ctx, e, here) for e in ctx.estimates_by_study.get(sid, [])]
+    label = ctx.labels.get(sid, sid)
     return StudyView(
-        page_title=f"Study {sid}",
-        label=ctx.labels.get(sid, sid),
+        page_title=label,
+        label=label,
         title=raw.get("title") or "title not recorded",
         back=rel(here, "studies/"),
-        characteristics=table(["Field", "Value"], chars),
-        quality=table(["Domain", "Stars"], quality) if quality else None,
-        estimates=table(ESTIMATE_HEADERS, estimates) if estimates else None,
+        characteristics=table(["Field", "Value"], chars, label="Characteristics"),
+        quality=table(["Domain", "Stars"], quality, label="Quality") if quality else None,
+        estimates=table(ESTIMATE_HEADERS, estimates, label="Estimates") if estimates else None,
         notes=raw.get("notes") or "None.",
     )
