@@ -88,11 +88,12 @@ def rows() -> tuple[list[dict], list[dict]]:
         sid = _id(r["author"], r["year"])
         where = (
             f"{CITATION}, as tabulated in R metadat dat.hackshaw1998 (study {r['study']}); "
-            f"shared/examples/hackshaw1998_ets_lung_cancer.csv line {line}"
+            f"examples/hackshaw1998/source/hackshaw1998_ets_lung_cancer.csv line {line}"
         )
         studies.append(
             {
                 "study_id": sid,
+                "in_review": "true",
                 "first_author": r["author"],
                 "year": r["year"],
                 "country": r["country"],
@@ -177,7 +178,7 @@ def descriptor() -> dict:
         "estimates": "Odds ratios",
         "analyses": "Analysis plan",
         "published_results": "Published results (none recorded)",
-        "candidates": "Candidate studies (none)",
+        "candidates": "Screening records (none)",
     }
     return {
         "profile": "tabular-data-package",
