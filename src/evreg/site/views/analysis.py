@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evreg.review.plan import AnalysisResult, PendingEstimate
+from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -44,13 +44,15 @@ class ModelChoice:
 
 @dataclass(frozen=True)
 class AnalysisView:
-    """Everything the analysis page shows. ``usable`` is "none", "one" or "several"."""
+    """Everything the analysis page shows. ``usable`` is "none", "one" or "several";
+    ``views`` the two pooled results (all eligible studies, the review's studies only), None
+    when no study was added (they are then the same)."""
 
     title: str
-    k_with_data: int
-    k_in_review: str
+    counts: str
     n_pending: int
     usable: str
+    views: Table | None
     plan: Table
     forest: Figure | None
     numbers: Table | None
@@ -67,6 +69,45 @@ class AnalysisView:
     pending: Table | None
     not_qualifying: Table | None
     notes: tuple[str, ...]
+
+
+def counts_sentence(a: AnalysisResult) -> str:
+    """Studies with a usable estimate, the review's apart from those added since: "1 of the
+    review's 6 studies and 1 study added since have usable estimates"."""
+    of = f" of the review's {a.k_in_review}" if a.k_in_review is not None else " of the review's"
+    review = f"{a.k_review_with_data}{of} {'study' if a.k_in_review == 1 else 'studies'}"
+    if a.k_added_with_data:
+        added = f"{a.k_added_with_data} {'study' if a.k_added_with_data == 1 else 'studies'}"
+        return f"{review} and {added} added since have usable estimates"
+    verb = "has a usable estimate" if a.k_review_with_data <= 1 else "have usable estimates"
+    return f"{review} {verb}, and no study added since has one"
+
+
+def _view_row(label: str, view: PooledView) -> list[Cell]:
+    res = view.primary_result
+    if res is None:
+        return [label, str(view.k), "not estimable", "—", "—", "—"]
+    why = f"{view.primary}: {view.rule.reason}" if view.rule else str(view.primary)
+    return [
+        label,
+        str(view.k),
+        fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
+        pval(res.p),
+        num(res.I2, 1),
+        why,
+    ]
+
+
+def _views_table(a: AnalysisResult, measure: str) -> Table | None:
+    """The living answer and, beside it, the review's studies only (only when they differ)."""
+    if not a.k_added_with_data:
+        return None
+    rows = [
+        _view_row("All eligible studies (the living answer)", a.all_view),
+        _view_row("The review's studies only (reproduction, audit)", a.review_view),
+    ]
+    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I² %", "Primary model (why)"]
+    return table(headers, rows, cls="evreg-views")
 
 
 def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
@@ -183,11 +224,11 @@ def _models_table(a: AnalysisResult) -> Table:
     return table(headers + ["95% prediction interval"], rows)
 
 
-def _registry_result(a: AnalysisResult, level: str | None) -> str:
-    """Our primary-model result for a published row (overall or one subgroup level)."""
-    ours = a.primary_result
-    if level and a.subgroups is not None:
-        sg = a.subgroups.random if a.primary == "random" else a.subgroups.fixed
+def _registry_result(view: PooledView, level: str | None) -> str:
+    """A view's primary-model result for a published row (overall or one subgroup level)."""
+    ours = view.primary_result
+    if level and view.subgroups is not None:
+        sg = view.subgroups.random if view.primary == "random" else view.subgroups.fixed
         ours = sg.groups.get(level) if sg is not None else None
     if ours is None:
         return "not estimable"
@@ -195,6 +236,9 @@ def _registry_result(a: AnalysisResult, level: str | None) -> str:
 
 
 def _published_table(a: AnalysisResult, measure: str) -> Table | None:
+    """The review's printed results beside the registry's from the review's own studies (and,
+    when studies were added, from all eligible studies)."""
+    views = [a.review_view] + ([a.all_view] if a.k_added_with_data else [])
     rows = [
         [
             p.get("subgroup_level") or "overall",
@@ -204,7 +248,7 @@ def _published_table(a: AnalysisResult, measure: str) -> Table | None:
             p.get("p_as_printed") or "",
             text(p.get("i2_percent")),
             p.get("q_p_as_printed") or "",
-            _registry_result(a, p.get("subgroup_level")),
+            *(_registry_result(v, p.get("subgroup_level")) for v in views),
             p.get("source_location") or "",
         ]
         for p in a.published
@@ -212,8 +256,10 @@ def _published_table(a: AnalysisResult, measure: str) -> Table | None:
     if not rows:
         return None
     headers = ["Level", "k (review)", "Model (review)", f"Review {measure} [CI]", "p (review)"]
-    headers += ["I² % (review)", "Q p (review)", "Registry (primary model)", "Where printed"]
-    return table(headers, rows)
+    headers += ["I² % (review)", "Q p (review)", "Registry: the review's studies (primary model)"]
+    if a.k_added_with_data:
+        headers.append("Registry: all eligible studies (primary model)")
+    return table([*headers, "Where printed"], rows)
 
 
 def _pending_table(items: Sequence[PendingEstimate], here: str) -> Table | None:
@@ -259,10 +305,10 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
     notes = tuple(a.notes) + (tuple(a.primary_result.notes) if a.primary_result else ())
     return AnalysisView(
         title=a.title,
-        k_with_data=a.k_with_data,
-        k_in_review=str(a.k_in_review) if a.k_in_review is not None else "unknown",
+        counts=counts_sentence(a),
         n_pending=len(a.pending),
         usable={0: "none", 1: "one"}.get(a.k_with_data, "several"),
+        views=_views_table(a, measure),
         plan=_plan_table(ctx, a, here),
         forest=forest,
         numbers=_numbers_table(a, measure, here) if a.used else None,

@@ -11,6 +11,7 @@ from evreg.data.package import Package
 from evreg.review.plan import AnalysisResult, RegistryResults, study_labels
 from evreg.site.charts import ChartWriter
 from evreg.site.html import rel
+from evreg.site.links import RepoLinks
 from evreg.site.viewmodel import Link
 
 OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
@@ -18,11 +19,13 @@ OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
 
 @dataclass(frozen=True)
 class SiteContext:
-    """What every page view needs: the package, the results and the chart writer."""
+    """What every page view needs: the package, the results, the chart writer and the links
+    into the repository."""
 
     package: Package
     results: RegistryResults
     charts: ChartWriter
+    links: RepoLinks = RepoLinks()
 
     @functools.cached_property
     def plan(self) -> dict[str, dict]:
