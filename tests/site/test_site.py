@@ -234,8 +234,8 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
             assert shown in text
     study = next(u for a in touched for u in a["used"] if not u["in_review"])
     page = _text(added_site / "studies" / study["study_id"] / "index.html")
-    assert "Added since the source review." in page
-    assert f"in data version {study['added_in_version']}" in page
+    version = study["added_in_version"]
+    assert f"Added in data version {version} — not part of the source review." in page
     assert "N (review) not applicable (added study)" in page
     studies = _text(added_site / "studies" / "index.html")
     assert f"{study['label']}" in studies and "no: added in" in studies

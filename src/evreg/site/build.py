@@ -189,7 +189,7 @@ def write_data(
             + b"\n",
         ),
         "results.csv": (
-            "pooled results, one row per analysis x level x model (CSV)",
+            "pooled results, one row per analysis x studies (all, review) x level x model (CSV)",
             results_csv(results).encode(),
         ),
         "results-schema.json": (

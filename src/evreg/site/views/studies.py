@@ -187,9 +187,9 @@ def candidates_table(ctx: SiteContext) -> Table | None:
 def _origin(raw: dict[str, str]) -> str:
     """Where a study comes from, in words."""
     if in_review(raw):
-        return "one of the source review's studies"
-    version = raw.get("added_in_version") or "not recorded"
-    return f"added since the review, in data version {version}"
+        return "One of the source review's studies."
+    version = raw.get("added_in_version") or "(version not recorded)"
+    return f"Added in data version {version} — not part of the source review."
 
 
 def _cell(name: str, raw: dict[str, str], review_only: dict[str, str]) -> Cell:
