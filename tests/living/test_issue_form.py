@@ -294,3 +294,159 @@ def test_workflow_script_comments_the_errors_and_opens_nothing(remote, tmp_path:
     assert ":title: empty, but a value is required" in comment and ":nos_outcome: " in comment
     assert snapshot(checkout / "data") == before
     assert git(checkout, "status", "--porcelain").strip() == ""
+
+
+# A body exactly as GitHub writes it (typed out, not generated): the parser must not depend on
+# the test's own renderer. Fields left empty read "_No response_".
+LITERAL_BODY = """### Study id
+
+_No response_
+
+### First author
+
+Example A
+
+### Year
+
+2026
+
+### Title
+
+A fictional cohort typed out as GitHub writes it
+
+### Journal
+
+_No response_
+
+### Volume (issue)
+
+_No response_
+
+### Pages or article number
+
+_No response_
+
+### DOI
+
+_No response_
+
+### PubMed ID
+
+_No response_
+
+### Country
+
+Nowhere
+
+### Number of patients
+
+120
+
+### Age
+
+_No response_
+
+### Men
+
+_No response_
+
+### Women
+
+_No response_
+
+### Study design
+
+retrospective cohort study
+
+### Biomarker
+
+SII
+
+### Treatment
+
+atezolizumab + bevacizumab
+
+### Cut-off
+
+_No response_
+
+### All patients HBV-related?
+
+no
+
+### Local treatment (e.g. TACE) combined with the ICI?
+
+None
+
+### What could you read?
+
+abstract
+
+### Where you read it
+
+https://example.org/fictional-study
+
+### Newcastle-Ottawa selection stars (0-4)
+
+3
+
+### Newcastle-Ottawa comparability stars (0-2)
+
+1
+
+### Newcastle-Ottawa outcome stars (0-3)
+
+2
+
+### Quality assessed by
+
+A. Contributor
+
+### Screening record
+
+_No response_
+
+### Hazard ratios
+
+```yaml
+- biomarker: SII            # IL-6 or SII
+  outcome: OS               # PFS or OS
+  exposure: SII above 500   # what "high" means, as printed
+  comparison: high_vs_low   # high_vs_low or low_vs_high, as printed
+  timepoint: baseline       # baseline, on_treatment or unknown
+  model: multivariable      # multivariable, univariable or unknown
+  cohort: whole             # whole, training, validation or unknown
+  hr:
+  ci_lower:
+  ci_upper:
+  ci_level: 0.95
+  p_as_printed:             # in quotes, as printed: "0.014" or "< 0.001"
+  status: not_found         # extracted; incomplete (only some printed); not_found
+  source_url:
+  source_location:          # table, figure or page
+```
+
+### Notes
+
+_No response_
+
+### Confirmation
+
+- [X] The numbers above are copied exactly as printed, with their location.
+"""
+
+
+def test_a_body_as_github_writes_it(repo: Path, capsys) -> None:
+    """'None' is what GitHub writes for a dropdown left unanswered: unknown."""
+    body = _body(repo.parent, text=LITERAL_BODY)
+    submission = parse_issue(LITERAL_BODY, load_form(FORM), "body.md")
+    study = submission["study"]
+    assert (study["study_id"], study["hbv_all_patients"], study["local_treatment"]) == (
+        "example-2026",
+        "false",
+        "",
+    )
+    assert submission["estimates"][0]["status"] == "not_found"
+    code, out, err = run_cli(["add-study", "--from-issue", str(body)], repo, capsys)
+    assert code == 0, err
+    assert "example-2026-sii-os" in out

@@ -41,6 +41,7 @@ class FormField:
     type: str
     rendered: bool
     required_options: tuple[str, ...]
+    options: tuple[str, ...] = ()
 
 
 def load_form(path: Path) -> dict[str, FormField]:
@@ -65,8 +66,14 @@ def load_form(path: Path) -> dict[str, FormField]:
             if isinstance(o, Mapping) and o.get("required") in (True, "true")
         )
         label = str(attrs.get("label") or item["id"])
+        choices = tuple(str(o) for o in options if not isinstance(o, Mapping))
         fields[label] = FormField(
-            str(item["id"]), label, str(item.get("type")), bool(attrs.get("render")), required
+            str(item["id"]),
+            label,
+            str(item.get("type")),
+            bool(attrs.get("render")),
+            required,
+            choices,
         )
     return fields
 
@@ -91,6 +98,8 @@ def _sections(text: str, where: str) -> list[tuple[int, str, str]]:
 def _value(field: FormField, raw: str, where: str) -> Any:
     if raw == NO_RESPONSE or raw == "":
         return ""
+    if field.type == "dropdown" and raw == "None" and "None" not in field.options:
+        return ""  # GitHub's own "None" choice of an optional dropdown: no answer
     if field.type == "checkboxes":
         return {m.group(2): m.group(1) != " " for m in map(_CHECKBOX.match, raw.splitlines()) if m}
     if field.rendered:
