@@ -29,7 +29,7 @@ from fixtures.sites import (
     page_links,
     tree_digest,
 )
-from fixtures.synthetic import write_package
+from fixtures.synthetic import ADDED_STUDY, write_package
 
 from evreg.cli import main
 from evreg.data.package import load_package
@@ -237,6 +237,8 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
     version = study["added_in_version"]
     assert f"Added in data version {version} — not part of the source review." in page
     assert "N (review) not applicable (added study)" in page
+    total = sum(int(ADDED_STUDY[k]) for k in ("nos_selection", "nos_comparability", "nos_outcome"))
+    assert f"NOS total (0-9; the sum of the contributor's domains) {total}" in page
     studies = _text(added_site / "studies" / "index.html")
     assert f"{study['label']}" in studies and "no: added in" in studies
     home = _text(added_site / "index.html")

@@ -184,6 +184,14 @@ def candidates_table(ctx: SiteContext) -> Table | None:
     return table(CANDIDATE_HEADERS, rows)
 
 
+def _nos_total(raw: dict[str, str]) -> str | None:
+    """The Newcastle-Ottawa total as the sum of the three domains (None unless all given)."""
+    domains = [raw.get(k, "") for k in ("nos_selection", "nos_comparability", "nos_outcome")]
+    if not all(d.isdigit() for d in domains):
+        return None
+    return str(sum(int(d) for d in domains))
+
+
 def _origin(raw: dict[str, str]) -> str:
     """Where a study comes from, in words."""
     if in_review(raw):
@@ -249,7 +257,12 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
     chars = [
         [title_of(k), _cell(k, raw, review_only)] for k in raw if k not in QUALITY and k != "notes"
     ]
-    quality = [[title_of(k), _cell(k, raw, review_only)] for k in QUALITY if k in raw]
+    quality: list[list[Cell]] = [
+        [title_of(k), _cell(k, raw, review_only)] for k in QUALITY if k in raw
+    ]
+    total = _nos_total(raw)
+    if total is not None and not in_review(raw):
+        quality.insert(0, ["NOS total (0-9; the sum of the contributor's domains)", total])
     estimates = [_estimate_row(ctx, e, here) for e in ctx.estimates_by_study.get(sid, [])]
     label = ctx.labels.get(sid, sid)
     return StudyView(
