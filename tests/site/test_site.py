@@ -153,13 +153,16 @@ def test_results_json_and_csv_match_the_engine(main_site: Path) -> None:
         )
     )
     assert list(rows[0]) == [f["name"] for f in schema["fields"]]
-    by_key = {(r["analysis_id"], r["subgroup_level"], r["model"]): r for r in rows}
+    keys = ("analysis_id", "studies", "subgroup_level", "model")
+    by_key = {tuple(r[k] for k in keys): r for r in rows}
+    assert len(by_key) == len(rows), "one row per analysis x studies x level x model"
     for a in results.analyses:
-        for res in (a.fixed, a.random):
-            if res is not None:
-                row = by_key[(a.analysis_id, "", res.model)]
-                assert float(row["estimate"]) == res.estimate
-                assert row["primary"] == ("true" if res.model == a.primary else "false")
+        for view in (a.all_view, a.review_view):
+            for res in (view.fixed, view.random):
+                if res is not None:
+                    row = by_key[(a.analysis_id, view.studies, "", res.model)]
+                    assert float(row["estimate"]) == res.estimate
+                    assert row["primary"] == ("true" if res.model == view.primary else "false")
 
 
 def test_results_csv_is_valid_against_its_schema(example_site: Path) -> None:
@@ -218,8 +221,9 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
         text = _text(page)
         n = a["k_added_with_data"]
         studies = "study" if n == 1 else "studies"
+        of = f"{a['k_in_review']} {'study' if a['k_in_review'] == 1 else 'studies'}"
         counts = (
-            f"{a['k_review_with_data']} of the review's {a['k_in_review']} studies and "
+            f"{a['k_review_with_data']} of the review's {of} and "
             f"{n} {studies} added since have usable estimates"
         )
         assert counts in text, (a["analysis_id"], text[:400])
@@ -232,7 +236,7 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
             pooled = review[review["primary"]]
             shown = f"{pooled['estimate']:.2f} [{pooled['ci_lower']:.2f}, {pooled['ci_upper']:.2f}]"
             assert shown in text
-    study = next(u for a in touched for u in a["used"] if not u["in_review"])
+    study = next(u for a in touched for u in a["used"] if u["study_id"] == ADDED_STUDY["study_id"])
     page = _text(added_site / "studies" / study["study_id"] / "index.html")
     version = study["added_in_version"]
     assert f"Added in data version {version} — not part of the source review." in page
@@ -241,11 +245,15 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
     assert f"NOS total (0-9; the sum of the contributor's domains) {total}" in page
     studies = _text(added_site / "studies" / "index.html")
     assert f"{study['label']}" in studies and "no: added in" in studies
+    package = load_package(added_site.parent / "pkg")
+    added = sum(1 for s in package.studies if not s["in_review"])
     home = _text(added_site / "index.html")
-    assert "1 added since" in home and "same (no study added)" in home
+    assert f"{len(package.studies) - added} from the source review, {added} added since" in home
+    if any(not a["k_added_with_data"] for a in results["analyses"]):
+        assert "same (no study added)" in home
     methods = _text(added_site / "methods" / "index.html")
-    assert "New studies included (n = 1)" in methods
-    assert "New studies included (added since the review) 1" in methods
+    assert f"New studies included (n = {added})" in methods
+    assert f"New studies included (added since the review) {added}" in methods
 
 
 def test_example_site_shows_k10_features(example_site: Path) -> None:
