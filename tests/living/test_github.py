@@ -52,6 +52,11 @@ def test_pull_request_workflow_validates_tests_and_diffs() -> None:
     assert ".venv/bin/evreg validate" in runs
     assert '.venv/bin/evreg diff "$BASE_SHA"' in runs and "GITHUB_STEP_SUMMARY" in runs
     assert _readme_test_command() in runs
+    assert "bash .ci/simulate-contribution" in runs, "the contribution simulation on every PR"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.index('eval "$test_cmd"') < ci.index("bash .ci/simulate-contribution")
+    simulation = (ROOT / ".ci" / "simulate-contribution").read_text(encoding="utf-8")
+    assert ".ci/contributing.py --example" in simulation and "evreg add-study" in simulation
     assert doc["permissions"] == {"contents": "read"}
     assert next(s for s in _steps(doc) if "uses" in s)["with"]["fetch-depth"] == 0
 

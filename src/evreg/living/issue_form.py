@@ -125,7 +125,7 @@ def _study_id(first_author: str, year: str) -> str:
 def _estimates(text: str, where: str, line: int) -> list:
     if not text.strip():
         return []
-    doc = parse_yaml(text, where, line)
+    doc = parse_yaml(text, where, line, ESTIMATES_KEY)
     if not isinstance(doc, list):
         raise EvregError(f"{where}:{line}:{ESTIMATES_KEY}: expected a list of hazard ratios")
     return doc
@@ -150,7 +150,7 @@ def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[st
         given[field.id] = line
         value = _value(field, raw, f"{where}:{line}:{field.id}")
         if field.id == ESTIMATES_KEY:
-            estimates = _estimates(value, f"{where}:{field.id}", line + 2)
+            estimates = _estimates(value, where, line + 2)
         elif field.id == CANDIDATE_KEY:
             candidate = value
         elif field.type == "checkboxes":

@@ -43,18 +43,21 @@ def _yaml_loader() -> type:
     return RawLoader
 
 
-def parse_yaml(text: str, where: str, line_offset: int = 0) -> Any:
+def parse_yaml(text: str, where: str, line_offset: int = 0, field: str = "") -> Any:
     """YAML text as plain data, every scalar a string as written; a clear error naming
-    ``where`` and the line (``line_offset`` lines before the text in its file)."""
+    ``where``, the line (``line_offset`` lines before the text in its file) and the column, or
+    the ``field`` the text is the value of (``where:line:field``)."""
     import yaml
 
     try:
         return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1 + line_offset}:{mark.column + 1}" if mark is not None else ""
+        at = f":{mark.line + 1 + line_offset}" if mark is not None else ""
+        col = f" (column {mark.column + 1})" if mark is not None and field else ""
+        at += f":{field}" if field else (f":{mark.column + 1}" if mark is not None else "")
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise EvregError(f"{where}{at}: not valid YAML: {problem}") from exc
+        raise EvregError(f"{where}{at}: not valid YAML: {problem}{col}") from exc
 
 
 def read_text(path: Path) -> str:
