@@ -8,9 +8,9 @@
 #   GH            the GitHub CLI (gh)               OUT        a directory for the texts it posts
 #
 # Valid: the study is added on branch submit-a-study/issue-N (pushed, replacing an earlier
-# try), a pull request is opened or updated with the results diff as its description, and the
-# issue gets a link. Invalid: the issue gets a comment listing each problem (file:line:field);
-# no branch, no pull request. Exit status 0 in both cases; anything else is a failure.
+# try), a pull request is opened or updated, the results diff is its comment, and the issue
+# gets a link. Invalid: the issue gets a comment listing each problem (file:line:field); no
+# branch, no pull request. Exit status 0 in both cases; anything else is a failure.
 set -euo pipefail
 
 : "${ISSUE_NUMBER:?}" "${BODY_FILE:?}" "${BASE_BRANCH:?}"
@@ -50,21 +50,25 @@ git push --quiet --force origin "HEAD:refs/heads/${branch}"
 {
   cat "$OUT/outcome.md"
   echo
-  "$EVREG" diff "$base"
-  echo
   echo "Submitted in issue #${ISSUE_NUMBER} with the \"Submit a study\" form; the rows were"
-  echo "written by \`evreg add-study --from-issue\` (the default branch's code). A maintainer checks"
-  echo "the numbers against the source before merging."
+  echo "written by \`evreg add-study --from-issue\` (the default branch's code). The results diff"
+  echo "is the first comment. A maintainer checks the numbers against the source before merging."
   echo
   echo "Closes #${ISSUE_NUMBER}"
 } > "$OUT/pr.md"
+{
+  echo "<!-- evreg-results-diff -->"
+  "$EVREG" diff "$base"
+} > "$OUT/diff.md"
 
 title="Add a study submitted in issue #${ISSUE_NUMBER}"
 if "$GH" pr view "$branch" --json number > /dev/null 2>&1; then
   "$GH" pr edit "$branch" --body-file "$OUT/pr.md"
+  "$GH" pr comment "$branch" --edit-last --body-file "$OUT/diff.md"
   verb="updated"
 else
   "$GH" pr create --base "$BASE_BRANCH" --head "$branch" --title "$title" --body-file "$OUT/pr.md"
+  "$GH" pr comment "$branch" --body-file "$OUT/diff.md"
   verb="opened"
 fi
 {

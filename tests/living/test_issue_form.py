@@ -263,19 +263,31 @@ def test_workflow_script_opens_a_pull_request(remote, tmp_path: Path) -> None:
     changed = git(origin, "diff", "--name-only", "main", "submit-a-study/issue-7").split()
     assert changed == ["data/estimates.csv", "data/studies.csv"]
     calls = _calls(log)
-    assert [c[0][:2] for c in calls] == [["pr", "view"], ["pr", "create"], ["issue", "comment"]]
+    assert [c[0][:2] for c in calls] == [
+        ["pr", "view"],
+        ["pr", "create"],
+        ["pr", "comment"],
+        ["issue", "comment"],
+    ]
     create, pr_body = calls[1]
     assert create[create.index("--head") + 1] == "submit-a-study/issue-7"
     assert "Add a study submitted in issue #7" in create
-    assert "example-2026-sii-pfs" in pr_body and "| sii-pfs |" in pr_body
-    assert "Closes #7" in pr_body
+    assert "Closes #7" in pr_body and "example-2026-sii-pfs" in pr_body
+    diff = calls[2][1]
+    assert diff.startswith("<!-- evreg-results-diff -->") and "| sii-pfs |" in diff
     for raw in ("<script", "<img", "${{", "](javascript"):
-        assert raw not in pr_body, raw
+        assert raw not in pr_body + diff, raw
     # the issue was edited: the script runs again and updates the same pull request
     git(checkout, "switch", "-q", "main")  # each run starts from a fresh default branch
     _run_script(checkout, log, _body(tmp_path, {**ANSWERS, "journal": "Corrected Journal"}))
-    again = _calls(log)[3:]
-    assert [c[0][:2] for c in again] == [["pr", "view"], ["pr", "edit"], ["issue", "comment"]]
+    again = _calls(log)[4:]
+    assert [c[0][:2] for c in again] == [
+        ["pr", "view"],
+        ["pr", "edit"],
+        ["pr", "comment"],
+        ["issue", "comment"],
+    ]
+    assert "--edit-last" in again[2][0], "the results diff comment is updated, not repeated"
     studies = git(origin, "show", "submit-a-study/issue-7:data/studies.csv")
     assert "Corrected Journal" in studies and studies.count("example-2026,") == 1
 
