@@ -100,6 +100,7 @@ def synthetic_package(n: int, dest: Path, seed: int = 20261130) -> Path:
         studies.append(
             {
                 "study_id": sid,
+                "in_review": "true",
                 "first_author": f"Author{i:05d} A",
                 "year": 2000 + i % 26,
                 "title": f"Synthetic study {i}",

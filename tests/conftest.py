@@ -1,4 +1,6 @@
-"""Shared fixtures: the shipped package, copies of it to break, and tool availability."""
+"""Shared fixtures: the shipped package (checked only against itself), a synthetic package the
+tests build and break (fixtures.synthetic: fictional data, the repository's schemas), and tool
+availability. Nothing here or in any test reads outside the repository."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures.synthetic import write_package
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -19,13 +21,8 @@ def root() -> Path:
 
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
-    """A fresh copy of the shipped package (datapackage.json, schemas/, data/); returns its dir."""
-    dest = tmp_path / "pkg"
-    dest.mkdir()
-    shutil.copy2(ROOT / "datapackage.json", dest / "datapackage.json")
-    shutil.copytree(ROOT / "schemas", dest / "schemas")
-    shutil.copytree(ROOT / "data", dest / "data")
-    return dest
+    """A fresh synthetic package (fixtures.synthetic) to edit or break; returns its dir."""
+    return write_package(tmp_path / "pkg", changelog=False)
 
 
 def _has_r() -> bool:

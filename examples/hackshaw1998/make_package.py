@@ -110,6 +110,7 @@ def rows() -> tuple[list[dict], list[dict]]:
         studies.append(
             {
                 "study_id": sid,
+                "in_review": "true",
                 "first_author": r["author"],
                 "year": r["year"],
                 "country": r["country"],
@@ -194,7 +195,7 @@ def descriptor() -> dict:
         "estimates": "Odds ratios",
         "analyses": "Analysis plan",
         "published_results": "Published results (none recorded)",
-        "candidates": "Candidate studies (none)",
+        "candidates": "Screening records (none)",
     }
     return {
         "profile": "tabular-data-package",

@@ -6,12 +6,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from fixtures.sites import EXAMPLE, ROOT, copy_package
+from fixtures.sites import EXAMPLE, copy_package
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +48,7 @@ def test_serve_rebuilds_on_data_change_and_keeps_last_good_site(tmp_path: Path) 
     with err_file.open("w") as err_out:
         proc = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "evreg"),
+                str(Path(sys.executable).with_name("evreg")),
                 "serve",
                 "--package",
                 str(pkg / "datapackage.json"),

@@ -20,25 +20,32 @@ def _run(args: list[str], capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_shipped_package_exits_0_and_strict_exits_1(root: Path, capsys) -> None:
+def test_shipped_package_exits_0_and_strict_follows_warnings(root: Path, capsys) -> None:
     code, out, err = _run([str(root)], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert lines and all(": warning: " in line for line in lines)
-    assert "0 error(s)" in err
-    assert _run([str(root), "--strict"], capsys)[0] == 1
+    assert all(": warning: " in line for line in lines)
+    assert "0 error(s)" in err and f"{len(lines)} warning(s)" in err
+    assert _run([str(root), "--strict"], capsys)[0] == int(bool(lines))
+
+
+def test_warnings_exit_0_and_strict_exits_1(package_copy: Path, capsys) -> None:
+    line = set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "p_as_printed", "0.43")
+    code, out, err = _run([str(package_copy)], capsys)
+    assert code == 0 and out.startswith(f"data/estimates.csv:{line}:p_as_printed: warning: ")
+    assert "0 error(s), 1 warning(s)" in err
+    assert _run([str(package_copy), "--strict"], capsys)[0] == 1
 
 
 def test_error_line_format(package_copy: Path, capsys) -> None:
-    set_cell(package_copy, "estimates", "du-2024-il6-pfs", "hr", "1.62")
-    line = set_cell(package_copy, "estimates", "du-2024-il6-pfs", "ci_lower", "2.61")
+    line = set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "ci_lower", "2.61")
     code, out, _ = _run([str(package_copy)], capsys)
     assert code == 1
     assert f"data/estimates.csv:{line}:ci_lower: 2.61 is not below hr 1.62" in out.splitlines()
 
 
 def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None:
-    set_cell(package_copy, "estimates", "du-2024-il6-pfs", "outcome", "DFS")
+    set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "outcome", "DFS")
     code, out, _ = _run([str(package_copy), "--format", "json"], capsys)
     data = json.loads(out)
     assert code == 1
@@ -48,7 +55,7 @@ def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None
     assert hit == [
         {
             "file": "data/estimates.csv",
-            "row": 6,
+            "row": 2,
             "field": "outcome",
             "message": "'DFS' is not one of: PFS, OS",
             "severity": "error",
@@ -58,9 +65,9 @@ def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None
 
 def test_default_path_is_the_working_directory(package_copy: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(package_copy)
-    set_cell(package_copy, "estimates", "du-2024-il6-pfs", "status", "")
+    set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "status", "")
     code, out, _ = _run([], capsys)
-    assert code == 1 and "data/estimates.csv:6:status:" in out
+    assert code == 1 and "data/estimates.csv:2:status:" in out
 
 
 def test_missing_package_is_one_clear_line(tmp_path: Path, capsys) -> None:
@@ -70,7 +77,7 @@ def test_missing_package_is_one_clear_line(tmp_path: Path, capsys) -> None:
 
 
 def test_validate_writes_nothing(package_copy: Path, capsys) -> None:
-    set_cell(package_copy, "estimates", "du-2024-il6-pfs", "hr", "-2")
+    set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "hr", "-2")
     before = tree_digest(package_copy)
     _run([str(package_copy), "--format", "json"], capsys)
     validate_package(package_copy)

@@ -17,7 +17,9 @@ from fixtures.living_repo import (
     make_repo,
     run_cli,
     snapshot,
+    submission_yaml,
 )
+from fixtures.synthetic import CANDIDATES
 
 from evreg.data.validate import validate_package
 from evreg.errors import EvregError
@@ -50,11 +52,19 @@ def _filled(repo: Path, capsys, study=None, estimates=None) -> Path:
     return path
 
 
+def _review_only(repo: Path) -> set[str]:
+    schema = json.loads((repo / "schemas/studies.json").read_text(encoding="utf-8"))
+    return {f["name"] for f in schema["fields"] if f.get("evreg:reviewOnly")}
+
+
 def test_template_has_every_field_with_a_comment(repo: Path, capsys) -> None:
     text = _template(repo, capsys)
     doc = yaml.safe_load(text)
     assert set(doc) == {"study", "estimates"}
-    assert list(doc["study"]) == _header(repo / "data/studies.csv")
+    skip = _review_only(repo) | {"in_review", "added_in_version"}
+    assert skip > {"n", "outcomes_used_by_review", "review_source_location", "in_review"}
+    assert list(doc["study"]) == [c for c in _header(repo / "data/studies.csv") if c not in skip]
+    assert {"n_confirmed", "nos_selection", "quality_assessed_by"} <= set(doc["study"])
     estimate_columns = [c for c in _header(repo / "data/estimates.csv") if c != "study_id"]
     assert list(doc["estimates"][0]) == estimate_columns
     lines = text.splitlines()
@@ -83,6 +93,9 @@ def test_add_study_from_filled_template_appends_rows(repo: Path, capsys) -> None
     added = new_studies[-1]
     assert added["study_id"] == "example-2026"
     assert added["hbv_all_patients"] == "true" and added["doi"] == ""
+    assert (added["in_review"], added["added_in_version"]) == ("false", "1.1.0")
+    assert added["n"] == "" and added["n_confirmed"] == "120"
+    assert "in data version 1.1.0" in out
     pfs, os_ = new_estimates[-2:]
     assert (pfs["estimate_id"], os_["estimate_id"]) == (
         "example-2026-sii-pfs",
@@ -108,9 +121,11 @@ def _negative_hr(est: dict) -> dict:
         ({}, [{**EXAMPLE_ESTIMATES[0], "ci_upper": "1.50"}], "ci_upper"),
         ({}, [{**EXAMPLE_ESTIMATES[0], "outcome": "DFS"}], "outcome"),
         ({}, [{**EXAMPLE_ESTIMATES[0], "source_location": ""}], "source_location"),
-        ({"study_id": "liu-2023"}, EXAMPLE_ESTIMATES, "study_id"),
+        ({"study_id": "alpha-2020"}, EXAMPLE_ESTIMATES, "study_id"),
         ({"year": "twenty"}, EXAMPLE_ESTIMATES, "year"),
         ({"hbv_all_patients": "maybe"}, EXAMPLE_ESTIMATES, "hbv_all_patients"),
+        ({"nos_outcome": ""}, EXAMPLE_ESTIMATES, "nos_outcome"),
+        ({"quality_assessed_by": "0000-0002-1825-0098"}, EXAMPLE_ESTIMATES, "quality_assessed_by"),
     ],
     ids=[
         "negative-hr",
@@ -120,6 +135,8 @@ def _negative_hr(est: dict) -> dict:
         "duplicate-id",
         "year",
         "boolean",
+        "no-nos-domain",
+        "bad-orcid",
     ],
 )
 def test_invalid_study_changes_nothing(repo: Path, capsys, study, estimates, expected) -> None:
@@ -186,6 +203,7 @@ def test_json_output(repo: Path, capsys) -> None:
     assert code == 0 and result["added"] is True
     assert result["estimate_ids"] == ["example-2026-sii-pfs", "example-2026-sii-os"]
     assert result["files"] == ["data/estimates.csv", "data/studies.csv"]
+    assert result["added_in_version"] == "1.1.0"
 
 
 def test_estimate_ids_are_generated_without_clashes() -> None:
@@ -229,3 +247,112 @@ def test_replace_refuses_if_a_file_changed_meanwhile(tmp_path: Path) -> None:
         files.replace_atomically({path: b"new\n"}, {path: b"then\n"})
     assert path.read_bytes() == b"now\n"
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"], "temp file left behind"
+
+
+@pytest.mark.parametrize(
+    ("field", "hint"),
+    [
+        ("n", "give the N printed in the study as n_confirmed"),
+        ("outcomes_used_by_review", "the estimates say which outcomes"),
+        ("review_source_location", "leave it empty"),
+        ("cutoff_reported", "cutoff_confirmed"),
+    ],
+)
+def test_review_fields_are_refused_for_a_new_study(
+    repo: Path, capsys, field: str, hint: str
+) -> None:
+    """A field that holds what the source review printed: a clear file:line:field error,
+    the hint the schema gives, and no file changed."""
+    path = repo.parent / "with-review-field.yaml"
+    value = "PFS" if field == "outcomes_used_by_review" else "120"
+    path.write_text(
+        submission_yaml({**EXAMPLE_STUDY, field: value}, EXAMPLE_ESTIMATES[:1]), encoding="utf-8"
+    )
+    before = snapshot(repo)
+    code, _, err = run_cli(["add-study", str(path)], repo, capsys)
+    lines = len((repo / "data/studies.csv").read_text(encoding="utf-8").splitlines())
+    assert code == 1 and snapshot(repo) == before
+    assert f"data/studies.csv:{lines + 1}:{field}: " in err
+    assert "is what the source review reported" in err and hint in err
+    assert f"(from {path} study)" in err
+
+
+@pytest.mark.parametrize("field", ["in_review", "added_in_version"])
+def test_add_study_sets_in_review_and_version_itself(repo: Path, capsys, field: str) -> None:
+    path = repo.parent / "claims.yaml"
+    value = "true" if field == "in_review" else "1.0.0"
+    path.write_text(
+        submission_yaml({**EXAMPLE_STUDY, field: value}, EXAMPLE_ESTIMATES), encoding="utf-8"
+    )
+    before = snapshot(repo)
+    code, _, err = run_cli(["add-study", str(path)], repo, capsys)
+    assert code == 1 and snapshot(repo) == before
+    assert f"study.{field}: set by evreg add-study" in err
+
+
+def test_from_candidate_prefills_the_template_and_marks_the_record(repo: Path, capsys) -> None:
+    code, text, err = run_cli(["add-study", "--from-candidate", "zeta-2025"], repo, capsys)
+    assert code == 0, err
+    doc = yaml.safe_load(text)
+    assert doc["candidate"] == "zeta-2025"
+    record = next(r for r in CANDIDATES if r["candidate_id"] == "zeta-2025")
+    study = doc["study"]
+    assert (study["study_id"], study["first_author"], study["title"]) == (
+        "zeta-2025",
+        record["first_author"],
+        record["title"],
+    )
+    assert str(study["n_confirmed"]) == record["n"] and study["biomarker"] == "SII"
+    assert doc["estimates"][0]["biomarker"] == "SII"
+    filled = fill_template(
+        text,
+        {k: v for k, v in EXAMPLE_STUDY.items() if k not in ("study_id", "title")},
+        EXAMPLE_ESTIMATES[:1],
+    )
+    path = repo.parent / "zeta.yaml"
+    path.write_text(filled, encoding="utf-8")
+    candidates = repo / "data/candidates.csv"
+    old = candidates.read_text(encoding="utf-8").splitlines()
+    code, out, err = run_cli(["add-study", str(path)], repo, capsys)
+    assert code == 0, err
+    assert "data/candidates.csv" in out
+    new = candidates.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    assert len(changed) == 1, "only the record's own line changes"
+    row = next(csv.DictReader(io.StringIO(new[0] + "\n" + changed[0][1] + "\n")))
+    assert (row["screening_status"], row["included_as"]) == ("included", "zeta-2025")
+    assert [f for f in validate_package(repo / "datapackage.json") if f.severity == "error"] == []
+
+
+def test_from_candidate_hostile_record_stays_one_value(repo: Path, capsys) -> None:
+    """Contributor text from a screening record is written as YAML double-quoted strings."""
+    hostile = 'x: y\n"quoted" # not a comment\nstudy_id: evil-2020'
+    text = (repo / "data/candidates.csv").read_text(encoding="utf-8")
+    record = next(r for r in CANDIDATES if r["candidate_id"] == "zeta-2025")
+    (repo / "data/candidates.csv").write_text(
+        text.replace(record["title"], hostile.replace("\n", " ")), encoding="utf-8"
+    )
+    code, out, _ = run_cli(["add-study", "--from-candidate", "zeta-2025"], repo, capsys)
+    assert code == 0
+    assert yaml.safe_load(out)["study"]["title"] == hostile.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [("nobody-2020", "no screening record 'nobody-2020'"), ("eta-2024", "is excluded")],
+)
+def test_from_candidate_errors(repo: Path, capsys, record: str, message: str) -> None:
+    code, out, err = run_cli(["add-study", "--from-candidate", record], repo, capsys)
+    assert code == 1 and out == "" and message in err and "data/candidates.csv" in err
+
+
+def test_candidate_key_names_an_unknown_record(repo: Path, capsys) -> None:
+    path = repo.parent / "x.yaml"
+    path.write_text(
+        "candidate: nobody-2020\n" + submission_yaml(EXAMPLE_STUDY, EXAMPLE_ESTIMATES),
+        encoding="utf-8",
+    )
+    before = snapshot(repo)
+    code, _, err = run_cli(["add-study", str(path)], repo, capsys)
+    assert code == 1 and "'nobody-2020' is not a candidate_id" in err
+    assert snapshot(repo) == before

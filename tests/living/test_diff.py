@@ -13,6 +13,7 @@ from pathlib import Path
 import markdown
 import pytest
 from fixtures.living_repo import EXAMPLE_ESTIMATES, add_example, git, make_repo, run_cli
+from fixtures.synthetic import ANALYSES
 
 from evreg.data.package import load_package
 from evreg.living import diff as living_diff
@@ -67,6 +68,8 @@ def test_diff_after_adding_a_study(repo: Path, capsys) -> None:
         pooled = a[a["primary"]]
         hr = f"{pooled['estimate']:.2f} [{pooled['ci_lower']:.2f}, {pooled['ci_upper']:.2f}]"
         assert hr in rows[aid], (hr, rows[aid])
+        split = f"(review {a['k_review_with_data']} of {a['k_in_review']}"
+        assert split in rows[aid] and f"added {a['k_added_with_data']})" in rows[aid]
         entry = next(x for x in diff["analyses"] if x["analysis_id"] == aid)
         assert entry["after"]["k"] == a["k_with_data"] and entry["before"]["k"] == b["k_with_data"]
         assert entry["after"]["pooled"]["estimate"] == pytest.approx(pooled["estimate"])
@@ -78,8 +81,9 @@ def test_diff_after_adding_a_study(repo: Path, capsys) -> None:
 def test_no_change_says_so(repo: Path, capsys) -> None:
     code, out, _ = run_cli(["diff", "HEAD", "--package", "."], repo, capsys)
     assert code == 0
-    assert "**0 of 7 analyses change**" in out and "| Analysis |" not in out
-    assert "Unchanged: sii-pfs" in out
+    n = len(ANALYSES)
+    assert f"**0 of {n} analyses change**" in out and "| Analysis |" not in out
+    assert f"Unchanged: {', '.join(a['analysis_id'] for a in ANALYSES)}." in out
 
 
 def _synthetic(k, est, lo, hi, model, i2) -> living_diff.PackageState:
@@ -252,7 +256,7 @@ def test_package_missing_at_ref_and_package_in_subfolder(tmp_path: Path, capsys)
     git(top, "add", "-A")
     git(top, "commit", "-q", "-m", "package")
     code, out, _ = run_cli(["diff", "HEAD", "--package", "registry/datapackage.json"], top, capsys)
-    assert code == 0 and "**0 of 7 analyses change**" in out
+    assert code == 0 and f"**0 of {len(ANALYSES)} analyses change**" in out
 
 
 def test_markdown_is_deterministic(repo: Path, capsys) -> None:

@@ -3,8 +3,11 @@ the contributor guide. The guide's example YAML is run through `evreg add-study`
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,11 @@ def test_pull_request_workflow_validates_tests_and_diffs() -> None:
     assert ".venv/bin/evreg validate" in runs
     assert '.venv/bin/evreg diff "$BASE_SHA"' in runs and "GITHUB_STEP_SUMMARY" in runs
     assert _readme_test_command() in runs
+    assert "bash .ci/simulate-contribution" in runs, "the contribution simulation on every PR"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ci.index('eval "$test_cmd"') < ci.index("bash .ci/simulate-contribution")
+    simulation = (ROOT / ".ci" / "simulate-contribution").read_text(encoding="utf-8")
+    assert ".ci/contributing.py --example" in simulation and "evreg add-study" in simulation
     assert doc["permissions"] == {"contents": "read"}
     assert next(s for s in _steps(doc) if "uses" in s)["with"]["fetch-depth"] == 0
 
@@ -74,14 +82,22 @@ def test_pages_workflow_builds_and_deploys() -> None:
     assert deploy["environment"]["name"] == "github-pages"
 
 
+def _run_blocks(path: Path) -> list[tuple[str, str]]:
+    """(step name, script) of each `run:` block as the runner sees it: ${{ }} expressions
+    become a plain word."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        (f"{path.name}: {step.get('name')}", re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"]))
+        for step in _steps(doc)
+        if "run" in step
+    ]
+
+
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
 def test_workflow_scripts_are_valid_bash(path: Path) -> None:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for step in _steps(doc):
-        if "run" in step:
-            script = re.sub(r"\$\{\{[^}]*\}\}", "x", step["run"])
-            proc = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
-            assert proc.returncode == 0, f"{step.get('name')}: {proc.stderr}"
+    for name, script in _run_blocks(path):
+        proc = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+        assert proc.returncode == 0, f"{name}: {proc.stderr}"
 
 
 def test_every_evreg_command_named_in_workflows_and_docs_exists() -> None:
@@ -92,9 +108,13 @@ def test_every_evreg_command_named_in_workflows_and_docs_exists() -> None:
     assert named and named <= set(COMMANDS), named - set(COMMANDS)
 
 
-def test_issue_form_is_well_formed() -> None:
-    form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE/submit-a-study.yml").read_text("utf-8"))
-    assert form["name"] == "Submit a study" and form["description"]
+FORMS = sorted((GITHUB / "ISSUE_TEMPLATE").glob("*-a-study.yml"))
+
+
+@pytest.mark.parametrize("path", FORMS, ids=[p.name for p in FORMS])
+def test_issue_forms_are_well_formed(path: Path) -> None:
+    form = yaml.safe_load(path.read_text("utf-8"))
+    assert form["name"] and form["description"] and form["labels"]
     ids = [item["id"] for item in form["body"] if "id" in item]
     assert len(ids) == len(set(ids))
     for item in form["body"]:
@@ -103,7 +123,97 @@ def test_issue_form_is_well_formed() -> None:
         assert ("value" if item["type"] == "markdown" else "label") in attrs
         if item["type"] in {"dropdown", "checkboxes"}:
             assert attrs["options"]
-    assert "citation" in ids and "estimates" in ids
+    labels = [item["attributes"]["label"] for item in form["body"] if "id" in item]
+    assert len(labels) == len(set(labels)), "the parser reads sections by label"
+
+
+def test_the_workflow_handles_the_form_s_label() -> None:
+    form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE/submit-a-study.yml").read_text("utf-8"))
+    doc = _workflow("submit-a-study.yml")
+    condition = doc["jobs"]["submit"]["if"]
+    assert all(f"'{label}'" in condition for label in form["labels"])
+
+
+def _check_jsonschema() -> str:
+    exe = Path(sys.executable).with_name("check-jsonschema")
+    if not exe.exists():
+        pytest.skip("check-jsonschema not installed (pip install -e '.[test]' installs it)")
+    return str(exe)
+
+
+@pytest.mark.parametrize(
+    ("schema", "paths"),
+    [
+        ("vendor.github-workflows", WORKFLOWS),
+        ("vendor.github-issue-forms", FORMS),
+    ],
+    ids=["workflows", "issue-forms"],
+)
+def test_github_files_pass_github_s_schemas(schema: str, paths: list[Path]) -> None:
+    """GitHub's own schemas (bundled with check-jsonschema: offline)."""
+    proc = subprocess.run(
+        [_check_jsonschema(), "--builtin-schema", schema, *map(str, paths)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+SCRIPTS = [
+    GITHUB / "scripts" / "submit-a-study.sh",
+    ROOT / ".ci" / "run",
+    ROOT / ".ci" / "setup",
+    ROOT / ".ci" / "simulate-contribution",
+]
+
+
+def _shellcheck(script: str, name: str) -> None:
+    exe = shutil.which("shellcheck")
+    if exe is None:
+        pytest.skip("shellcheck not installed (.ci/setup installs the Debian package)")
+    proc = subprocess.run([exe, "--shell=bash", "-"], input=script, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{name}:\n{proc.stdout}"
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_scripts_pass_shellcheck(path: Path) -> None:
+    _shellcheck(path.read_text(encoding="utf-8"), str(path))
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_workflow_run_blocks_pass_shellcheck(path: Path) -> None:
+    for name, script in _run_blocks(path):
+        _shellcheck(script, name)
+
+
+# Expressions whose value an outsider writes: never inside a shell line (script injection).
+UNTRUSTED = re.compile(
+    r"\$\{\{[^}]*github\.event\.(issue|comment|pull_request|review|head_commit|workflow_run)"
+    r"\.[^}]*(body|title|name|label|message|ref|head_branch)[^}]*\}\}"
+)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_no_untrusted_text_is_interpolated_into_a_shell_line(path: Path) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for step in _steps(doc):
+        assert not UNTRUSTED.search(step.get("run", "")), (path.name, step.get("name"))
+
+
+def test_submit_workflow_runs_only_trusted_code() -> None:
+    doc = _workflow("submit-a-study.yml")
+    assert doc["on"] == {"issues": {"types": ["opened", "edited"]}}
+    assert doc["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "issues": "write",
+    }
+    checkout = next(s for s in _steps(doc) if s.get("uses", "").startswith("actions/checkout"))
+    assert not {"ref", "repository"} & set(checkout.get("with", {})), "the default branch only"
+    step = next(s for s in _steps(doc) if "submit-a-study.sh" in s.get("run", ""))
+    assert step["env"]["ISSUE_BODY"] == "${{ github.event.issue.body }}"
+    assert '"$ISSUE_BODY"' in step["run"]
+    assert (GITHUB / "scripts" / "submit-a-study.sh").is_file()
 
 
 def test_pull_request_template_has_the_checklist() -> None:
@@ -121,30 +231,48 @@ def _contributing_yaml() -> str:
 
 
 def test_contributing_example_adds_cleanly(tmp_path: Path, capsys) -> None:
-    """The guide's worked example goes through add-study and diff as the guide says."""
+    """The guide's worked example goes through add-study and diff as the guide says, on a
+    package the test builds."""
     repo = make_repo(tmp_path / "repo")
     example = tmp_path / "smith-2026.yaml"
     example.write_text(_contributing_yaml(), encoding="utf-8")
     assert "FICTIONAL" in example.read_text(encoding="utf-8")
     code, out, err = run_cli(["add-study", str(example)], repo, capsys)
     assert code == 0, err
-    text = (GITHUB / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    assert out.strip() in text, "the guide must show the real output of add-study"
+    assert "added study example-2026" in out
     code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
     assert code == 0 and "example-2026-sii-pfs" in out
 
 
-def test_contributing_error_example_is_real(tmp_path: Path, capsys) -> None:
-    repo = make_repo(tmp_path / "repo")
-    example = tmp_path / "smith-2026.yaml"
-    example.write_text(_contributing_yaml().replace("hr: 1.62", "hr: -1.62"), encoding="utf-8")
-    code, _, err = run_cli(["add-study", str(example)], repo, capsys)
-    assert code == 1
-    text = (GITHUB / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    shown = re.search(r"```text\n(data/estimates\.csv:\d+:hr: .*?)\n", text)
-    assert shown, "the guide shows the error a negative hazard ratio gives"
-    printed = err.replace(str(example), "../smith-2026.yaml")
-    assert shown.group(1) in printed, (shown.group(1), printed)
+def _contributing_tool():
+    spec = importlib.util.spec_from_file_location("contributing", ROOT / ".ci" / "contributing.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# What changes with the data and not with the code: CSV line numbers and data versions.
+_DATA_DEPENDENT = re.compile(r"(\.csv:)\d+(:)|\b\d+\.\d+\.\d+\b")
+
+
+def _mask(text: str) -> str:
+    return _DATA_DEPENDENT.sub(lambda m: f"{m.group(1)}N{m.group(2)}" if m.group(1) else "V", text)
+
+
+def test_contributing_outputs_are_from_a_real_run() -> None:
+    """The guide's printed messages are written by .ci/contributing.py from a real run of
+    evreg add-study on the registry as it is before the contribution. Line numbers and data
+    versions move as data arrive; every other character must be what the run prints."""
+    tool = _contributing_tool()
+    guide = (GITHUB / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    shown = tool.blocks(guide)
+    assert set(shown) == {"added", "refused"}
+    real = tool.outputs(ROOT)
+    assert {k: _mask(v) for k, v in shown.items()} == {k: _mask(v) for k, v in real.items()}
+    assert "added study example-2026" in real["added"]
+    assert ":hr: -1.62 must be a finite number above 0" in real["refused"]
+    assert ":n: '120' given, but n is what the source review reported" in real["refused"]
+    assert tool.example_yaml(guide) == _contributing_yaml()
 
 
 def test_changelog_is_markdown_with_version_headings() -> None:

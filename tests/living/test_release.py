@@ -3,8 +3,11 @@ datapackage.json rewritten byte-stably, CHANGELOG.md entries with the diff of re
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -78,7 +81,9 @@ def test_shipped_citation_cff_is_at_the_data_version() -> None:
 def test_correction_that_changes_no_result_is_patch(repo: Path, capsys) -> None:
     path = repo / "data/studies.csv"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Oncology Letters", "Oncology Letters (corrected)", 1), "utf-8")
+    path.write_text(
+        text.replace("Journal of Examples", "Journal of Examples (corrected)", 1), "utf-8"
+    )
     code, out, err = run_cli(["release", "--date", "2026-12-02"], repo, capsys)
     assert code == 0, err
     assert _version(repo) == "1.0.1" and "(patch, since v1.0.0)" in out
@@ -176,25 +181,35 @@ def test_release_entry_is_on_the_built_whats_new_page(repo: Path, capsys) -> Non
         assert bad not in article, bad
 
 
-def test_first_entry_counts_match_the_shipped_package() -> None:
-    """While the package is at 1.0.0, the 1.0.0 entry's counts are those of the data."""
-    from evreg.data.package import load_package
+def _at_commit(commit: str, rel: str) -> list[dict[str, str]]:
+    text = git(ROOT, "show", f"{commit}:{rel}")
+    return list(csv.DictReader(io.StringIO(text)))
 
-    package = load_package(ROOT / "datapackage.json")
-    if package.version != "1.0.0":
-        pytest.skip(f"package is at {package.version}; the 1.0.0 entry describes an older state")
+
+def test_first_entry_counts_match_the_package_it_released() -> None:
+    """The shipped CHANGELOG's 1.0.0 entry states the counts of the package as it was released:
+    checked against that package, read from the repository's own history (the commit that
+    wrote the entry), so that data added since never makes it wrong."""
+    try:
+        commits = git(ROOT, "log", "--format=%H", "-S## 1.0.0", "--", "CHANGELOG.md").split()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        pytest.skip("not a git checkout: the released package is not at hand")
+    if not commits:
+        pytest.skip("the repository's history does not hold the 1.0.0 entry")
+    first = commits[-1]
     log = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     entry = " ".join(log[log.index("## 1.0.0") :].split())
-    status = [e["status"] for e in package.estimates]
+    estimates = _at_commit(first, "data/estimates.csv")
+    status = [e["status"] for e in estimates]
     expected = {
-        r"the (\d+) studies the review included": len(package.studies),
-        r"Estimates:\*\* (\d+) rows": len(package.estimates),
+        r"the (\d+) studies the review included": len(_at_commit(first, "data/studies.csv")),
+        r"Estimates:\*\* (\d+) rows": len(estimates),
         r"(\d+) extracted": status.count("extracted"),
         r"(\d+) incomplete": status.count("incomplete"),
         r"(\d+) not found": status.count("not_found"),
-        r"(\d+) analyses": len(package.analyses),
-        r"its (\d+) published": len(package.published_results),
-        r"Candidates:\*\* (\d+) stud": len(package.candidates),
+        r"(\d+) analyses": len(_at_commit(first, "data/analyses.csv")),
+        r"its (\d+) published": len(_at_commit(first, "data/published_results.csv")),
+        r"Candidates:\*\* (\d+) stud": len(_at_commit(first, "data/candidates.csv")),
     }
     for pattern, count in expected.items():
         match = re.search(pattern, entry)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import needs_r
 from fixtures.sites import EXAMPLE, ROOT, copy_package
+from fixtures.synthetic import write_package
 
 from evreg.data.package import load_package, qualifies
 from evreg.review.plan import results_rows, results_schema, run_plan, study_labels
@@ -24,8 +25,9 @@ REL = 1e-6
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    package = load_package(ROOT / "datapackage.json")
+def synthetic(tmp_path_factory):
+    """The synthetic package the tests build (fixtures.synthetic), loaded and run."""
+    package = load_package(write_package(tmp_path_factory.mktemp("synthetic") / "pkg"))
     return package, run_plan(package)
 
 
@@ -39,17 +41,22 @@ def _csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-def test_every_analysis_of_the_plan_is_run_in_order(shipped) -> None:
-    package, results = shipped
-    plan_ids = [r["analysis_id"] for r in _csv(ROOT / "data" / "analyses.csv")]
+def test_every_analysis_of_the_plan_is_run_in_order(synthetic) -> None:
+    package, results = synthetic
+    plan_ids = [r["analysis_id"] for r in _csv(package.root / "data" / "analyses.csv")]
     assert [a.analysis_id for a in results.analyses] == plan_ids
     assert results.version == package.version
 
 
-def test_used_and_pending_partition_the_qualifying_estimates(shipped) -> None:
-    package, results = shipped
-    estimates = _csv(ROOT / "data" / "estimates.csv")
-    plan = {r["analysis_id"]: r for r in _csv(ROOT / "data" / "analyses.csv")}
+@pytest.mark.parametrize("which", ["synthetic", "shipped"])
+def test_used_and_pending_partition_the_qualifying_estimates(which: str, synthetic) -> None:
+    """On the synthetic package and, derived from its own CSVs, on the shipped one."""
+    package, results = synthetic
+    if which == "shipped":
+        package = load_package(ROOT / "datapackage.json")
+        results = run_plan(package)
+    estimates = _csv(package.root / "data" / "estimates.csv")
+    plan = {r["analysis_id"]: r for r in _csv(package.root / "data" / "analyses.csv")}
     for a in results.analyses:
         qualifying = [e for e in estimates if qualifies(e, plan[a.analysis_id])]
         usable = {
@@ -63,15 +70,16 @@ def test_used_and_pending_partition_the_qualifying_estimates(shipped) -> None:
         assert used | pending == {e["estimate_id"] for e in qualifying}
         assert not used & pending
         assert a.k_with_data == len({u.study_id for u in a.used}) == len(a.used)
+        assert a.k_with_data == a.k_review_with_data + a.k_added_with_data
         statuses = {e["estimate_id"]: e["status"] for e in qualifying}
         assert all(p.status == statuses[p.estimate_id] and p.reason for p in a.pending)
 
 
-def test_low_vs_high_estimate_is_harmonised(shipped) -> None:
-    _, results = shipped
+def test_low_vs_high_estimate_is_harmonised(synthetic) -> None:
+    package, results = synthetic
     row = next(
         e
-        for e in _csv(ROOT / "data" / "estimates.csv")
+        for e in _csv(package.root / "data" / "estimates.csv")
         if e["comparison"] == "low_vs_high" and e["status"] == "extracted"
     )
     used = next(u for a in results.analyses for u in a.used if u.estimate_id == row["estimate_id"])
@@ -84,19 +92,20 @@ def test_low_vs_high_estimate_is_harmonised(shipped) -> None:
     )
 
 
-def test_analysis_without_data_has_no_model_and_lists_pending(shipped) -> None:
-    _, results = shipped
+def test_analysis_without_data_has_no_model_and_lists_pending(synthetic) -> None:
+    _, results = synthetic
     empty = [a for a in results.analyses if a.k_with_data == 0]
-    assert empty, "the shipped package has analyses still waiting for data"
+    assert [a.analysis_id for a in empty] == ["sii-os"]
     for a in empty:
         assert a.fixed is None and a.random is None and a.primary is None
         assert a.pending and a.notes
+        assert a.review_studies is not None and a.review_studies.k == 0
 
 
-def test_single_study_analysis_is_that_study(shipped) -> None:
-    _, results = shipped
+def test_single_study_analysis_is_that_study(synthetic) -> None:
+    _, results = synthetic
     single = [a for a in results.analyses if a.k_with_data == 1]
-    assert single
+    assert [a.analysis_id for a in single] == ["il6-os"]
     for a in single:
         u = a.used[0]
         assert a.primary_result.estimate == pytest.approx(u.hr, rel=1e-12)
@@ -151,9 +160,12 @@ def test_results_rows_follow_their_schema(example) -> None:
     names = [f["name"] for f in results_schema()["fields"]]
     rows = results_rows(results)
     assert all(list(r) == names for r in rows)
-    # 2 analyses x 2 models + 2 design levels x 2 models
-    assert len(rows) == 2 * 2 + 2 * 2
-    assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2
+    # (2 analyses x 2 models + 2 design levels x 2 models) for all studies and the review's
+    assert len(rows) == 2 * (2 * 2 + 2 * 2)
+    assert {r["studies"] for r in rows} == {"all", "review"}
+    assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2 * 2
+    review = [{**r, "studies": "all"} for r in rows if r["studies"] == "review"]
+    assert review == [r for r in rows if r["studies"] == "all"], "no study added: the same"
 
 
 def test_study_labels_are_unique_and_revman_style() -> None:
@@ -161,12 +173,14 @@ def test_study_labels_are_unique_and_revman_style() -> None:
         {"study_id": "liu-1991", "first_author": "Liu", "year": 1991},
         {"study_id": "liu-1991b", "first_author": "Liu X", "year": 1991},
         {"study_id": "zhuang-2024", "first_author": "Zhuang MT", "year": 2024},
+        {"study_id": "omega-2026", "first_author": "Omega O", "year": 2026, "in_review": False},
     ]
     labels = study_labels(studies)
     assert labels == {
         "liu-1991": "Liu 1991a",
         "liu-1991b": "Liu 1991b",
         "zhuang-2024": "Zhuang 2024",
+        "omega-2026": "Omega 2026 (added)",
     }
 
 
@@ -180,8 +194,9 @@ def test_cumulative_follows_publication_year(example) -> None:
     assert a.cumulative.rows[-1].estimate == pytest.approx(a.primary_result.estimate, rel=1e-12)
 
 
-def test_small_study_methods_only_for_k_at_least_10(shipped, example) -> None:
-    _, small = shipped
+def test_small_study_methods_only_for_k_at_least_10(synthetic, example) -> None:
+    _, small = synthetic
+    assert small.get("sii-pfs").egger is not None
     for a in small.analyses:
         if a.egger is not None:
             assert not a.egger.available and "13.3.5.4" in a.egger.reason

@@ -41,7 +41,9 @@ def test_one_row_per_results_row_with_its_values(results) -> None:
         assert got == {k: (None if v == "" else v) for k, v in row.items()}
     overall = df["subgroup_level"].isna()
     assert overall.any() and (df.loc[overall, "analysis_id"].isin(df["analysis_id"])).all()
-    assert df.groupby(["analysis_id", "subgroup_level"], dropna=False)["primary"].sum().le(1).all()
+    keys = ["analysis_id", "studies", "subgroup_level"]
+    assert df.groupby(keys, dropna=False)["primary"].sum().le(1).all()
+    assert set(df["studies"]) == {"all", "review"}
 
 
 def test_package_path_package_and_results_give_the_same_frame(results) -> None:

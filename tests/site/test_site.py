@@ -19,6 +19,8 @@ from fixtures.sites import (
     EXAMPLE,
     EXTERNAL_RESOURCE,
     HOSTILE,
+    HOSTILE_ANALYSIS,
+    HOSTILE_STUDY,
     ROOT,
     build,
     built_site,
@@ -27,6 +29,7 @@ from fixtures.sites import (
     page_links,
     tree_digest,
 )
+from fixtures.synthetic import ADDED_STUDY, write_package
 
 from evreg.cli import main
 from evreg.data.package import load_package
@@ -48,6 +51,16 @@ def example_site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def hostile_site(tmp_path_factory) -> Path:
     return built_site("hostile", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def synthetic_site(tmp_path_factory) -> Path:
+    return built_site("synthetic", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def added_site(tmp_path_factory) -> Path:
+    return built_site("added", tmp_path_factory)
 
 
 def _html_files(site: Path) -> list[Path]:
@@ -103,7 +116,8 @@ def test_vega_bundle_is_vendored_and_referenced(main_site: Path) -> None:
 
     bundle = main_site / "assets" / "javascripts" / "vega-bundle.js"
     assert bundle.read_text(encoding="utf-8") == classic_script(vlc.javascript_bundle())
-    page = (main_site / "analyses" / "il6-pfs" / "index.html").read_text(encoding="utf-8")
+    first = load_package(ROOT / "datapackage.json").analyses[0]["analysis_id"]
+    page = (main_site / "analyses" / first / "index.html").read_text(encoding="utf-8")
     assert 'src="../../assets/javascripts/vega-bundle.js"' in page
     assert 'type="module"' not in page  # module scripts do not run from file://
 
@@ -142,13 +156,16 @@ def test_results_json_and_csv_match_the_engine(main_site: Path) -> None:
         )
     )
     assert list(rows[0]) == [f["name"] for f in schema["fields"]]
-    by_key = {(r["analysis_id"], r["subgroup_level"], r["model"]): r for r in rows}
+    keys = ("analysis_id", "studies", "subgroup_level", "model")
+    by_key = {tuple(r[k] for k in keys): r for r in rows}
+    assert len(by_key) == len(rows), "one row per analysis x studies x level x model"
     for a in results.analyses:
-        for res in (a.fixed, a.random):
-            if res is not None:
-                row = by_key[(a.analysis_id, "", res.model)]
-                assert float(row["estimate"]) == res.estimate
-                assert row["primary"] == ("true" if res.model == a.primary else "false")
+        for view in (a.all_view, a.review_view):
+            for res in (view.fixed, view.random):
+                if res is not None:
+                    row = by_key[(a.analysis_id, view.studies, "", res.model)]
+                    assert float(row["estimate"]) == res.estimate
+                    assert row["primary"] == ("true" if res.model == view.primary else "false")
 
 
 def test_results_csv_is_valid_against_its_schema(example_site: Path) -> None:
@@ -169,10 +186,77 @@ def test_home_summary_of_findings_lists_every_analysis(main_site: Path) -> None:
     assert "Summary of findings" in home
 
 
-def test_analysis_page_with_no_data_says_so(main_site: Path) -> None:
-    page = (main_site / "analyses" / "sii-os" / "index.html").read_text(encoding="utf-8")
+def test_analysis_page_with_no_data_says_so(synthetic_site: Path) -> None:
+    """sii-os of the synthetic package has one qualifying estimate, not found."""
+    page = (synthetic_site / "analyses" / "sii-os" / "index.html").read_text(encoding="utf-8")
     assert "Nothing can be pooled yet" in page
     assert "not_found" in page  # pending estimates listed with status
+    counts = "0 of the review's 1 study has a usable estimate, and no study added since has one"
+    assert counts in _text(synthetic_site / "analyses" / "sii-os" / "index.html")
+
+
+def _text(page: Path) -> str:
+    """The article of a built page as plain text (tags dropped, entities decoded)."""
+    import html
+    import re
+
+    source = page.read_text(encoding="utf-8")
+    article = source[source.index("<article") : source.index("</article>")]
+    article = re.sub(r"<script.*?</script>", " ", article, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+
+
+def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
+    added_site: Path,
+) -> None:
+    """The shipped package plus a fictional added study (fixtures.sites): every count is split
+    and every place the study appears marks it; expectations come from results.json."""
+    results = json.loads((added_site / "data" / "results.json").read_text(encoding="utf-8"))
+    touched = [a for a in results["analyses"] if a["k_added_with_data"]]
+    assert touched, "the added study has a usable estimate in some analysis"
+    for a in results["analyses"]:
+        assert a["k_with_data"] == a["k_review_with_data"] + a["k_added_with_data"]
+        added = [u for u in a["used"] if not u["in_review"]]
+        assert len(added) == a["k_added_with_data"]
+        assert all(u["label"].endswith("(added)") for u in added)
+    for a in touched:
+        page = added_site / "analyses" / a["analysis_id"] / "index.html"
+        text = _text(page)
+        n = a["k_added_with_data"]
+        studies = "study" if n == 1 else "studies"
+        of = f"{a['k_in_review']} {'study' if a['k_in_review'] == 1 else 'studies'}"
+        counts = (
+            f"{a['k_review_with_data']} of the review's {of} and "
+            f"{n} {studies} added since have usable estimates"
+        )
+        assert counts in text, (a["analysis_id"], text[:400])
+        assert "All eligible studies (the living answer)" in text
+        assert "The review's studies only (reproduction, audit)" in text
+        label = next(u["label"] for u in a["used"] if not u["in_review"])
+        assert label in text and f'"label":"{label}"' in page.read_text(encoding="utf-8")
+        review = a["review_studies"]
+        if review["primary"]:
+            pooled = review[review["primary"]]
+            shown = f"{pooled['estimate']:.2f} [{pooled['ci_lower']:.2f}, {pooled['ci_upper']:.2f}]"
+            assert shown in text
+    study = next(u for a in touched for u in a["used"] if u["study_id"] == ADDED_STUDY["study_id"])
+    page = _text(added_site / "studies" / study["study_id"] / "index.html")
+    version = study["added_in_version"]
+    assert f"Added in data version {version} — not part of the source review." in page
+    assert "N (review) not applicable (added study)" in page
+    total = sum(int(ADDED_STUDY[k]) for k in ("nos_selection", "nos_comparability", "nos_outcome"))
+    assert f"NOS total (0-9; the sum of the contributor's domains) {total}" in page
+    studies = _text(added_site / "studies" / "index.html")
+    assert f"{study['label']}" in studies and "no: added in" in studies
+    package = load_package(added_site.parent / "pkg")
+    added = sum(1 for s in package.studies if not s["in_review"])
+    home = _text(added_site / "index.html")
+    assert f"{len(package.studies) - added} from the source review, {added} added since" in home
+    if any(not a["k_added_with_data"] for a in results["analyses"]):
+        assert "same (no study added)" in home
+    methods = _text(added_site / "methods" / "index.html")
+    assert f"New studies included (n = {added})" in methods
+    assert f"New studies included (added since the review) {added}" in methods
 
 
 def test_example_site_shows_k10_features(example_site: Path) -> None:
@@ -254,7 +338,7 @@ def test_build_refuses_to_replace_a_directory_that_is_not_a_site(tmp_path: Path)
 def test_build_is_quiet_when_not_a_terminal(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
-            str(ROOT / ".venv" / "bin" / "evreg"),
+            str(Path(sys.executable).with_name("evreg")),
             "build",
             "--package",
             str(EXAMPLE / "datapackage.json"),
@@ -284,7 +368,7 @@ def test_hostile_text_is_escaped_everywhere(hostile_site: Path) -> None:
         escaped_seen = escaped_seen or "&lt;script&gt;alert(" in text
     assert escaped_seen
     assert not raw_hits
-    page = (hostile_site / "analyses" / "il6-pfs" / "index.html").read_text(encoding="utf-8")
+    page = (hostile_site / "analyses" / HOSTILE_ANALYSIS / "index.html").read_text("utf-8")
     assert "\\u003cscript\\u003e" in page  # inline chart JSON escapes < and >
 
 
@@ -292,17 +376,17 @@ def test_hostile_changelog_and_notes_render_as_text(hostile_site: Path) -> None:
     news = (hostile_site / "whats-new" / "index.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;" in news and "<script>alert" not in news
     assert 'href="javascript:' not in news
-    study = (hostile_site / "studies" / "du-2024" / "index.html").read_text(encoding="utf-8")
+    study = (hostile_site / "studies" / HOSTILE_STUDY / "index.html").read_text(encoding="utf-8")
     assert 'href="javascript:' not in study and "&lt;img src=x" in study
     assert HOSTILE not in study
 
 
 def test_invalid_package_message_names_file_row_field(tmp_path: Path, capsys) -> None:
-    pkg = copy_package(ROOT, tmp_path / "pkg")
+    pkg = write_package(tmp_path / "pkg")
     est = pkg / "data" / "estimates.csv"
     rows = list(csv.reader(io.StringIO(est.read_text(encoding="utf-8"))))
     col = rows[0].index("ci_lower")
-    line = next(i for i, r in enumerate(rows) if r and r[0] == "du-2024-il6-pfs")
+    line = next(i for i, r in enumerate(rows) if r and r[0] == "alpha-2020-il6-os")
     rows[line][col] = "2.61"
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)

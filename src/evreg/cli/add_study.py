@@ -2,13 +2,16 @@
 
 Example::
 
-    evreg add-study --template > smith-2026.yaml   # fill it in
-    evreg add-study smith-2026.yaml                 # checks everything, then appends the rows
+    evreg add-study --template > smith-2026.yaml            # fill it in
+    evreg add-study --from-candidate yang-2023 > yang.yaml  # pre-filled from a screening record
+    evreg add-study smith-2026.yaml                         # checks everything, appends the rows
+    evreg add-study --from-issue BODY.md --format markdown  # a submitted "Submit a study" form
 
-The new rows are appended to a copy of the package, which is validated with every schema and
-domain check; only if it has no error are ``data/studies.csv`` and ``data/estimates.csv``
-replaced (append only, in the files' own CSV style). Otherwise: the findings, exit 1, no file
-changed.
+The study is recorded as added since the source review (``in_review`` false) in the next minor
+data version. The new rows are appended to a copy of the package, which is validated with every
+schema and domain check; only if it has no error are ``data/studies.csv`` and
+``data/estimates.csv`` replaced (append only, in the files' own CSV style; a named screening
+record is marked included). Otherwise: the findings, exit 1, no file changed.
 """
 
 from __future__ import annotations
@@ -26,45 +29,107 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "example: evreg add-study --template > smith-2026.yaml; evreg add-study smith-2026.yaml"
     )
     parser.add_argument("file", nargs="?", metavar="FILE.yaml", help="the filled-in template")
-    parser.add_argument(
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
         "--template", action="store_true", help="print a commented YAML template and exit"
+    )
+    source.add_argument(
+        "--from-candidate",
+        metavar="ID",
+        help="print the template pre-filled from screening record ID (data/candidates.csv)",
+    )
+    source.add_argument(
+        "--from-issue",
+        metavar="BODY.md",
+        help="add the study of a submitted 'Submit a study' issue form (its body as a file)",
+    )
+    parser.add_argument(
+        "--form",
+        metavar="FORM.yml",
+        help="the issue form (default: .github/ISSUE_TEMPLATE/submit-a-study.yml by the package)",
     )
     parser.add_argument(
         "--package", default="datapackage.json", metavar="PATH", help="the data package"
     )
     parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json, or markdown (for an issue comment)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the template, or validate and append the study; 1 if it has errors."""
-    from evreg.data.template import render_template
+    """Print a template, or validate and append the study; 1 if it has errors."""
     from evreg.living import add_study as living
 
     package = living.descriptor_file(args.package)
-    if args.template:
-        sys.stdout.write(render_template(package))
-        return 0
-    if not args.file:
-        raise EvregError("give FILE.yaml, or --template to print one", exit_code=2)
-    result = living.add_study(package, Path(args.file))
-    if args.format == "json":
-        import json
+    if args.template or args.from_candidate:
+        from evreg.data.template import render_template
 
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        _print_text(result)
+        text = (
+            living.candidate_template(package, args.from_candidate)
+            if args.from_candidate
+            else render_template(package)
+        )
+        sys.stdout.write(text)
+        return 0
+    if args.from_issue and args.file:
+        raise EvregError("give FILE.yaml or --from-issue BODY.md, not both", exit_code=2)
+    if not (args.file or args.from_issue):
+        raise EvregError("give FILE.yaml, or --template to print one", exit_code=2)
+    try:
+        result = _add(args, package)
+    except EvregError as exc:
+        if args.format != "markdown":
+            raise
+        from evreg.living.report import error_markdown
+
+        sys.stdout.write(error_markdown(str(exc)))
+        print(f"evreg add-study: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    _print(result, args.format, args.from_issue or args.file)
     return 0 if result.added else 1
 
 
-def _print_text(result: object) -> None:
+def _add(args: argparse.Namespace, package: Path) -> object:
+    from evreg.living import add_study as living
+
+    if not args.from_issue:
+        return living.add_study(package, Path(args.file))
+    from evreg.living.issue_form import FORM_PATH, read_issue
+
+    form = Path(args.form) if args.form else package.parent / FORM_PATH
+    submission = read_issue(Path(args.from_issue), form)
+    return living.add_submission(package, submission, args.from_issue)
+
+
+def _print(result: object, fmt: str, source: str) -> None:
+    if fmt == "json":
+        import json
+
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))  # type: ignore[attr-defined]
+    elif fmt == "markdown":
+        from evreg.living.report import add_study_markdown
+
+        sys.stdout.write(add_study_markdown(result, source))
+        _print_text(result, stdout=False)
+    else:
+        _print_text(result)
+
+
+def _print_text(result: object, stdout: bool = True) -> None:
     for line in (*getattr(result, "errors", ()), *getattr(result, "warnings", ())):
         print(line, file=sys.stderr)
     if getattr(result, "added", False):
         ids = ", ".join(result.estimate_ids) or "no estimates"  # type: ignore[attr-defined]
         files = " and ".join(result.files)  # type: ignore[attr-defined]
-        print(f"added study {result.study_id} ({ids}) to {files}")  # type: ignore[attr-defined]
+        version = result.added_in_version  # type: ignore[attr-defined]
+        print(
+            f"added study {result.study_id} ({ids}) to {files}, "  # type: ignore[attr-defined]
+            f"as a study added since the review in data version {version}",
+            file=sys.stdout if stdout else sys.stderr,
+        )
     else:
         n = len(getattr(result, "errors", ()))
         print(f"not added: {n} error(s); no file was changed", file=sys.stderr)

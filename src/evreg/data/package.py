@@ -31,8 +31,8 @@ def _names(text: str) -> tuple[str, ...]:
 # Fields the evreg code reads: a schema may add fields but not drop these.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "studies": _names(
-        "study_id first_author year title n age male female biomarker outcomes_used_by_review "
-        "nos_score hbv_all_patients local_treatment"
+        "study_id in_review first_author year title n age male female biomarker "
+        "outcomes_used_by_review nos_score hbv_all_patients local_treatment"
     ),
     "estimates": _names(
         "estimate_id study_id biomarker outcome exposure comparison timepoint model cohort hr "
@@ -52,7 +52,7 @@ FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("hr", "ci_lower", "ci_upper", "ci_level", "i2_percent"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
-    **dict.fromkeys(("hbv_all_patients", "local_treatment"), "boolean"),
+    **dict.fromkeys(("hbv_all_patients", "local_treatment", "in_review"), "boolean"),
 }
 
 
@@ -112,7 +112,7 @@ class RawTable:
 class Package:
     """A loaded package. ``tables`` rows are typed (int/float/bool/str, None for empty);
     ``raw_tables`` keep the text as printed (``"5.80"``) and ``row_lines`` the CSV line of
-    each row (header is line 1)."""
+    each row (header is line 1); ``schemas`` each resource's Table Schema."""
 
     root: Path
     descriptor: dict
@@ -121,6 +121,7 @@ class Package:
     tables: dict[str, tuple[dict, ...]]
     raw_tables: dict[str, tuple[dict[str, str], ...]] = field(default_factory=dict)
     row_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    schemas: dict[str, dict] = field(default_factory=dict)
 
     @property
     def studies(self) -> tuple[dict, ...]:
@@ -387,11 +388,11 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     input; does not run the domain checks (see :func:`evreg.data.validate.validate_package`).
     """
     root, descriptor = read_descriptor(path)
-    tables, raw_tables, row_lines = {}, {}, {}
+    tables, raw_tables, row_lines, schemas = {}, {}, {}, {}
     for name in RESOURCE_NAMES:
         resource = find_resource(descriptor, name)
-        label, schema = read_schema(root, resource)
-        problems = schema_problems(name, schema)
+        label, schemas[name] = read_schema(root, resource)
+        problems = schema_problems(name, schemas[name])
         if problems:
             raise PackageError(label, problems[0][1], field_name=problems[0][0])
         table = read_table(root, resource)
@@ -404,6 +405,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         tables=tables,
         raw_tables=raw_tables,
         row_lines=row_lines,
+        schemas=schemas,
     )
 
 

@@ -1,8 +1,10 @@
 """The add-study YAML template, written from the package's own Table Schemas.
 
-``render_template(package)`` gives one commented entry per field of ``studies`` and
-``estimates`` (type, required, allowed values, ranges, the field's description), so the form a
-contributor fills in always follows the schemas. ``STUDY_KEY`` and ``ESTIMATES_KEY`` are the
+``render_template(package)`` gives one commented entry per field of ``studies`` that a study
+added since the review fills in (no review-only field, see :mod:`evreg.data.scope`) and per
+field of ``estimates`` (type, required, allowed values, ranges, the field's description), so
+the form a contributor fills in always follows the schemas; ``render_template(package,
+candidate)`` pre-fills it from a screening record. ``STUDY_KEY`` and ``ESTIMATES_KEY`` are the
 template's two top-level keys, which ``evreg add-study`` reads back
 (:mod:`evreg.living.submission`).
 """
@@ -14,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evreg.data.scope import SET_BY_ADD_STUDY, review_only_fields
 from evreg.errors import EvregError
 
 STUDY_KEY = "study"
 ESTIMATES_KEY = "estimates"
+CANDIDATE_KEY = "candidate"
 DEFAULT_CI_LEVEL = "0.95"
 
 
@@ -85,37 +89,85 @@ def _field_comment(field: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _template_block(fields: Sequence[Mapping[str, Any]], indent: str, first: str) -> list[str]:
+def _template_block(
+    fields: Sequence[Mapping[str, Any]], indent: str, first: str, values: Mapping[str, str]
+) -> list[str]:
     lines: list[str] = []
     for i, field in enumerate(fields):
         prefix = first if i == 0 else indent
         comment_indent = first.replace("- ", "") if i == 0 else indent
         lines.extend(f"{comment_indent}{c}" for c in _field_comment(field))
-        value = f" {DEFAULT_CI_LEVEL}" if field["name"] == "ci_level" else ""
+        given = values.get(field["name"]) or (
+            DEFAULT_CI_LEVEL if field["name"] == "ci_level" else ""
+        )
+        # JSON strings are YAML double-quoted scalars: any prefilled text stays one safe value
+        value = f" {json.dumps(given, ensure_ascii=False)}" if given else ""
         lines.append(f"{prefix}{field['name']}:{value}")
     return lines
 
 
-def render_template(package: Path) -> str:
-    """A commented YAML template for one study and its estimates, from the package's schemas."""
-    descriptor = load_descriptor(package)
-    root = package.parent
-    study_fields = schema_fields(root, resource(descriptor, "studies", package))
-    estimate_fields = [
-        f
-        for f in schema_fields(root, resource(descriptor, "estimates", package))
-        if f["name"] != "study_id"
-    ]
+def study_template_fields(root: Path, descriptor: Mapping[str, Any], package: Path) -> list[dict]:
+    """The studies fields a study added since the review fills in: no review-only field
+    (``evreg:reviewOnly``), nothing evreg add-study sets itself (in_review, added_in_version)."""
+    fields = schema_fields(root, resource(descriptor, "studies", package))
+    skip = set(review_only_fields({"fields": fields})) | set(SET_BY_ADD_STUDY)
+    return [f for f in fields if f["name"] not in skip]
+
+
+# What a screening record gives a new study's template: study field <- candidates field.
+FROM_CANDIDATE = {
+    "study_id": "candidate_id",
+    "first_author": "first_author",
+    "year": "year",
+    "title": "title",
+    "journal": "journal",
+    "volume_issue": "volume_issue",
+    "doi": "doi",
+    "n_confirmed": "n",
+    "design": "design",
+    "biomarker": "biomarker",
+    "treatment": "treatment",
+    "cutoff_confirmed": "cutoff",
+    "source_url": "source_url",
+}
+
+
+def _head(descriptor: Mapping[str, Any], candidate: Mapping[str, str] | None) -> list[str]:
     head = [
         "# evreg add-study template: fill it in, then run `evreg add-study FILE.yaml`.",
         "# Copy every number exactly as printed in the source, and say where it is printed",
         "# (source_url, source_location). Leave a value empty when the source does not give it:",
         "# never estimate or back-calculate a number. Quote text that contains ': ' or '#'.",
+        "# The study is added since the source review: give what its own paper prints, and your",
+        "# own Newcastle-Ottawa assessment with your name or ORCID iD (quality_assessed_by).",
+        "# evreg add-study marks it as added (in_review: false) in the next data version.",
         f"# Generated from the schemas of data package version {descriptor.get('version', '?')}.",
-        "",
-        f"{STUDY_KEY}:",
     ]
-    body = _template_block(study_fields, "  ", "  ")
+    if candidate is not None:
+        record = candidate.get("candidate_id", "")
+        head += [
+            f"# Pre-filled from screening record {record} (data/candidates.csv): check every",
+            "# value against the full text; adding the study marks the record included.",
+            "",
+            f"{CANDIDATE_KEY}: {json.dumps(record, ensure_ascii=False)}",
+        ]
+    return head
+
+
+def render_template(package: Path, candidate: Mapping[str, str] | None = None) -> str:
+    """A commented YAML template for one new study and its estimates, from the package's
+    schemas; pre-filled from a screening record (a row of candidates.csv) when given."""
+    descriptor = load_descriptor(package)
+    root = package.parent
+    study_fields = study_template_fields(root, descriptor, package)
+    estimate_fields = [
+        f
+        for f in schema_fields(root, resource(descriptor, "estimates", package))
+        if f["name"] != "study_id"
+    ]
+    study = {k: (candidate or {}).get(v, "") for k, v in FROM_CANDIDATE.items()}
+    estimate = {"biomarker": study["biomarker"]}
+    body = _template_block(study_fields, "  ", "  ", study)
     middle = [
         "",
         "# One entry per biomarker x outcome x exposure x time point x model x cohort.",
@@ -123,5 +175,6 @@ def render_template(package: Path) -> str:
         "# made from study_id, biomarker, outcome (and time point unless baseline).",
         f"{ESTIMATES_KEY}:",
     ]
-    tail = _template_block(estimate_fields, "    ", "  - ")
+    tail = _template_block(estimate_fields, "    ", "  - ", estimate)
+    head = [*_head(descriptor, candidate), "", f"{STUDY_KEY}:"]
     return "\n".join(head + body + middle + tail) + "\n"

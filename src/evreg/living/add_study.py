@@ -1,30 +1,44 @@
 """Add a study from YAML: validate the whole package with it, then append its rows.
 
-Data flow: a contributor's YAML (:mod:`evreg.living.submission`) -> rows in the package's column
-order -> appended to a copy of the package -> ``evreg.data.validate.validate_package`` on the
-copy -> only if it has no error, the same bytes replace the real CSVs (:mod:`evreg.living.files`:
-temp file + ``os.replace``). The template is :func:`evreg.data.template.render_template`; the
-results diff used by ``evreg diff`` and ``evreg release`` lives in ``evreg.living.diff``.
+Data flow: a contributor's YAML (:mod:`evreg.living.submission`) or issue form
+(:mod:`evreg.living.issue_form`) -> rows in the package's column order, the study marked as
+added since the review (``in_review`` false, ``added_in_version`` the next minor data
+version) -> appended to a copy of the package (and its screening record, if named, marked
+included) -> ``evreg.data.validate.validate_package`` on the copy -> only if it has no error,
+the same bytes replace the real CSVs (:mod:`evreg.living.files`: temp file + ``os.replace``).
+The template is :func:`evreg.data.template.render_template`; the results diff used by
+``evreg diff`` and ``evreg release`` lives in ``evreg.living.diff``.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evreg.data.template import ESTIMATES_KEY, STUDY_KEY, load_descriptor, resource
+from evreg.data.scope import ADDED_IN_VERSION, IN_REVIEW
+from evreg.data.template import (
+    CANDIDATE_KEY,
+    ESTIMATES_KEY,
+    STUDY_KEY,
+    load_descriptor,
+    resource,
+)
+from evreg.errors import EvregError
 from evreg.living.files import (
     appended_bytes,
     copy_package,
     csv_style,
     read_bytes,
+    records,
     replace_atomically,
+    replace_record,
 )
 from evreg.living.submission import load_submission, submission_rows
+from evreg.living.versions import bump_version
 
 
 def descriptor_file(path: str | Path) -> Path:
@@ -43,11 +57,13 @@ class AddStudyResult:
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
     files: tuple[str, ...]
+    added_in_version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": self.added,
             "study_id": self.study_id,
+            "added_in_version": self.added_in_version,
             "estimate_ids": list(self.estimate_ids),
             "errors": list(self.errors),
             "warnings": list(self.warnings),
@@ -70,29 +86,41 @@ def _finding_text(finding: Any, root: Path, origin: Mapping[tuple[str, int], str
     return f"{text} (from {source})" if source else text
 
 
-def _row_origins(
-    files: Mapping[str, tuple[int, Sequence[str]]], yaml_path: str
-) -> dict[tuple[str, int], str]:
-    """Map (file, CSV line) of appended rows to the YAML entry they came from."""
-    return {
-        (rel, first_line + i): f"{yaml_path} {label}"
-        for rel, (first_line, labels) in files.items()
-        for i, label in enumerate(labels)
-    }
-
-
 def _next_line(data: bytes) -> int:
     """The line number (header = 1) the first appended row gets in a CSV file."""
     return data.count(b"\n") + (1 if data.endswith(b"\n") or not data else 2)
 
 
-def add_study(package: Path, submission_path: Path) -> AddStudyResult:
-    """Append a study and its estimates to the package if the whole package then validates."""
-    from evreg.data.validate import validate_package
+@dataclass(frozen=True)
+class _Change:
+    """The new bytes of the package files, and for each file the YAML entry of each changed
+    line (to name it in findings)."""
 
+    files: dict[Path, bytes]
+    origins: dict[str, tuple[tuple[int, str], ...]]
+    study: dict[str, str]
+    estimates: list[dict[str, str]]
+
+
+def _candidate_change(
+    root: Path, descriptor: dict, package: Path, candidate: str, study_id: str
+) -> tuple[Path, bytes, bytes, int]:
+    """candidates.csv with the record ``candidate`` marked included as ``study_id``:
+    (path, old bytes, new bytes, the record's line)."""
+    path = root / str(resource(descriptor, "candidates", package).get("path"))
+    data = read_bytes(path)
+    style = csv_style(data, path)
+    for first, end, row in records(data):
+        if row.get("candidate_id") == candidate:
+            row = {**row, "screening_status": "included", "included_as": study_id}
+            row["exclusion_reason"] = ""
+            return path, data, replace_record(data, style, first, end, row), first
+    raise EvregError(f"{CANDIDATE_KEY}: {candidate!r} is not a candidate_id in {path.name}")
+
+
+def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[_Change, dict]:
     descriptor = load_descriptor(package)
     root = package.parent
-    submission = load_submission(submission_path)
     targets = {
         name: root / str(resource(descriptor, name, package).get("path"))
         for name in ("studies", "estimates")
@@ -100,13 +128,12 @@ def add_study(package: Path, submission_path: Path) -> AddStudyResult:
     originals = {path: read_bytes(path) for path in targets.values()}
     styles = {name: csv_style(originals[path], path) for name, path in targets.items()}
     study, estimates = submission_rows(
-        submission,
-        styles["studies"].header,
-        styles["estimates"].header,
-        str(submission_path),
+        submission, styles["studies"].header, styles["estimates"].header, source
     )
+    study[IN_REVIEW] = "false"
+    study[ADDED_IN_VERSION] = bump_version(str(descriptor.get("version") or ""), "minor")
     new_rows = {"studies": [study], "estimates": estimates}
-    changes = {
+    files = {
         path: originals[path] + appended_bytes(styles[name], new_rows[name])
         for name, path in targets.items()
     }
@@ -114,20 +141,45 @@ def add_study(package: Path, submission_path: Path) -> AddStudyResult:
         "studies": [STUDY_KEY],
         "estimates": [f"{ESTIMATES_KEY}[{i + 1}]" for i in range(len(estimates))],
     }
-    spans = {
-        os.path.relpath(path, root).replace(os.sep, "/"): (
-            _next_line(originals[path]),
-            labels[name],
+    origins = {
+        os.path.relpath(path, root).replace(os.sep, "/"): tuple(
+            (_next_line(originals[path]) + i, label) for i, label in enumerate(labels[name])
         )
         for name, path in targets.items()
     }
+    if submission.get(CANDIDATE_KEY):
+        path, old, new, line = _candidate_change(
+            root, descriptor, package, submission[CANDIDATE_KEY], study.get("study_id", "")
+        )
+        originals[path], files[path] = old, new
+        origins[os.path.relpath(path, root).replace(os.sep, "/")] = ((line, CANDIDATE_KEY),)
+    return _Change(files, origins, study, estimates), originals
+
+
+def add_study(package: Path, submission_path: Path) -> AddStudyResult:
+    """Append a study and its estimates from a YAML file (see :func:`add_submission`)."""
+    return add_submission(package, load_submission(submission_path), str(submission_path))
+
+
+def add_submission(package: Path, submission: Mapping[str, Any], source: str) -> AddStudyResult:
+    """Append an added study and its estimates (and mark its screening record included) if
+    the whole package then validates; otherwise change nothing. ``source`` names the
+    submission in findings ("(from smith-2026.yaml estimates[1])")."""
+    from evreg.data.validate import validate_package
+
+    root = package.parent
+    change, originals = _change(package, submission, source)
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
-        for path, content in changes.items():
+        for path, content in change.files.items():
             (copy.parent / path.relative_to(root)).write_bytes(content)
         findings = validate_package(copy)
-        origin = _row_origins(spans, str(submission_path))
+        origin = {
+            (rel, line): f"{source} {label}"
+            for rel, entries in change.origins.items()
+            for line, label in entries
+        }
         after = [
             (f.severity, _finding_text(f, copy.parent, {}), _finding_text(f, copy.parent, origin))
             for f in findings
@@ -145,12 +197,38 @@ def add_study(package: Path, submission_path: Path) -> AddStudyResult:
     )
     result = AddStudyResult(
         added=not errors,
-        study_id=study.get("study_id", ""),
-        estimate_ids=tuple(r.get("estimate_id", "") for r in estimates),
+        study_id=change.study.get("study_id", ""),
+        estimate_ids=tuple(r.get("estimate_id", "") for r in change.estimates),
         errors=errors,
         warnings=warnings,
-        files=tuple(sorted(spans)),
+        files=tuple(sorted(change.origins)),
+        added_in_version=change.study.get(ADDED_IN_VERSION, ""),
     )
     if result.added:
-        replace_atomically(changes, originals)
+        replace_atomically(change.files, originals)
     return result
+
+
+def candidate_template(package: Path, candidate_id: str) -> str:
+    """The add-study template pre-filled from the screening record ``candidate_id``; a clear
+    error if there is none or it is not awaiting assessment."""
+    from evreg.data.package import load_package
+    from evreg.data.template import render_template
+
+    loaded = load_package(package)
+    lines = dict(zip(loaded.row_lines["candidates"], loaded.raw_tables["candidates"], strict=True))
+    for line, row in lines.items():
+        if row.get("candidate_id") != candidate_id:
+            continue
+        if row.get("screening_status") not in ("awaiting", ""):
+            where = f"{loaded.resource_path('candidates')}:{line}:screening_status"
+            raise EvregError(
+                f"{where}: {candidate_id} is {row.get('screening_status')}, not awaiting: "
+                "only a record awaiting assessment becomes a new study"
+            )
+        return render_template(package, row)
+    known = ", ".join(sorted(r.get("candidate_id", "") for r in lines.values())) or "none"
+    raise EvregError(
+        f"{loaded.resource_path('candidates')}: no screening record {candidate_id!r} "
+        f"(records: {known})"
+    )

@@ -224,6 +224,8 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "k": result.get("k_with_data"),
         "k_in_review": result.get("k_in_review"),
+        "k_review_with_data": result.get("k_review_with_data"),
+        "k_added_with_data": result.get("k_added_with_data"),
         "used": _ids(result.get("used")),
         "pending": _ids(result.get("pending")),
         "model": primary,

@@ -123,3 +123,35 @@ def _swap(temps: Mapping[Path, Path], originals: Mapping[Path, bytes | None]) ->
             else:
                 path.write_bytes(original)
         raise
+
+
+def records(data: bytes) -> list[tuple[int, int, dict[str, str]]]:
+    """Every record of a CSV after the header: (first line, line after it, {column: cell}),
+    lines counted from 1 (the header)."""
+    text = data.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    out = []
+    start = reader.line_num + 1
+    for rec in reader:
+        end = reader.line_num + 1
+        if rec:
+            out.append((start, end, dict(zip(header, rec, strict=False))))
+        start = end
+    return out
+
+
+def replace_record(
+    data: bytes, style: CsvStyle, first: int, end: int, row: Mapping[str, str]
+) -> bytes:
+    """The CSV with the record on lines [first, end) written anew from ``row`` in the file's
+    own style; every other byte is kept."""
+    lines = list(io.StringIO(data.decode("utf-8"), newline=""))  # split as csv.reader counts
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=style.lineterminator, quoting=style.quoting).writerow(
+        [row.get(column, "") for column in style.header]
+    )
+    new = buffer.getvalue()
+    if end - 1 >= len(lines) and not style.ends_with_newline:
+        new = new[: -len(style.lineterminator)]
+    return "".join(lines[: first - 1] + [new] + lines[end - 1 :]).encode("utf-8")

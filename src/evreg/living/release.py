@@ -1,9 +1,10 @@
 """Release a data version: bump ``version`` and ``created``, write the CHANGELOG entry.
 
 MAJOR is a new literature search (only on request), MINOR added data or a changed result,
-PATCH a correction that changes no result (refused otherwise); the entry carries the results
-diff against the previous release (:mod:`evreg.living.diff`, rendered by
-:mod:`evreg.living.report`).
+PATCH a correction that changes no result (refused otherwise); rows added since the previous
+release that name another version (``added_in_version``, ``identified_in_version``) are set to
+the version released; the entry carries the results diff against the previous release
+(:mod:`evreg.living.diff`, rendered by :mod:`evreg.living.report`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evreg.data.template import load_descriptor
+from evreg.data.template import load_descriptor, resource
 from evreg.errors import EvregError
 from evreg.living import diff as living_diff
 from evreg.living import report
-from evreg.living.files import read_bytes, replace_atomically
+from evreg.living.files import csv_style, read_bytes, records, replace_atomically, replace_record
 from evreg.living.git import resolve_ref
+from evreg.living.versions import bump_version, version_key
+
+__all__ = ["Release", "bump_version", "release", "release_part", "set_descriptor_fields"]
 
 VERSION_PARTS = ("major", "minor", "patch")
 CHANGELOG_HEADER = (
@@ -31,24 +35,6 @@ CHANGELOG_HEADER = (
 )
 
 # --------------------------------------------------------------------------- versions
-
-
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-
-
-def bump_version(version: str, part: str) -> str:
-    """Semantic version bump: major resets minor and patch, minor resets patch."""
-    match = _SEMVER.match(version or "")
-    if not match:
-        raise EvregError(f"datapackage.json:version: {version!r} is not MAJOR.MINOR.PATCH")
-    major, minor, patch = (int(x) for x in match.groups())
-    if part == "major":
-        return f"{major + 1}.0.0"
-    if part == "minor":
-        return f"{major}.{minor + 1}.0"
-    if part == "patch":
-        return f"{major}.{minor}.{patch + 1}"
-    raise EvregError(f"unknown version part {part!r} (major, minor, patch)")
 
 
 def release_part(
@@ -224,10 +210,39 @@ def _write_release(
         package: set_descriptor_fields(text, updates).encode("utf-8"),
         changelog: new_log.encode("utf-8"),
     }
-    originals = {package: text.encode("utf-8"), changelog: old_log}
+    originals: dict[Path, bytes | None] = {package: text.encode("utf-8"), changelog: old_log}
     citation = package.parent / "CITATION.cff"  # GitHub and Zenodo read it: same version
     if citation.exists():
         old = citation.read_bytes()
         new = set_citation_fields(old.decode("utf-8"), result.version, result.date)
         changes[citation], originals[citation] = new.encode("utf-8"), old
+    for path, (old, new) in version_cells(package, descriptor, result).items():
+        changes[path], originals[path] = new, old
     replace_atomically(changes, originals)
+
+
+# Cells naming the data version that first includes a row (evreg add-study writes the next
+# minor version; a release of another kind corrects them to the version released).
+VERSION_CELLS = (("studies", "added_in_version"), ("candidates", "identified_in_version"))
+
+
+def version_cells(
+    package: Path, descriptor: Mapping[str, Any], result: Release
+) -> dict[Path, tuple[bytes, bytes]]:
+    """(old, new) bytes of each CSV whose rows name an unreleased version (newer than the
+    previous release) other than the one being released; only those cells change."""
+    previous, released = version_key(result.previous), version_key(result.version)
+    out = {}
+    for name, column in VERSION_CELLS:
+        path = package.parent / str(resource(descriptor, name, package).get("path"))
+        if not path.is_file():
+            continue
+        data = new = read_bytes(path)
+        style = csv_style(data, path)
+        for first, end, row in reversed(records(data)):
+            named = version_key(row.get(column, ""))
+            if named and previous and named > previous and named != released:
+                new = replace_record(new, style, first, end, {**row, column: result.version})
+        if new != data:
+            out[path] = (data, new)
+    return out

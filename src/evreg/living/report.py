@@ -99,8 +99,13 @@ def _table_row(change: AnalysisChange) -> str:
 
 
 def _review_k(summary: Mapping[str, Any]) -> str:
+    """The split of k: "(review 1 of 6, added 1)"; "(6)" from an older results file."""
     k = summary.get("k_in_review")
-    return f" ({k})" if k is not None else ""
+    review, added = summary.get("k_review_with_data"), summary.get("k_added_with_data")
+    if review is None:
+        return f" ({k})" if k is not None else ""
+    of = f" of {k}" if k is not None else ""
+    return f" (review {review}{of}" + (f", added {added})" if added else ")")
 
 
 def _estimate_lines(changes: Sequence[AnalysisChange]) -> list[str]:
@@ -190,8 +195,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     shown = [a for a in diff.analyses if a.status != "unchanged"]
     if shown:
         out += [
-            "| Analysis | k (review) | HR [95% CI] before | HR [95% CI] after | p | I² | Model "
-            "| What changed |",
+            "| Analysis | k (review, added) | HR [95% CI] before | HR [95% CI] after | p | I² "
+            "| Model | What changed |",
             "| --- " * 8 + "|",
         ]
         out += [_table_row(a) for a in shown]
@@ -214,7 +219,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     if diff.resolved_warnings:
         out += [f"Resolved warnings: {len(diff.resolved_warnings)}.", ""]
     out.append(
-        "k: estimates with usable data (in brackets: k the source review pooled). HR > 1: a high "
+        "k: studies with usable data (in brackets: of the source review's studies, of the k it "
+        "pooled, and added since the review). HR > 1: a high "
         "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
         "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
     )
@@ -224,3 +230,37 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
 def render_json(diff: ResultsDiff) -> str:
     """The diff as one JSON object, keys sorted (deterministic)."""
     return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def add_study_markdown(result: Any, source: str = "the submission") -> str:
+    """What ``evreg add-study`` did, as markdown for an issue comment: the study added, or each
+    problem (file:line:field) that stopped it; contributor text escaped."""
+    if getattr(result, "added", False):
+        ids = ", ".join(md_escape(i) for i in result.estimate_ids) or "no estimates"
+        lines = [
+            f"**Added study {md_escape(result.study_id)}** ({ids}) as a study added since the "
+            f"source review, in data version {md_escape(result.added_in_version)}.",
+        ]
+        if result.warnings:
+            lines += ["", "Warnings (they do not stop it; please check the source once more):"]
+            lines += [f"- {md_escape(w, limit=500)}" for w in result.warnings]
+        return "\n".join(lines) + "\n"
+    errors = list(getattr(result, "errors", ()))
+    lines = [
+        f"**The submission could not be added: {len(errors)} problem(s).** No file was "
+        "changed and no pull request was opened. Each line names the file, line and field "
+        f"(and the part of {md_escape(source)} it comes from). Edit the issue to fix them; the "
+        "checks run again.",
+        "",
+        *(f"- {md_escape(e, limit=500)}" for e in errors),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def error_markdown(message: str) -> str:
+    """A submission that could not even be read (not valid YAML, a section twice...)."""
+    return (
+        "**The submission could not be read.** No file was changed and no pull request was "
+        "opened. Edit the issue to fix it; the checks run again.\n\n"
+        f"- {md_escape(message, limit=500)}\n"
+    )

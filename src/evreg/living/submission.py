@@ -12,8 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evreg.data.template import ESTIMATES_KEY, STUDY_KEY
+from evreg.data.scope import SET_BY_ADD_STUDY
+from evreg.data.template import CANDIDATE_KEY, ESTIMATES_KEY, STUDY_KEY
 from evreg.errors import EvregError
+
+TOP_KEYS = (STUDY_KEY, ESTIMATES_KEY, CANDIDATE_KEY)
 
 
 def _yaml_loader() -> type:
@@ -40,38 +43,57 @@ def _yaml_loader() -> type:
     return RawLoader
 
 
-def load_submission(path: Path) -> dict[str, Any]:
-    """Parse a submission YAML into ``{"study": {...}, "estimates": [{...}, ...]}``.
-
-    Scalars stay strings exactly as written; empty values become None.
-    """
+def parse_yaml(text: str, where: str, line_offset: int = 0, field: str = "") -> Any:
+    """YAML text as plain data, every scalar a string as written; a clear error naming
+    ``where``, the line (``line_offset`` lines before the text in its file) and the column, or
+    the ``field`` the text is the value of (``where:line:field``)."""
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1 + line_offset}" if mark is not None else ""
+        col = f" (column {mark.column + 1})" if mark is not None and field else ""
+        at += f":{field}" if field else (f":{mark.column + 1}" if mark is not None else "")
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise EvregError(f"{where}{at}: not valid YAML: {problem}{col}") from exc
+
+
+def read_text(path: Path) -> str:
+    """A contributor's file as text (UTF-8, a byte-order mark dropped); a clear error naming it
+    when it is missing or unreadable."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise EvregError(f"{path}: no such file") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise EvregError(f"{path}: cannot read: {exc}") from exc
-    try:
-        doc = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise EvregError(f"{path}{where}: not valid YAML: {problem}") from exc
+
+
+def load_submission(path: Path) -> dict[str, Any]:
+    """Parse a submission YAML into ``{"study": {...}, "estimates": [{...}, ...],
+    "candidate": id or None}``. Scalars stay strings exactly as written; empty values None."""
+    return submission_from(parse_yaml(read_text(path), str(path)), str(path))
+
+
+def submission_from(doc: Any, where: str) -> dict[str, Any]:
+    """Check the shape of a parsed submission (a mapping with study, estimates, candidate)."""
     if not isinstance(doc, dict):
-        raise EvregError(f"{path}: expected a mapping with keys {STUDY_KEY!r}, {ESTIMATES_KEY!r}")
-    extra = sorted(set(map(str, doc)) - {STUDY_KEY, ESTIMATES_KEY})
+        raise EvregError(f"{where}: expected a mapping with keys {STUDY_KEY!r}, {ESTIMATES_KEY!r}")
+    extra = sorted(set(map(str, doc)) - set(TOP_KEYS))
     if extra:
-        raise EvregError(f"{path}: unknown top-level key {extra[0]!r} (expected study, estimates)")
+        raise EvregError(
+            f"{where}: unknown top-level key {extra[0]!r} (expected {', '.join(TOP_KEYS)})"
+        )
     study = doc.get(STUDY_KEY)
     if not isinstance(study, dict):
-        raise EvregError(f"{path}: {STUDY_KEY}: expected a mapping of studies fields")
+        raise EvregError(f"{where}: {STUDY_KEY}: expected a mapping of studies fields")
     estimates = doc.get(ESTIMATES_KEY) or []
     if not isinstance(estimates, list) or not all(isinstance(e, dict) for e in estimates):
-        raise EvregError(f"{path}: {ESTIMATES_KEY}: expected a list of mappings")
-    return {STUDY_KEY: study, ESTIMATES_KEY: estimates}
+        raise EvregError(f"{where}: {ESTIMATES_KEY}: expected a list of mappings")
+    candidate = _cell(doc.get(CANDIDATE_KEY), f"{where}: {CANDIDATE_KEY}") or None
+    return {STUDY_KEY: study, ESTIMATES_KEY: estimates, CANDIDATE_KEY: candidate}
 
 
 def _cell(value: Any, where: str) -> str:
@@ -92,7 +114,16 @@ def submission_rows(
     estimate_columns: Sequence[str],
     source: str,
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """Turn a parsed submission into one studies row and its estimates rows (all strings)."""
+    """Turn a parsed submission into one studies row and its estimates rows (all strings).
+
+    The study is an added study: ``in_review`` and ``added_in_version`` are evreg's to fill
+    in, never the contributor's."""
+    for key in SET_BY_ADD_STUDY:
+        if submission[STUDY_KEY].get(key) not in (None, ""):
+            raise EvregError(
+                f"{source}: {STUDY_KEY}.{key}: set by evreg add-study (a study it adds is never "
+                "one of the source review's); remove it"
+            )
     study = _row(submission[STUDY_KEY], study_columns, f"{source}: {STUDY_KEY}")
     study_id = study.get("study_id", "")
     if not study_id:

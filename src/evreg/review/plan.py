@@ -17,9 +17,11 @@ from collections.abc import Sequence
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
+from evreg.data.scope import in_review
 from evreg.review.results import (
     AnalysisResult,
     PendingEstimate,
+    PooledView,
     RegistryResults,
     SubgroupAnalysis,
     UsedEstimate,
@@ -31,6 +33,7 @@ from evreg.review.results import (
 __all__ = [
     "AnalysisResult",
     "PendingEstimate",
+    "PooledView",
     "RegistryResults",
     "SubgroupAnalysis",
     "UsedEstimate",
@@ -51,8 +54,12 @@ STATUS_REASON = {
 }
 
 
+ADDED_MARK = " (added)"
+
+
 def study_labels(studies: Sequence[dict]) -> dict[str, str]:
-    """RevMan-style labels "Surname Year", suffixed a, b... when two studies share one."""
+    """RevMan-style labels "Surname Year", suffixed a, b... when two studies share one; a study
+    added since the source review is marked "Surname Year (added)" wherever it is shown."""
     base = {}
     for s in studies:
         author = (s.get("first_author") or s["study_id"]).strip()
@@ -64,10 +71,12 @@ def study_labels(studies: Sequence[dict]) -> dict[str, str]:
     counts: dict[str, list[str]] = {}
     for sid in sorted(base):
         counts.setdefault(base[sid], []).append(sid)
+    added = {s["study_id"] for s in studies if not in_review(s)}
     labels = {}
     for label, ids in counts.items():
         for i, sid in enumerate(ids):
             labels[sid] = label if len(ids) == 1 else f"{label}{chr(ord('a') + i)}"
+            labels[sid] += ADDED_MARK if sid in added else ""
     return labels
 
 
@@ -96,7 +105,10 @@ def _preference_key(est: dict, models: tuple[str, ...]) -> tuple[int, int]:
 
 
 def select_estimates(
-    qualifying: Sequence[dict], models: tuple[str, ...], labels: dict[str, str]
+    qualifying: Sequence[dict],
+    models: tuple[str, ...],
+    labels: dict[str, str],
+    added: frozenset[str] = frozenset(),
 ) -> tuple[list[dict], list[PendingEstimate]]:
     """One usable estimate per study (preferring the plan's model order, then whole cohort,
     then file order); all other qualifying estimates become pending with the reason."""
@@ -120,7 +132,9 @@ def select_estimates(
             )
             status = est.get("status") or "unknown"
             pending.append(
-                PendingEstimate(est["estimate_id"], sid, labels.get(sid, sid), status, reason)
+                PendingEstimate(
+                    est["estimate_id"], sid, labels.get(sid, sid), status, reason, sid not in added
+                )
             )
     return chosen, pending
 
@@ -129,6 +143,7 @@ def _not_qualifying(
     package: Package, analysis: dict, labels: dict[str, str]
 ) -> list[PendingEstimate]:
     """Estimates of the same biomarker and outcome that the plan's criteria exclude."""
+    studies = {s["study_id"]: s for s in package.studies}
     out = []
     criteria = (("timepoint", "timepoints"), ("comparison", "comparisons"), ("model", "models"))
     for est in package.estimates:
@@ -150,6 +165,7 @@ def _not_qualifying(
                     labels.get(sid, sid),
                     est.get("status") or "unknown",
                     "; ".join(failed),
+                    in_review(studies.get(sid, {})),
                 )
             )
     return out
@@ -190,6 +206,8 @@ def _harmonised(
                 "label": labels.get(est["study_id"], est["study_id"]),
                 "year": study.get("year") if study else None,
                 "level_value": _subgroup_level(study, variable),
+                "in_review": in_review(study or {}),
+                "added_in_version": (study or {}).get("added_in_version"),
             }
         )
     rows.sort(
@@ -236,46 +254,26 @@ def _subgroups(rows: Sequence[dict], variable: str, method: str, primary: str) -
     return SubgroupAnalysis(variable, levels, outside, fixed, random, primary)
 
 
-def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> AnalysisResult:
-    """Run one analysis row of the plan (see the module docstring for the steps)."""
-    studies = {s["study_id"]: s for s in package.studies}
-    models = split_list(analysis.get("models")) or MODEL_PREFERENCE_DEFAULT
-    qualifying = qualifying_estimates(package, analysis)
-    chosen, pending = select_estimates(qualifying, models, labels)
-    variable = analysis.get("subgroup_variable") or None
-    rows = _harmonised(chosen, studies, labels, variable)
+def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
+    """Both models, the primary one and the subgroups for one set of harmonised rows."""
     method = (analysis.get("random_method") or "DL").upper()
-    sensitivity = split_list(analysis.get("sensitivity"))
-    published = _published(package, analysis["analysis_id"])
-    notes: list[str] = []
-    fixed = random = rule = loo = cum = sub = egger = tf = None
-    primary = None
-    if rows:
-        yi = [r["log_hr"] for r in rows]
-        sei = [r["se"] for r in rows]
-        labs = [r["label"] for r in rows]
-        fixed = stats.pool(yi, sei, "FE")
-        random = stats.pool(yi, sei, method)
-        rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
-        primary = rule.model
-        primary_method = "FE" if primary == "fixed" else method
-        if "leave_one_out" in sensitivity:
-            loo = stats.leave_one_out(yi, sei, primary_method, labels=labs)
-        if "cumulative" in sensitivity:
-            cum = stats.cumulative(yi, sei, primary_method, order_labels=labs)
-            notes.append("cumulative analysis adds studies by publication year (ties by label)")
-        if "small_study" in sensitivity:
-            egger = stats.egger(yi, sei)
-            tf = stats.trim_and_fill(yi, sei, primary_method)
-        if variable:
-            sub = _subgroups(rows, variable, method, primary)
-    else:
-        notes.append(
-            "no qualifying estimate has a ratio and confidence interval yet: nothing to pool"
-        )
-    fixed_w = list(fixed.weights) if fixed else []
-    random_w = list(random.weights) if random else []
-    used = tuple(
+    variable = analysis.get("subgroup_variable") or None
+    ids = tuple(r["est"]["estimate_id"] for r in rows)
+    if not rows:
+        return PooledView(studies, 0, ids, None, None, None, None, None)
+    yi = [r["log_hr"] for r in rows]
+    sei = [r["se"] for r in rows]
+    fixed = stats.pool(yi, sei, "FE")
+    random = stats.pool(yi, sei, method)
+    rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
+    sub = _subgroups(rows, variable, method, rule.model) if variable else None
+    return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
+
+
+def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
+    fixed_w = list(view.fixed.weights) if view.fixed else []
+    random_w = list(view.random.weights) if view.random else []
+    return tuple(
         UsedEstimate(
             estimate_id=r["est"]["estimate_id"],
             study_id=r["est"]["study_id"],
@@ -297,9 +295,46 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
             subgroup_level=r["level_value"],
             source_url=r["est"].get("source_url"),
             source_location=r["est"].get("source_location"),
+            in_review=r["in_review"],
+            added_in_version=r["added_in_version"],
         )
         for i, r in enumerate(rows)
     )
+
+
+def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> AnalysisResult:
+    """Run one analysis row of the plan (see the module docstring for the steps): every
+    eligible study (the living answer) and, apart, the source review's studies only."""
+    studies = {s["study_id"]: s for s in package.studies}
+    added = frozenset(sid for sid, s in studies.items() if not in_review(s))
+    models = split_list(analysis.get("models")) or MODEL_PREFERENCE_DEFAULT
+    qualifying = qualifying_estimates(package, analysis)
+    chosen, pending = select_estimates(qualifying, models, labels, added)
+    variable = analysis.get("subgroup_variable") or None
+    rows = _harmonised(chosen, studies, labels, variable)
+    everything = _view(rows, "all", analysis)
+    review = _view([r for r in rows if r["in_review"]], "review", analysis)
+    sensitivity = split_list(analysis.get("sensitivity"))
+    notes: list[str] = []
+    loo = cum = egger = tf = None
+    if rows:
+        yi = [r["log_hr"] for r in rows]
+        sei = [r["se"] for r in rows]
+        labs = [r["label"] for r in rows]
+        method = "FE" if everything.primary == "fixed" else everything.random.method
+        if "leave_one_out" in sensitivity:
+            loo = stats.leave_one_out(yi, sei, method, labels=labs)
+        if "cumulative" in sensitivity:
+            cum = stats.cumulative(yi, sei, method, order_labels=labs)
+            notes.append("cumulative analysis adds studies by publication year (ties by label)")
+        if "small_study" in sensitivity:
+            egger = stats.egger(yi, sei)
+            tf = stats.trim_and_fill(yi, sei, method)
+    else:
+        notes.append(
+            "no qualifying estimate has a ratio and confidence interval yet: nothing to pool"
+        )
+    n_review = review.k
     return AnalysisResult(
         analysis_id=analysis["analysis_id"],
         title=analysis.get("title") or analysis["analysis_id"],
@@ -307,24 +342,27 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
         outcome=analysis.get("outcome") or "",
         subgroup_variable=variable,
         parent_analysis=analysis.get("parent_analysis") or None,
-        random_method=method,
-        k_in_review=_k_in_review(published),
+        random_method=(analysis.get("random_method") or "DL").upper(),
+        k_in_review=_k_in_review(_published(package, analysis["analysis_id"])),
         k_with_data=len(rows),
-        used=used,
+        k_review_with_data=n_review,
+        k_added_with_data=len(rows) - n_review,
+        used=_used(rows, everything),
         pending=tuple(sorted(pending, key=lambda p: p.estimate_id)),
         not_qualifying=tuple(_not_qualifying(package, analysis, labels)),
-        fixed=fixed,
-        random=random,
-        rule=rule,
-        primary=primary,
+        fixed=everything.fixed,
+        random=everything.random,
+        rule=everything.rule,
+        primary=everything.primary,
         leave_one_out=loo,
         cumulative=cum,
-        subgroups=sub,
+        subgroups=everything.subgroups,
         egger=egger,
         trim_and_fill=tf,
         sensitivity=sensitivity,
-        published=published,
+        published=_published(package, analysis["analysis_id"]),
         notes=tuple(notes),
+        review_studies=review,
     )
 
 

@@ -38,6 +38,8 @@ class UsedEstimate(Serialisable):
     subgroup_level: str | None
     source_url: str | None
     source_location: str | None
+    in_review: bool = True
+    added_in_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class PendingEstimate(Serialisable):
     label: str
     status: str
     reason: str
+    in_review: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,34 @@ class SubgroupAnalysis(Serialisable):
 
 
 @dataclass(frozen=True)
+class PooledView(Serialisable):
+    """One set of studies pooled with both models: ``studies`` is "review" (the source review's
+    studies only: what reproduction and the audit use) or "all" (every eligible study)."""
+
+    studies: str
+    k: int
+    estimate_ids: tuple[str, ...]
+    fixed: stats.PoolResult | None
+    random: stats.PoolResult | None
+    rule: stats.RuleChoice | None
+    primary: str | None
+    subgroups: SubgroupAnalysis | None
+
+    @property
+    def primary_result(self) -> stats.PoolResult | None:
+        """The pooled result of the primary model (None when nothing is pooled)."""
+        return {"fixed": self.fixed, "random": self.random}.get(self.primary or "")
+
+
+@dataclass(frozen=True)
 class AnalysisResult(Serialisable):
-    """Everything computed for one analysis of the plan (see the contract)."""
+    """Everything computed for one analysis of the plan.
+
+    The top-level results (fixed, random, rule, primary, sensitivity analyses, subgroups) pool
+    every eligible study: the living answer. ``review_studies`` pools the source review's
+    studies only (reproduction, the audit). ``k_in_review`` is the k the review printed;
+    ``k_with_data`` = ``k_review_with_data`` + ``k_added_with_data`` (studies with a usable
+    estimate: the review's, and those added since)."""
 
     analysis_id: str
     title: str
@@ -76,6 +105,8 @@ class AnalysisResult(Serialisable):
     random_method: str
     k_in_review: int | None
     k_with_data: int
+    k_review_with_data: int
+    k_added_with_data: int
     used: tuple[UsedEstimate, ...]
     pending: tuple[PendingEstimate, ...]
     not_qualifying: tuple[PendingEstimate, ...]
@@ -91,11 +122,34 @@ class AnalysisResult(Serialisable):
     sensitivity: tuple[str, ...]
     published: tuple[dict, ...]
     notes: tuple[str, ...]
+    review_studies: PooledView | None = None
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
         """The pooled result of the primary model (None when nothing is pooled)."""
         return {"fixed": self.fixed, "random": self.random}.get(self.primary or "")
+
+    @property
+    def review_view(self) -> PooledView:
+        """The source review's studies only (equal to all studies when none was added)."""
+        if self.review_studies is not None:
+            return self.review_studies
+        return self.all_view
+
+    @property
+    def all_view(self) -> PooledView:
+        """Every eligible study: the living answer, as a PooledView."""
+        ids = tuple(u.estimate_id for u in self.used)
+        return PooledView(
+            "all",
+            self.k_with_data,
+            ids,
+            self.fixed,
+            self.random,
+            self.rule,
+            self.primary,
+            self.subgroups,
+        )
 
     @property
     def primary_method(self) -> str:
@@ -122,6 +176,11 @@ class RegistryResults(Serialisable):
 
 RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("analysis_id", "string", "analysis of the plan (analyses.csv)"),
+    (
+        "studies",
+        "string",
+        "all: every eligible study (the living answer); review: the source review's studies only",
+    ),
     ("subgroup_level", "string", "empty for the whole analysis; the level for a subgroup row"),
     ("model", "string", "fixed (inverse variance) or random (tau2 method in 'method')"),
     ("method", "string", "tau2 estimator: FE, DL, REML, ..."),
@@ -141,33 +200,37 @@ RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _result_row(a: AnalysisResult, level: str, res: stats.PoolResult, primary: bool) -> dict:
+def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.PoolResult) -> dict:
     model = "fixed" if res.method == "FE" else "random"
+    primary_method = "FE" if view.primary == "fixed" else a.random_method
     values = {
         "analysis_id": a.analysis_id,
+        "studies": view.studies,
         "subgroup_level": level,
         "model": model,
         "method": res.method,
-        "primary": primary,
+        "primary": res.method == primary_method,
     }
-    for name, _, _ in RESULT_FIELDS[5:]:
+    for name, _, _ in RESULT_FIELDS[6:]:
         values[name] = getattr(res, name)
     return values
 
 
 def results_rows(results: RegistryResults) -> list[dict]:
-    """One row per analysis x (subgroup level) x model, for results.csv."""
+    """One row per analysis x studies (all, review) x (subgroup level) x model, for
+    results.csv."""
     rows = []
     for a in results.analyses:
-        for res in (a.fixed, a.random):
-            if res is not None:
-                rows.append(_result_row(a, "", res, res.method == a.primary_method))
-        if a.subgroups is not None:
-            for sg in (a.subgroups.fixed, a.subgroups.random):
-                if sg is None:
-                    continue
-                for level, res in sorted(sg.groups.items()):
-                    rows.append(_result_row(a, level, res, res.method == a.primary_method))
+        for view in (a.all_view, a.review_view):
+            for res in (view.fixed, view.random):
+                if res is not None:
+                    rows.append(_result_row(a, view, "", res))
+            if view.subgroups is not None:
+                for sg in (view.subgroups.fixed, view.subgroups.random):
+                    if sg is None:
+                        continue
+                    for level, res in sorted(sg.groups.items()):
+                        rows.append(_result_row(a, view, level, res))
     return rows
 
 

@@ -32,10 +32,12 @@ from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
 from evreg.site.charts import BUNDLE_PATH, ChartWriter, RenderCache, vega_bundle
 from evreg.site.html import safe_title
+from evreg.site.links import CONTRIBUTE_DIR, RepoLinks, repo_url
 from evreg.site.render import environment, render
 from evreg.site.views.analysis import analysis_view
 from evreg.site.views.audit import audit_view
 from evreg.site.views.context import SiteContext
+from evreg.site.views.contribute import contribute_view, contributor_guide
 from evreg.site.views.data import files_table
 from evreg.site.views.home import home_view, summary_table
 from evreg.site.views.methods import methods_view
@@ -43,7 +45,7 @@ from evreg.site.views.studies import studies_view, study_view
 from evreg.site.views.whats_new import changelog_body
 
 Progress = Callable[[str], None]
-MERGED_PAGES = ("index.md", "methods.md")
+MERGED_PAGES = ("index.md", "methods.md", "contribute.md")
 GENERATED_NAMES = {
     "index.md",
     "analyses",
@@ -53,8 +55,12 @@ GENERATED_NAMES = {
     "audit",
     "whats-new",
     "assets",
+    CONTRIBUTE_DIR,
 }
 HOOKS = Path(__file__).with_name("mkdocs_hooks.py")
+# Material would show repo_url as a widget that asks api.github.com for stars and forks: the
+# site makes no request to another host, so the address becomes plain links instead.
+REPO_KEYS = ("repo_url", "repo_name", "edit_uri")
 CSS_PATH = "assets/stylesheets/evreg.css"
 JS_PATH = "assets/javascripts/evreg.js"
 DEFAULT_CONFIG: dict = {
@@ -212,7 +218,7 @@ def write_data(
             + b"\n",
         ),
         "results.csv": (
-            "pooled results, one row per analysis x level x model (CSV)",
+            "pooled results, one row per analysis x studies (all, review) x level x model (CSV)",
             results_csv(results).encode(),
         ),
         "results-schema.json": (
@@ -289,7 +295,10 @@ def generate_docs(
     docs.mkdir(parents=True, exist_ok=True)
     intros, others = _hand_written(package)
     cache = RenderCache(cache_dir)
-    ctx = SiteContext(package, results, ChartWriter(docs, cache))
+    guide = contributor_guide(package.root)
+    has_contribute = bool(intros.get("contribute.md") or guide)
+    links = RepoLinks(repo_url(_user_config(package)), has_contribute)
+    ctx = SiteContext(package, results, ChartWriter(docs, cache), links)
     progress("assets: Vega bundle, styles")
     _copy_assets(docs, cache)
     env = environment()
@@ -325,6 +334,12 @@ def generate_docs(
         {"Audit": "audit/index.md"},
         {"What\u2019s new": "whats-new/index.md"},
     ]
+    if has_contribute:
+        view = contribute_view(intros.get("contribute.md", ""), guide, links)
+        page(CONTRIBUTE_DIR, "contribute.md.j2", view=view)
+        nav.append({"Contribute": f"{CONTRIBUTE_DIR}/index.md"})
+    if links.repo:
+        nav.append({"Repository": links.repo})
     for path in others:
         dest = docs / path.name
         if path.is_dir():
@@ -336,18 +351,26 @@ def generate_docs(
     return nav
 
 
+def _user_config(package: Package) -> dict:
+    """The package's own mkdocs.yml as a dict ({} when there is none)."""
+    path = package.root / "mkdocs.yml"
+    if not path.exists():
+        return {}
+    try:
+        user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise EvregError(f"mkdocs.yml: not valid YAML: {exc}".splitlines()[0]) from None
+    if not isinstance(user, dict):
+        raise EvregError("mkdocs.yml: expected a mapping of settings")
+    return user
+
+
 def load_site_config(package: Package) -> dict:
     """The package's mkdocs.yml (or a default) with the settings the site relies on enforced."""
-    path = package.root / "mkdocs.yml"
     config: dict = json.loads(json.dumps(DEFAULT_CONFIG))
-    if path.exists():
-        try:
-            user = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise EvregError(f"mkdocs.yml: not valid YAML: {exc}".splitlines()[0]) from None
-        if not isinstance(user, dict):
-            raise EvregError("mkdocs.yml: expected a mapping of settings")
-        config.update(user)
+    config.update(_user_config(package))
+    for key in REPO_KEYS:
+        config.pop(key, None)
     theme = dict(config.get("theme") or {})
     theme["name"] = "material"
     theme["font"] = False  # offline: no Google Fonts

@@ -112,10 +112,10 @@ def check_estimate_study(est: tuple[str, Rows], studies: tuple[str, Rows]) -> It
 def check_same_cohort(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
     """Two studies with identical reported N, age and sex: one cohort twice, or a copying error."""
     file, rows = file_rows
-    keys = ("n", "age", "male", "female")
+    keys = ("age", "male", "female")
     seen: dict[tuple, tuple[int, str]] = {}
     for line, row in rows:
-        key = tuple(row.get(k, "").strip() for k in keys)
+        key = (_population(row), *(row.get(k, "").strip() for k in keys))
         if not all(key):
             continue
         if key in seen:
@@ -131,6 +131,11 @@ def check_same_cohort(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             )
         else:
             seen[key] = (line, row.get("study_id", ""))
+
+
+def _population(row: dict) -> str:
+    """N as the review reports it; for an added study (no review N) N in its primary source."""
+    return (row.get("n") or "").strip() or (row.get("n_confirmed") or "").strip()
 
 
 def _int(text: str | None) -> int | None:
@@ -159,12 +164,15 @@ def check_study_counts(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
                 f"{total} does not equal the sum of its domain scores ({sum(known)})",
             )
         n, male, female = (_int(row.get(k)) for k in ("n", "male", "female"))
+        which = "n"
+        if n is None:  # an added study: its N is the one printed in the primary source
+            n, which = _int(row.get("n_confirmed")), "n_confirmed"
         if None not in (n, male, female) and male + female != n:
             yield Finding(
                 file,
                 line,
-                "n",
-                f"male {male} + female {female} = {male + female}, not n {n}",
+                which,
+                f"male {male} + female {female} = {male + female}, not {which} {n}",
                 "warning",
             )
         confirmed = _int(row.get("n_confirmed"))

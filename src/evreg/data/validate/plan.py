@@ -156,7 +156,8 @@ def check_published_links(
 
 
 def check_candidates(cands: tuple[str, Rows], studies: tuple[str, Rows]) -> Iterator[Finding]:
-    """A candidate that is already an included study (same DOI or same title)."""
+    """A screening record that is already a study (same DOI or same title), unless it is the
+    record's own included study."""
     file, rows = cands
     dois = {r.get("doi", "").strip().lower(): r.get("study_id") for _, r in studies[1]}
     titles = {_norm(r.get("title", "")): r.get("study_id") for _, r in studies[1]}
@@ -166,7 +167,9 @@ def check_candidates(cands: tuple[str, Rows], studies: tuple[str, Rows]) -> Iter
         match = dois.get(row.get("doi", "").strip().lower()) or titles.get(
             _norm(row.get("title", ""))
         )
-        if match:
+        if match and not (
+            row.get("screening_status") == "included" and row.get("included_as") == match
+        ):
             yield Finding(
                 file,
                 line,

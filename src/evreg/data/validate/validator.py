@@ -20,7 +20,7 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import domain, numbers, plan
+from evreg.data.validate import domain, numbers, plan, scope
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -39,6 +39,11 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("estimates", "analyses"), plan.check_unknown_direction),
     (("published_results", "analyses"), plan.check_published_links),
     (("candidates", "studies"), plan.check_candidates),
+    (("candidates", "studies"), scope.check_screening),
+)
+# Checks that also read the resource's Table Schema (rules marked on its fields).
+SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
+    ("studies", scope.check_study_scope),
 )
 
 
@@ -82,6 +87,9 @@ def _cross_table_findings(tables: dict[str, RawTable]) -> list[Finding]:
         if all(n in tables for n in needs):
             args = [(files[n], rows[n]) for n in needs]
             findings += check(*args)
+    for name, check in SCHEMA_CHECKS:
+        if name in tables:
+            findings += check((files[name], rows[name]), tables[name].schema)
     return findings
 
 

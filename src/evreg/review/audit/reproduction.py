@@ -233,9 +233,12 @@ def reproduce_rows(
 
 
 def reproduce(package: Any) -> tuple[Reproduction, ...]:
-    """Reproduction rows for every published result of a loaded package (see reproduce_rows)."""
+    """Reproduction rows for every published result of a loaded package (see reproduce_rows),
+    from the source review's studies only: studies added since never enter a reproduction."""
     from evreg.data.package import qualifies
+    from evreg.data.scope import review_subset
 
+    package = review_subset(package)
     analyses = package.analyses
     estimates = printed_rows(package, "estimates", ("hr", "ci_lower", "ci_upper"))
     qualifying = {a["analysis_id"]: [e for e in estimates if qualifies(e, a)] for a in analyses}

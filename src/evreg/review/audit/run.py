@@ -77,13 +77,16 @@ def audit_rows(
 
 
 def audit_package(package: Any, results: Any = None) -> list[AuditFinding]:
-    """Audit a loaded package (evreg.data.package.Package).
+    """Audit a loaded package (evreg.data.package.Package): the source review's studies only.
 
     ``results``: the rows of ``reproduce(package)`` when already computed (the site computes them
     once for the findings and the page). Anything else (None, or the analyses' RegistryResults)
     makes the audit recompute them itself from the package with evreg.stats, so the audit never
     depends on how the site ran the plan.
     """
+    from evreg.data.scope import review_subset
+
+    package = review_subset(package)  # the review against itself: never the studies added since
     given = isinstance(results, (list, tuple)) and all(isinstance(r, Reproduction) for r in results)
     reproduction = tuple(results) if given else reproduce(package)
     return audit_rows(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evreg.review.plan import AnalysisResult, PendingEstimate
+from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -44,11 +44,14 @@ class ModelChoice:
 
 @dataclass(frozen=True)
 class AnalysisView:
-    """Everything the analysis page shows. ``usable`` is "none", "one" or "several"."""
+    """Everything the analysis page shows. ``usable`` is "none", "one" or "several";
+    ``views`` the two pooled results (all eligible studies, the review's studies only), None
+    when no study was added (they are then the same)."""
 
     title: str
     counts: str
     usable: str
+    views: Table | None
     plan: Table
     forest: Figure | None
     numbers: Table | None
@@ -76,13 +79,51 @@ SENSITIVITY_NAMES = {
 
 
 def counts_sentence(a: AnalysisResult) -> str:
-    """How many studies have a usable estimate, of how many, and how many are pending."""
-    studies = plural(a.k_with_data, "study", "studies")
-    of = f" of the review's {a.k_in_review}" if a.k_in_review is not None else ""
-    have = "has" if a.k_with_data == 1 and not of else "have"
+    """Studies with a usable estimate, the review's apart from those added since ("1 of the
+    review's 6 studies and 1 study added since have usable estimates"), and what is pending."""
+    of = f" of the review's {a.k_in_review}" if a.k_in_review is not None else " of the review's"
+    review = f"{a.k_review_with_data}{of} {'study' if a.k_in_review == 1 else 'studies'}"
+    if a.k_added_with_data:
+        added = plural(a.k_added_with_data, "study", "studies")
+        usable = f"{review} and {added} added since have usable estimates"
+    else:
+        verb = "has a usable estimate" if a.k_review_with_data <= 1 else "have usable estimates"
+        usable = f"{review} {verb}, and no study added since has one"
     pending = plural(len(a.pending), "qualifying estimate")
     verb = "is" if len(a.pending) == 1 else "are"
-    return f"{studies}{of} {have} a usable estimate; {pending} {verb} pending."
+    return f"{usable}; {pending} {verb} pending."
+
+
+def _view_row(label: str, view: PooledView) -> list[Cell]:
+    res = view.primary_result
+    if res is None:
+        return [label, str(view.k), "not estimable", "—", "—", "—"]
+    why = f"{view.primary}: {view.rule.reason}" if view.rule else str(view.primary)
+    return [
+        label,
+        str(view.k),
+        fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
+        pval(res.p),
+        num(res.I2, 1),
+        why,
+    ]
+
+
+def _views_table(a: AnalysisResult, measure: str) -> Table | None:
+    """The living answer and, beside it, the review's studies only (only when they differ)."""
+    if not a.k_added_with_data:
+        return None
+    rows = [
+        _view_row("All eligible studies (the living answer)", a.all_view),
+        _view_row("The review's studies only (reproduction, audit)", a.review_view),
+    ]
+    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I² %", "Primary model (why)"]
+    return table(
+        headers,
+        rows,
+        cls="evreg-views",
+        label="Pooled results: all eligible studies and the review's studies only",
+    )
 
 
 def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
@@ -232,11 +273,11 @@ def _models_table(a: AnalysisResult) -> Table:
     return table(headers + ["95% prediction interval"], rows, label="Both models")
 
 
-def _registry_result(a: AnalysisResult, level: str | None) -> str:
-    """Our primary-model result for a published row (overall or one subgroup level)."""
-    ours = a.primary_result
-    if level and a.subgroups is not None:
-        sg = a.subgroups.random if a.primary == "random" else a.subgroups.fixed
+def _registry_result(view: PooledView, level: str | None) -> str:
+    """A view's primary-model result for a published row (overall or one subgroup level)."""
+    ours = view.primary_result
+    if level and view.subgroups is not None:
+        sg = view.subgroups.random if view.primary == "random" else view.subgroups.fixed
         ours = sg.groups.get(level) if sg is not None else None
     if ours is None:
         return "not estimable"
@@ -244,7 +285,10 @@ def _registry_result(a: AnalysisResult, level: str | None) -> str:
 
 
 def _published_table(ctx: SiteContext, a: AnalysisResult, measure: str) -> Table | None:
+    """The review's printed results beside the registry's from the review's own studies (and,
+    when studies were added, from all eligible studies)."""
     w = ctx.words
+    views = [a.review_view] + ([a.all_view] if a.k_added_with_data else [])
     rows = [
         [
             w.value("published_results", "subgroup_level", p.get("subgroup_level")) or "overall",
@@ -254,7 +298,7 @@ def _published_table(ctx: SiteContext, a: AnalysisResult, measure: str) -> Table
             p.get("p_as_printed") or "",
             text(p.get("i2_percent")),
             p.get("q_p_as_printed") or "",
-            _registry_result(a, p.get("subgroup_level")),
+            *(_registry_result(v, p.get("subgroup_level")) for v in views),
             p.get("source_location") or "",
         ]
         for p in a.published
@@ -262,8 +306,10 @@ def _published_table(ctx: SiteContext, a: AnalysisResult, measure: str) -> Table
     if not rows:
         return None
     headers = ["Level", "k (review)", "Model (review)", f"Review {measure} [CI]", "p (review)"]
-    headers += ["I² % (review)", "Q p (review)", "Registry (primary model)", "Where printed"]
-    return table(headers, rows, label="Published result beside the registry's")
+    headers += ["I² % (review)", "Q p (review)", "Registry: the review's studies (primary model)"]
+    if a.k_added_with_data:
+        headers.append("Registry: all eligible studies (primary model)")
+    return table([*headers, "Where printed"], rows, label="Published result beside the registry's")
 
 
 def _pending_table(
@@ -319,6 +365,7 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
         title=a.title,
         counts=counts_sentence(a),
         usable={0: "none", 1: "one"}.get(a.k_with_data, "several"),
+        views=_views_table(a, measure),
         plan=_plan_table(ctx, a, here),
         forest=forest,
         numbers=_numbers_table(ctx, a, measure, here) if a.used else None,

@@ -13,6 +13,7 @@ from evreg.review.plan import AnalysisResult, RegistryResults, study_labels
 from evreg.site.charts import ChartWriter
 from evreg.site.html import rel
 from evreg.site.labels import Labels
+from evreg.site.links import RepoLinks
 from evreg.site.viewmodel import Link
 
 OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
@@ -22,11 +23,13 @@ DOI = re.compile(r"10\.\d{4,9}/\S+")
 
 @dataclass(frozen=True)
 class SiteContext:
-    """What every page view needs: the package, the results and the chart writer."""
+    """What every page view needs: the package, the results, the chart writer and the links
+    into the repository."""
 
     package: Package
     results: RegistryResults
     charts: ChartWriter
+    links: RepoLinks = RepoLinks()
 
     @functools.cached_property
     def plan(self) -> dict[str, dict]:

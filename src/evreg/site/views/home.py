@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
 from evreg.site.formats import fmt_ci, fmt_ratio, pval, text
 from evreg.site.viewmodel import Table, table
@@ -14,11 +15,12 @@ from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, 
 SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
 SOF_HEADERS = (
     "Analysis",
-    "k data / review",
-    "Ratio [95% CI]",
+    "Studies with usable estimates",
+    "All eligible studies: ratio [95% CI]",
     "p",
     "I²",
     "Model (why)",
+    "The review's studies only: ratio [95% CI]",
     "Published",
     "What this shows",
 )
@@ -34,6 +36,7 @@ class HomeView:
     created: str
     name: str
     n_studies: int
+    studies_split: str
     n_estimates: int
     n_analyses: int
     summary: Table
@@ -64,6 +67,22 @@ def _heterogeneity(a: AnalysisResult) -> str:
     return line
 
 
+def _counts_cell(a: AnalysisResult) -> str:
+    review = f"{a.k_review_with_data} of {a.k_in_review if a.k_in_review is not None else '—'}"
+    added = f" + {a.k_added_with_data} added" if a.k_added_with_data else ""
+    return f"{review} (review){added}"
+
+
+def _review_only_cell(a: AnalysisResult) -> str:
+    """The review's studies only: "same" when no study was added (no duplicate number)."""
+    if not a.k_added_with_data:
+        return "same (no study added)"
+    res = a.review_view.primary_result
+    if res is None:
+        return "not estimable (no usable estimate)"
+    return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
+
+
 def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str:
     """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
@@ -75,13 +94,15 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
         )
     if a.k_with_data == 1:
         u = a.used[0]
+        where = f"{of_review}" if u.in_review else ", added since the review"
         return (
-            f"Only one study ({u.label}{of_review}) has usable data, {measure} "
+            f"Only one study ({u.label}{where}) has usable data, {measure} "
             f"{fmt_ci(u.hr, u.ci_lower, u.ci_upper)}; one study cannot show a consistent "
             "association, so no pooled conclusion is possible."
         )
     higher = bool(res.estimate and res.estimate > 1)
-    line = f"{a.k_with_data} studies{of_review}: "
+    split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""
+    line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
     if res.significant:
         line += (
             f"{_effect(a, measure, favours, higher)} ({measure} "
@@ -93,8 +114,9 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
             "the data are compatible with no association"
         )
     line += _heterogeneity(a)
-    if a.k_in_review and a.k_with_data < a.k_in_review:
-        line += f"; {a.k_in_review - a.k_with_data} of the review's studies are still pending"
+    if a.k_in_review and a.k_review_with_data < a.k_in_review:
+        missing = a.k_in_review - a.k_review_with_data
+        line += f"; {missing} of the review's studies are still pending"
     return line + "."
 
 
@@ -113,11 +135,12 @@ def summary_table(ctx: SiteContext, from_dir: str) -> Table:
         rows.append(
             [
                 analysis_link(from_dir, a.analysis_id, a.title),
-                f"{a.k_with_data} / {a.k_in_review if a.k_in_review is not None else '—'}",
+                _counts_cell(a),
                 fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable",
                 pval(res.p) if res else "—",
                 f"{res.I2:.0f}%" if res and res.I2 is not None else "—",
                 f"{ctx.model_name(a.primary)}: {a.rule.reason}" if a.rule else "—",
+                _review_only_cell(a),
                 _published_text(a),
                 conclusion(a, ctx.measure(a.analysis_id), ctx.favours(a)),
             ]
@@ -128,6 +151,8 @@ def summary_table(ctx: SiteContext, from_dir: str) -> Table:
 def home_view(ctx: SiteContext, intro: str) -> HomeView:
     """The home page. ``intro`` is the package's hand-written site/index.md ("" if none)."""
     pkg = ctx.package
+    added = sum(1 for s in pkg.studies if not in_review(s))
+    split = f"{len(pkg.studies) - added} from the source review, {added} added since"
     return HomeView(
         intro=hand_written(intro),
         question=pkg.review.get("question") or "",
@@ -135,6 +160,7 @@ def home_view(ctx: SiteContext, intro: str) -> HomeView:
         created=pkg.created[:10],
         name=text(pkg.descriptor.get("name", "")),
         n_studies=len(pkg.studies),
+        studies_split=split if added else "all from the source review",
         n_estimates=len(pkg.estimates),
         n_analyses=len(ctx.results.analyses),
         summary=summary_table(ctx, ""),

@@ -9,6 +9,7 @@ from importlib import metadata
 
 from markupsafe import Markup
 
+from evreg.review.screening import ScreeningCounts, screening_counts
 from evreg.site import plots
 from evreg.site.charts import vega_versions
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
@@ -54,57 +55,98 @@ class MethodsView:
     search: Search | None
     eligibility: tuple[tuple[str, ...], tuple[str, ...]] | None
     prisma: Figure
+    screening: Table
     effect_measure: str
     choices: Table
     software: Table
 
 
-def prisma_boxes(ctx: SiteContext) -> tuple[list[tuple[str, str, int, int]], list[tuple[int, int]]]:
-    """PRISMA boxes from the data: records identified (as reported), included studies,
-    candidates, studies with a usable estimate and with estimates pending."""
-    pkg = ctx.package
-    counts = pkg.review.get("prisma_counts_reported", {}) or {}
-    used = {u.study_id for a in ctx.results.analyses for u in a.used}
-    boxes: list[tuple[str, str, int, int]] = []
+Box = tuple[str, str, int, int]
+
+
+def _n(count: int | None) -> str:
+    return f"(n = {count})"
+
+
+def prisma_boxes(ctx: SiteContext) -> tuple[list[Box], list[tuple[int, int]]]:
+    """A PRISMA 2020 flow for an updated review (Page et al. 2021), from the data: the source
+    review's own flow in the left column, the records identified since in the middle, what
+    left the flow on the right, and the total of both below. Boxes are (id, text, column,
+    level); arrows (from, to) index the boxes and only ever point down or right."""
+    used = [u.study_id for a in ctx.results.analyses for u in a.used]
+    c = screening_counts(ctx.package, used)
+    boxes: list[Box] = []
     arrows: list[tuple[int, int]] = []
-    if counts.get("records_identified") is not None:
-        boxes.append(
-            (
-                "identified",
-                f"Records identified (as reported)\n(n = {counts['records_identified']})",
-                0,
-                0,
-            )
+
+    def box(box_id: str, text: str, col: int, level: int) -> int:
+        boxes.append((box_id, text, col, level))
+        return len(boxes) - 1
+
+    reported = "" if c.review_reported in (None, c.review_studies) else "; it reports "
+    reported += "" if not reported else str(c.review_reported)
+    review = box(
+        "review", f"Studies included in the source review\n(n = {c.review_studies}{reported})", 0, 3
+    )
+    if c.review_records is not None:
+        records = box(
+            "review-records",
+            f"Source review: records identified\n(n = {c.review_records}, as it reports)",
+            0,
+            0,
         )
-    level = len(boxes)
-    reported = counts.get("studies_included")
-    inc = f"Studies included in the review\n(n = {len(pkg.studies)}" + (
-        f"; review reports {reported})"
-        if reported is not None and reported != len(pkg.studies)
-        else ")"
+        arrows.append((records, review))
+    since = box(
+        "identified",
+        f"Records identified since the review\n{_n(c.identified)}",
+        1,
+        0,
     )
-    boxes.append(("included", inc, 0, level))
-    if level:
-        arrows.append((0, 1))
-    i_inc = len(boxes) - 1
-    boxes.append(
-        ("candidates", f"Candidates awaiting assessment\n(n = {len(pkg.candidates)})", 1, level)
+    arrows.append((since, box("awaiting", f"Awaiting assessment\n{_n(c.awaiting)}", 2, 0)))
+    assessed = box("assessed", f"Records assessed for eligibility\n{_n(c.assessed)}", 1, 1)
+    arrows.append((since, assessed))
+    excluded = box("excluded", f"Records excluded {_n(c.excluded)}\n{_reasons(c)}", 2, 1)
+    arrows.append((assessed, excluded))
+    new = box("new", f"New studies included\n{_n(c.new_studies)}", 1, 2)
+    arrows.append((assessed, new))
+    total = box(
+        "total",
+        f"Studies in the registry {_n(c.total)}:\n{c.review_studies} of the review + "
+        f"{c.new_studies} added",
+        1,
+        3,
     )
-    arrows.append((i_inc, len(boxes) - 1))
-    boxes.append(
-        ("usable", f"With at least one usable estimate\n(n = {len(used)} studies)", 0, level + 1)
+    arrows += [(new, total), (review, total)]
+    arrows.append((total, box("pending", f"No usable estimate yet\n{_n(c.pending)}", 2, 3)))
+    usable = box(
+        "usable", f"With a usable estimate in at least\none analysis {_n(c.with_data)}", 1, 4
     )
-    arrows.append((i_inc, len(boxes) - 1))
-    boxes.append(
-        (
-            "pending",
-            f"No usable estimate yet (pending)\n(n = {len(pkg.studies) - len(used)} studies)",
-            1,
-            level + 1,
-        )
-    )
-    arrows.append((i_inc, len(boxes) - 1))
+    arrows.append((total, usable))
     return boxes, arrows
+
+
+def _reasons(c: ScreeningCounts) -> str:
+    """The exclusion reasons for a box (the table below the diagram has them all)."""
+    if not c.reasons:
+        return "no record excluded yet"
+    return "reasons in the table below"
+
+
+def screening_table(ctx: SiteContext) -> Table:
+    """The screening counts with every exclusion reason (the diagram's boxes, as a table)."""
+    c = screening_counts(ctx.package)
+    rows: list[list[Cell]] = [
+        ["Studies included in the source review", str(c.review_studies)],
+        ["Records identified since the review", str(c.identified)],
+        ["… screening records (candidates.csv)", str(c.records)],
+        ["… studies contributed directly (no screening record)", str(c.contributed)],
+        ["Awaiting assessment", str(c.awaiting)],
+        ["Records assessed for eligibility", str(c.assessed)],
+        ["Records excluded", str(c.excluded)],
+        *([f"… excluded: {reason}", str(n)] for reason, n in c.reasons),
+        ["New studies included (added since the review)", str(c.new_studies)],
+        ["Studies in the registry", str(c.total)],
+    ]
+    return table(["Screening since the source review", "n"], rows)
 
 
 def software_versions() -> list[tuple[str, str]]:
@@ -205,8 +247,9 @@ def _prisma(ctx: SiteContext) -> Figure:
         "methods",
         "prisma",
         layouts,
-        title="PRISMA flow diagram",
-        caption="Drawn from the data package (counts of studies, candidates and estimates).",
+        title="PRISMA 2020 flow diagram (updated review)",
+        caption="Drawn from the data package: the source review's studies (left), records "
+        "identified since and their screening (middle, right), and the registry's total.",
         alt=TextAlternative(items=tuple(b[1].replace("\n", " ") for b in boxes)),
     )
 
@@ -226,6 +269,7 @@ def methods_view(ctx: SiteContext, intro: str) -> MethodsView:
         if elig
         else None,
         prisma=_prisma(ctx),
+        screening=screening_table(ctx),
         effect_measure=review.get("effect_measure") or "",
         choices=table(["Choice", "What the registry does, and the reference"], STAT_CHOICES),
         software=table(["Software", "Version"], software_versions()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evreg.data.scope import in_review, review_only_fields
 from evreg.site.formats import plural, text
 from evreg.site.html import rel
 from evreg.site.labels import Labels
@@ -13,6 +14,7 @@ from evreg.site.viewmodel import (
     Badge,
     Cell,
     Joined,
+    Link,
     Table,
     external_link,
     table,
@@ -21,6 +23,7 @@ from evreg.site.views.analysis import source_cell
 from evreg.site.views.context import SiteContext, analysis_link, study_dir, study_link
 
 TABLE_COLUMNS = (
+    "in_review",
     "year",
     "country",
     "n",
@@ -37,16 +40,17 @@ TABLE_COLUMNS = (
     "local_treatment",
     "source_checked",
 )
-QUALITY = ("nos_score", "nos_selection", "nos_comparability", "nos_outcome")
+QUALITY = ("nos_score", "nos_selection", "nos_comparability", "nos_outcome", "quality_assessed_by")
+NOT_APPLICABLE = "not applicable (added study)"
 CANDIDATE_HEADERS = (
-    "Candidate",
+    "Record",
     "Title",
     "Journal",
     "Biomarker",
     "Design",
     "N",
-    "Status",
-    "Why it may qualify",
+    "Screening",
+    "Notes",
     "Source",
 )
 ESTIMATE_HEADERS = (
@@ -66,21 +70,26 @@ ESTIMATE_HEADERS = (
 
 @dataclass(frozen=True)
 class StudiesView:
-    """The studies page: the characteristics table and the candidates (None: none recorded)."""
+    """The studies page: the characteristics table and the screening records (None: none)."""
 
     count: str
+    studies_split: str
     studies: Table
     candidates: Table | None
 
 
 @dataclass(frozen=True)
 class StudyView:
-    """One study's page."""
+    """One study's page. ``origin``: one of the source review's studies, or added since (and
+    in which data version); ``correct``: the "Correct or complete this study" link, or None."""
 
     page_title: str
     label: str
     title: str
     back: str
+    origin: str
+    added: bool
+    correct: Link | None
     characteristics: Table
     quality: Table | None
     estimates: Table | None
@@ -109,33 +118,83 @@ def _raw(ctx: SiteContext, table_name: str) -> list[dict[str, str]]:
     return list(ctx.package.raw_tables.get(table_name, ()))
 
 
+def _screening(ctx: SiteContext, r: dict[str, str]) -> Cell:
+    """A record's screening decision: awaiting, included as (a link to) a study, or excluded
+    with the reason (labels from the candidates schema)."""
+    w = ctx.words
+    status = r.get("screening_status", "") or "awaiting"
+    badge = Badge(status, w.value("candidates", "screening_status", status))
+    target = r.get("included_as", "")
+    if status == "included" and target:
+        label = ctx.labels.get(target, target)
+        return Joined((badge, "as", study_link("studies", target, label)))
+    if status == "excluded":
+        reason = r.get("exclusion_reason")
+        why = w.value("candidates", "exclusion_reason", reason) if reason else ""
+        return Joined((badge, why or "reason not recorded"))
+    return badge
+
+
 def candidates_table(ctx: SiteContext) -> Table | None:
-    """Candidate studies awaiting assessment (None when none are recorded)."""
+    """Records identified since the review, with their screening decision (None: none)."""
     raw = sorted(_raw(ctx, "candidates"), key=lambda r: r.get("candidate_id", ""))
     if not raw:
         return None
     rows = [
         [f"{r.get('first_author', '')} {r.get('year', '')}"]
         + [text(r.get(k)) for k in ("title", "journal", "biomarker", "design", "n")]
-        + [text(r.get("screening_status")), text(r.get("notes"))]
+        + [_screening(ctx, r), text(r.get("notes"))]
         + [data_cell("source_url", r.get("source_url", ""))]
         for r in raw
     ]
     return table(CANDIDATE_HEADERS, rows, label="Candidate studies")
 
 
+def _nos_total(raw: dict[str, str]) -> str | None:
+    """The Newcastle-Ottawa total as the sum of the three domains (None unless all given)."""
+    domains = [raw.get(k, "") for k in ("nos_selection", "nos_comparability", "nos_outcome")]
+    if not all(d.isdigit() for d in domains):
+        return None
+    return str(sum(int(d) for d in domains))
+
+
+def _origin(raw: dict[str, str]) -> str:
+    """Where a study comes from, in words."""
+    if in_review(raw):
+        return "One of the source review's studies."
+    version = raw.get("added_in_version") or "(version not recorded)"
+    return f"Added in data version {version} — not part of the source review."
+
+
+def _cell(name: str, raw: dict[str, str], review_only: dict[str, str], words: Labels) -> Cell:
+    """A study's cell; a review-only field of an added study is said not to apply."""
+    if name in review_only and not in_review(raw) and not raw.get(name):
+        return NOT_APPLICABLE
+    if name == "in_review":
+        return "yes" if in_review(raw) else f"no: added in {raw.get('added_in_version') or '?'}"
+    return data_cell(name, raw.get(name, ""), words)
+
+
+def _review_only(ctx: SiteContext) -> dict[str, str]:
+    return review_only_fields(ctx.package.schemas.get("studies", {}))
+
+
 def studies_view(ctx: SiteContext) -> StudiesView:
     """The studies page: one sortable row per study, linked to its page."""
     raw = sorted(_raw(ctx, "studies"), key=lambda r: r["study_id"])
     cols = [c for c in TABLE_COLUMNS if raw and c in raw[0]]
+    review_only = _review_only(ctx)
     rows = [
         [study_link("studies", r["study_id"], ctx.labels.get(r["study_id"], r["study_id"]))]
-        + [data_cell(c, r.get(c, ""), ctx.words) for c in cols]
+        + [_cell(c, r, review_only, ctx.words) for c in cols]
         for r in raw
     ]
     headers = ["Study"] + [ctx.words.title("studies", c) for c in cols]
     studies = table(headers, rows, sortable=True, cls="evreg-studies", label="Studies")
-    return StudiesView(plural(len(raw), "study", "studies"), studies, candidates_table(ctx))
+    added = sum(1 for r in raw if not in_review(r))
+    split = f"{len(raw) - added} from the source review and {added} added since"
+    count = plural(len(raw), "study", "studies")
+    return StudiesView(count, split, studies, candidates_table(ctx))
 
 
 def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
@@ -169,14 +228,18 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
     sid = raw["study_id"]
     here = study_dir(sid)
     w = ctx.words
+    review_only = _review_only(ctx)
     chars = [
-        [w.title("studies", k), data_cell(k, v, w)]
-        for k, v in raw.items()
+        [w.title("studies", k), _cell(k, raw, review_only, w)]
+        for k in raw
         if k not in QUALITY and k != "notes"
     ]
-    quality = [
-        [w.title("studies", k), data_cell(k, raw.get(k, ""), w)] for k in QUALITY if k in raw
+    quality: list[list[Cell]] = [
+        [w.title("studies", k), _cell(k, raw, review_only, w)] for k in QUALITY if k in raw
     ]
+    total = _nos_total(raw)
+    if total is not None and not in_review(raw):
+        quality.insert(0, ["NOS total (0-9; the sum of the contributor's domains)", total])
     estimates = [_estimate_row(ctx, e, here) for e in ctx.estimates_by_study.get(sid, [])]
     label = ctx.labels.get(sid, sid)
     return StudyView(
@@ -184,6 +247,9 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
         label=label,
         title=raw.get("title") or "title not recorded",
         back=rel(here, "studies/"),
+        origin=_origin(raw),
+        added=not in_review(raw),
+        correct=ctx.links.correct_link(here, sid, label),
         characteristics=table(["Field", "Value"], chars, label="Characteristics"),
         quality=table(["Domain", "Stars"], quality, label="Quality") if quality else None,
         estimates=table(ESTIMATE_HEADERS, estimates, label="Estimates") if estimates else None,
