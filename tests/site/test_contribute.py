@@ -83,7 +83,7 @@ def test_without_repository_the_contribute_page_carries_the_guide(tmp_path: Path
     assert "does not name its repository" in page and "github.com" not in page.split("##")[1]
     assert {"Contribute": "contribute/index.md"} in nav
     study = _page(docs, "studies/alpha-2020")
-    assert f'href="../../contribute/#{SEND_ANCHOR}">Correct or complete this study' in study
+    assert f'href="../../contribute/index.html#{SEND_ANCHOR}">Correct or complete this study' in study
 
 
 @pytest.mark.parametrize("how", ["mkdocs.yml", "GitHub Actions"])
@@ -118,4 +118,4 @@ def test_shipped_site_study_pages_reach_the_contribute_section(tmp_path_factory)
     assert f'id="{SEND_ANCHOR}"' in contribute and "Contributing a study" in contribute
     for study in load_package(ROOT).studies:
         page = (site / "studies" / study["study_id"] / "index.html").read_text(encoding="utf-8")
-        assert f'href="../../contribute/#{SEND_ANCHOR}"' in page, study["study_id"]
+        assert f'href="../../contribute/index.html#{SEND_ANCHOR}"' in page, study["study_id"]
