@@ -15,7 +15,13 @@ import pytest
 from evreg import stats
 from evreg.cli import main
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "examples"
+HACKSHAW = (
+    Path(__file__).resolve().parents[2]
+    / "examples"
+    / "hackshaw1998"
+    / "source"
+    / "hackshaw1998_ets_lung_cancer.csv"
+)
 EVREG = str(Path(sys.executable).with_name("evreg"))
 TOP = {
     "k",
@@ -50,8 +56,8 @@ def write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 @pytest.fixture
 def hackshaw(tmp_path: Path) -> Path:
-    """The shared 37-study example as hr + CI with a design and a year column."""
-    with (SHARED / "hackshaw1998_ets_lung_cancer.csv").open() as fh:
+    """The in-repo 37-study example (examples/hackshaw1998) as hr + CI, design and year."""
+    with HACKSHAW.open() as fh:
         rows = list(csv.DictReader(fh))
     return write(
         tmp_path / "hackshaw.csv",

@@ -22,7 +22,13 @@ from evreg import stats
 
 METHODS = stats.METHODS
 RANDOM = METHODS[1:]
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "examples"
+HACKSHAW = (
+    Path(__file__).resolve().parents[2]
+    / "examples"
+    / "hackshaw1998"
+    / "source"
+    / "hackshaw1998_ets_lung_cancer.csv"
+)
 
 Y = np.log([0.62, 0.81, 1.1, 0.55, 0.9, 0.74, 1.3, 0.48, 0.66, 0.95, 1.05, 0.7])
 SE = np.array([0.21, 0.3, 0.26, 0.4, 0.15, 0.5, 0.35, 0.3, 0.22, 0.18, 0.27, 0.2])
@@ -248,7 +254,7 @@ def test_every_choice_is_recorded_in_notes() -> None:
 
 
 def _hackshaw() -> tuple[np.ndarray, np.ndarray]:
-    with (SHARED / "hackshaw1998_ets_lung_cancer.csv").open() as fh:
+    with HACKSHAW.open() as fh:
         rows = list(csv.DictReader(fh))
     return stats.ci_to_se(
         [float(r["or"]) for r in rows],
