@@ -16,6 +16,7 @@ import numpy as np
 
 from evreg.stats.dist import norm_ppf
 from evreg.stats.engine import FIXED, RowFits, fit_rows
+from evreg.stats.solvers import ALGORITHMS, CLOSED, ROOT
 from evreg.stats.tau2 import METHODS, q_profile_ci
 
 METHOD_NAMES = {
@@ -101,6 +102,7 @@ class PoolResult:
     weights: tuple[float, ...]
     hksj_adhoc: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tau2_algorithm: str = ""
 
     @property
     def significant(self) -> bool:
@@ -220,6 +222,19 @@ def check_level(level: float) -> float:
     return value
 
 
+def tau2_note(method: str, code: int) -> str:
+    """Which algorithm produced tau2, in a few plain words ("" when none ran)."""
+    if code == CLOSED:
+        return f"tau2 ({method}): closed form"
+    if code == ROOT:
+        same = " (the EB equation, identical to Paule-Mandel)" if method == "EB" else ""
+        return f"tau2 ({method}): root of generalised Q = k-1 by bracketed Newton{same}"
+    if code in ALGORITHMS:
+        kind = "restricted likelihood" if method == "REML" else "likelihood"
+        return f"tau2 ({method}): maximum of the {kind} by {ALGORITHMS[code]}"
+    return ""
+
+
 def method_notes(method: str, k: int, hksj: bool, hksj_adhoc: bool, level: float) -> list[str]:
     """Plain-language statement of every choice behind a result."""
     pct = f"{100 * level:g}%"
@@ -229,6 +244,8 @@ def method_notes(method: str, k: int, hksj: bool, hksj_adhoc: bool, level: float
             "k = 1: the result is the single study itself (no pooling, tau2 = 0, "
             "no heterogeneity statistics)"
         )
+        if hksj or hksj_adhoc:
+            notes.append(f"{pct} CI and test: Wald z (HKSJ needs k >= 2)")
         return notes
     if hksj or hksj_adhoc:
         trunc = (
@@ -276,6 +293,9 @@ def result_from_row(
     lo, up = float(fits.ci_lower[row]), float(fits.ci_upper[row])
     use_t = (hksj or hksj_adhoc) and k > 1
     notes = method_notes(method, k, hksj, hksj_adhoc, level)
+    code = int(fits.tau2_algorithm[row])
+    if method != FIXED and tau2_note(method, code):
+        notes.append(tau2_note(method, code))
     if fits.se[row] == 0:
         notes.append(
             "HKSJ variance is zero (identical estimates): the CI has zero width and "
@@ -287,7 +307,7 @@ def result_from_row(
     return PoolResult(
         k=k,
         method=method,
-        hksj=bool(hksj or hksj_adhoc),
+        hksj=use_t,
         level=level,
         log_estimate=log_est,
         se=float(fits.se[row]),
@@ -315,8 +335,9 @@ def result_from_row(
         log_pi_lower=pil,
         log_pi_upper=piu,
         weights=tuple(float(x) for x in fits.weights[row][mask]) if mask.any() else (),
-        hksj_adhoc=bool(hksj_adhoc),
+        hksj_adhoc=bool(hksj_adhoc and use_t),
         notes=tuple(notes) + tuple(extra_notes),
+        tau2_algorithm=ALGORITHMS.get(code, "") if method != FIXED else "",
     )
 
 

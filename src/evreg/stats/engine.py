@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from evreg.stats.dist import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from evreg.stats.solvers import NONE
 from evreg.stats.tau2 import estimate_tau2
 
 FIXED = "FE"
@@ -42,6 +43,7 @@ class RowFits:
     pi_lower: np.ndarray
     pi_upper: np.ndarray
     weights: np.ndarray  # (m, n) percent; 0 where masked out
+    tau2_algorithm: np.ndarray  # solvers code per row: what produced tau2
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -97,18 +99,22 @@ def fit_rows(
     hksj_adhoc: bool = False,
     level: float = 0.95,
     tau2: np.ndarray | None = None,
+    tau2_algorithm: int = NONE,
 ) -> RowFits:
     """Fit one intercept-only model per row of ``mask`` (metafor rma.uni, test z/knha/adhoc).
 
     y, v: (n,) effect sizes and sampling variances; mask: (m, n) booleans; ``tau2`` (m,)
-    fixes tau2 per row instead of estimating it (common-tau2 subgroups).
+    fixes tau2 per row instead of estimating it (common-tau2 subgroups; ``tau2_algorithm``
+    says how it was found).
     """
     yy = np.broadcast_to(y, mask.shape)
     vv = np.broadcast_to(v, mask.shape)
     k = mask.sum(axis=1).astype(float)
     het = heterogeneity(yy, vv, mask)
     if tau2 is None:
-        tau2 = np.zeros(mask.shape[0]) if method == FIXED else estimate_tau2(yy, vv, mask, method)
+        tau2, codes = estimate_tau2(y, v, mask, method)
+    else:
+        codes = np.full(mask.shape[0], tau2_algorithm)
     w = np.where(mask, 1.0 / (vv + tau2[:, None]), 0.0)
     mu, total = weighted_mean(yy, w)
     se = np.sqrt(1.0 / total)
@@ -156,6 +162,7 @@ def fit_rows(
         pi_lower=pi_lower,
         pi_upper=pi_upper,
         weights=100.0 * w / total[:, None],
+        tau2_algorithm=codes,
     )
 
 

@@ -27,6 +27,7 @@ from evreg.stats.core import (
 from evreg.stats.dist import chi2_sf
 from evreg.stats.engine import FIXED, RowFits, fit_masks, fit_rows
 from evreg.stats.metareg import tau2_regression
+from evreg.stats.solvers import NONE
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,10 @@ def _common_tau2_groups(
     for j, ix in enumerate(index.values()):
         design[ix, j] = 1.0
         mask[j, ix] = True
-    tau2 = 0.0 if method == FIXED else tau2_regression(y, v, design, method)
-    fits = fit_rows(y, v, mask, method, level=level, tau2=np.full(len(index), tau2))
+    tau2, code = (0.0, NONE) if method == FIXED else tau2_regression(y, v, design, method)
+    fits = fit_rows(
+        y, v, mask, method, level=level, tau2=np.full(len(index), tau2), tau2_algorithm=code
+    )
     note = (
         f"tau2 = {tau2:.6g} is common to all levels ({method}, from the model with level "
         "indicators)",
