@@ -14,7 +14,8 @@ import numpy as np
 
 Array = np.ndarray
 TOL = 1e-12  # matches metafor control=list(threshold=1e-12)
-MAXITER = 1000
+MAXITER = 1000  # Fisher scoring iterations (metafor's maxiter)
+ROOT_MAXITER = 1000  # Newton / bisection iterations of a bracketed root
 MAX_HALVINGS = 60
 LL_TOL = 1e-13  # relative log-likelihood drop that counts as "did not increase"
 GRID_TOL = 1e-9  # relative log-likelihood gain on the grid that triggers Brent's method
@@ -71,7 +72,8 @@ def fisher_scoring(evaluate: Evaluate, start: Array, active: Array) -> tuple[Arr
     """Fisher scoring from ``start`` (metafor rma.uni), halving a step whenever it does not
     improve: the log-likelihood falls, or it stays level (within rounding) while the step
     does not shrink, as where Fisher scoring oscillates about the maximum (Jennrich &
-    Sampson 1976, Technometrics 18:11).
+    Sampson 1976, Technometrics 18:11). Steps that metafor shortens to keep tau2 >= 0 are
+    judged by the likelihood alone, so a walk to the boundary ends where metafor's does.
 
     Returns tau2 and a code per row: FISHER, HALVING, or NONE where it did not converge in
     MAXITER iterations or MAX_HALVINGS successive halvings (the caller falls back).
@@ -81,6 +83,7 @@ def fisher_scoring(evaluate: Evaluate, start: Array, active: Array) -> tuple[Arr
     ll_acc, adj_acc = np.full(m, -np.inf), np.full(m, np.inf)
     code = np.where(active, FISHER, NONE)
     halvings = np.zeros(m, dtype=int)
+    clipped = np.zeros(m, dtype=bool)
     running = active.copy()
     for _ in range(MAXITER):
         idx = np.flatnonzero(running)
@@ -88,10 +91,7 @@ def fisher_scoring(evaluate: Evaluate, start: Array, active: Array) -> tuple[Arr
             return result, code
         ll, adj = evaluate(idx, trial[idx])
         adj = np.nan_to_num(adj, nan=0.0, posinf=0.0, neginf=0.0)  # degenerate rows: no step
-        prev = ll_acc[idx]
-        noise = LL_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(prev), prev, 0.0)))
-        level = ll <= prev + noise
-        worse = (ll < prev - noise) | (level & (np.abs(adj) >= np.abs(adj_acc[idx])))
+        worse = _not_better(ll, adj, ll_acc[idx], adj_acc[idx], clipped[idx])
         bad = idx[worse]
         trial[bad] = acc[bad] + (trial[bad] - acc[bad]) / 2.0
         halvings[bad] += 1
@@ -102,12 +102,45 @@ def fisher_scoring(evaluate: Evaluate, start: Array, active: Array) -> tuple[Arr
         acc[good], ll_acc[good], adj_acc[good] = trial[good], ll[~worse], adj[~worse]
         halvings[good] = 0
         new = nonnegative_step(trial[good], adj[~worse])
+        clipped[good] = new != trial[good] + adj[~worse]
         done = _converged(new, trial[good])
-        result[good[done]] = new[done]
-        running[good[done]] = False
+        finished = good[done]
+        result[finished] = _polish(
+            evaluate, finished, trial[finished], adj[~worse][done], new[done]
+        )
+        result[finished] = np.where(clipped[finished], new[done], result[finished])
+        running[finished] = False
         trial[good[~done]] = new[~done]
     code[running] = NONE
     return result, code
+
+
+def _not_better(ll: Array, adj: Array, ll_acc: Array, adj_acc: Array, clipped: Array) -> Array:
+    """The trial point's log-likelihood fell, or stayed level (within rounding) while the
+    step did not shrink (steps shortened at tau2 = 0 are judged by the likelihood alone)."""
+    noise = LL_TOL * np.maximum(1.0, np.abs(np.where(np.isfinite(ll_acc), ll_acc, 0.0)))
+    level = (ll <= ll_acc + noise) & ~clipped
+    return (ll < ll_acc - noise) | (level & (np.abs(adj) >= np.abs(adj_acc)))
+
+
+def _polish(evaluate: Evaluate, rows: Array, before: Array, step: Array, after: Array) -> Array:
+    """One secant step on the Fisher step function from the last two iterates: where Fisher
+    scoring converges slowly (linearly) its last iterate can sit 1e-11 from the root, which
+    matters for small tau2; kept only if the function decreases there (a maximum) and the
+    move is at most 100 last steps (1e-10 at most)."""
+    if rows.size == 0:
+        return after
+    _, g = evaluate(rows, after)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (g - step) / (after - before)
+        better = after - g / slope
+    ok = (
+        np.isfinite(better)
+        & (slope < 0)
+        & (better > 0)
+        & (np.abs(better - after) <= 100.0 * np.abs(step))
+    )
+    return np.where(ok, better, after)
 
 
 def newton_root(
@@ -121,7 +154,7 @@ def newton_root(
     x = (lo if start is None else start).astype(float)
     lo, hi = lo.astype(float), hi.astype(float)
     running = active.copy()
-    for _ in range(MAXITER):
+    for _ in range(ROOT_MAXITER):
         idx = np.flatnonzero(running)
         if idx.size == 0:
             return x
@@ -136,7 +169,9 @@ def newton_root(
         x[idx] = np.where(f == 0, x[idx], new)
         running[idx[done]] = False
     if running.any():
-        raise ConvergenceError(f"the tau2 root search did not converge in {MAXITER} iterations")
+        raise ConvergenceError(
+            f"the tau2 root search did not converge in {ROOT_MAXITER} iterations"
+        )
     return x
 
 
@@ -225,8 +260,8 @@ def maximise(
             continue
         value = evaluate(np.array([row]), np.array([found]))[0][0]
         if code[row] == NONE or value > ll_hat[j]:
-            tau2[row], code[row] = found, BRENT
-    if (code[idx] == NONE).any():
+            tau2[row], code[row], ll_hat[j] = found, BRENT, value
+    if (code[idx] == NONE).any() or not np.isfinite(ll_hat).all():
         raise ConvergenceError(
             "the (restricted) likelihood maximum for tau2 was not found: Fisher scoring, "
             "step-halving and Brent's method all failed"
