@@ -25,9 +25,12 @@ from evreg.stats.core import (
     result_from_row,
 )
 from evreg.stats.dist import chi2_sf
+from evreg.stats.downdate import leave_one_out_fits
 from evreg.stats.engine import FIXED, RowFits, fit_masks, fit_rows
 from evreg.stats.metareg import tau2_regression
 from evreg.stats.solvers import NONE
+
+DOWNDATED = ("FE", "DL")  # leave-one-out in O(k) (evreg.stats.downdate)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,11 @@ def leave_one_out(
         rows[np.arange(stop - start), np.arange(start, stop)] = False
         return rows
 
-    fits = fit_masks(y, v, omit, y.size, method, hksj, hksj_adhoc, level)
+    if method in DOWNDATED:
+        fits = leave_one_out_fits(y, v, method, hksj, hksj_adhoc, level)
+        notes.append(f"{method}: sub-analyses by closed-form downdates of the full sums, O(k)")
+    else:
+        fits = fit_masks(y, v, omit, y.size, method, hksj, hksj_adhoc, level)
     sig = overall.significant
     sign = np.sign(overall.log_estimate)
     rows = []
