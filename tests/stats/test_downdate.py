@@ -42,13 +42,13 @@ def test_resolvent_sums_equal_direct_sums(spread: float) -> None:
 @pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
 @pytest.mark.parametrize("method", ["FE", "DL"])
 def test_downdated_rows_equal_separate_pools(method: str, test: str) -> None:
-    y, se = stressed(300, 11)
+    y, se = stressed(120, 11)
     opts = {"hksj": test == "knha", "hksj_adhoc": test == "adhoc"}
     res = stats.leave_one_out(y, se, method, **opts)
     assert any("downdates" in n for n in res.notes)
     tau2 = {row.tau2 for row in res.rows}
     if method == "DL":
-        assert len(tau2) > 100 and min(tau2) >= 0  # many distinct tau2: the interpolated path
+        assert len(tau2) > 64 and min(tau2) >= 0  # many distinct tau2: the interpolated path
     for i, row in enumerate(res.rows):
         keep = np.arange(y.size) != i
         ref = stats.pool(y[keep], se[keep], method, **opts)
