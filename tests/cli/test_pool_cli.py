@@ -26,7 +26,10 @@ EVREG = str(Path(sys.executable).with_name("evreg"))
 TOP = {
     "k",
     "method",
+    "measure",
     "hksj",
+    "test",
+    "tau2_algorithm",
     "estimate",
     "ci_lower",
     "ci_upper",
@@ -42,7 +45,8 @@ TOP = {
     "pi_lower",
     "pi_upper",
 }
-STUDY = {"study", "estimate", "ci_lower", "ci_upper", "weight"}
+STUDY = {"study", "estimate", "ci_lower", "ci_upper", "weight", "flipped"}
+EXTRA = {"studies", "egger", "flipped", "notes"}
 LOO = {"omitted", "estimate", "ci_lower", "ci_upper", "p", "I2"}
 
 
@@ -97,7 +101,7 @@ def columns(path: Path) -> dict[str, list[str]]:
 
 def test_json_shape_and_values_match_the_engine(capsys, hackshaw: Path) -> None:
     out = run_json(capsys, str(hackshaw), "--method", "REML", "--hksj")
-    assert set(out) == TOP | {"studies", "egger"}
+    assert set(out) == TOP | EXTRA
     col = columns(hackshaw)
     y, se = stats.ci_to_se(
         np.array(col["hr"], float),
@@ -106,8 +110,12 @@ def test_json_shape_and_values_match_the_engine(capsys, hackshaw: Path) -> None:
     )
     ref = stats.pool(y, se, "REML", hksj=True)
     assert out["k"] == 37 and out["method"] == "REML" and out["hksj"] is True
-    for key in TOP - {"k", "method", "hksj"}:
+    for key in TOP - {"k", "method", "hksj", "measure", "test", "tau2_algorithm"}:
         assert out[key] == pytest.approx(getattr(ref, key), rel=1e-12), key
+    assert (out["measure"], out["test"]) == ("HR", "t")
+    assert out["tau2_algorithm"] == ref.tau2_algorithm and out["notes"][: len(ref.notes)] == list(
+        ref.notes
+    )
     assert out["estimate"] == pytest.approx(math.exp(ref.log_estimate))
     assert 0 <= out["I2"] <= 100 and out["I2"] == pytest.approx(ref.I2)  # percent
     assert [s["study"] for s in out["studies"]] == col["study"]
@@ -153,7 +161,7 @@ def test_small_k_has_null_egger_and_prediction_interval_rules(capsys, small: Pat
 
 def test_leave_one_out_and_subgroups_in_input_order(capsys, small: Path) -> None:
     out = run_json(capsys, str(small), "--leave-one-out", "--subgroup", "group")
-    assert set(out) == TOP | {"studies", "egger", "leave_one_out", "subgroups"}
+    assert set(out) == TOP | EXTRA | {"leave_one_out", "subgroups"}
     assert [r["omitted"] for r in out["leave_one_out"]] == list("ABCDE")
     assert all(set(r) == LOO for r in out["leave_one_out"])
     ref = stats.leave_one_out([-0.3, 0.1, -0.5, -0.2, 0.05], [0.2, 0.15, 0.3, 0.25, 0.1], "DL")
@@ -208,7 +216,7 @@ def test_text_output_neutralises_control_characters(capsys, tmp_path: Path) -> N
 
 
 BAD = [
-    ("missing column", "study,hr,ci_lower\na,1,0.5\n", "needs columns log_hr + se"),
+    ("missing column", "study,hr,ci_lower\na,1,0.5\n", "needs columns log_ratio + se"),
     ("no study column", "name,log_hr,se\na,0.1,0.2\n", "missing column 'study'"),
     ("not a number", "study,log_hr,se\na,0.1,0.2\nb,abc,0.2\n", ":3:log_hr: 'abc' is not a number"),
     ("negative se", "study,log_hr,se\na,0.1,-0.2\n", ":2:se: -0.2 must be positive"),
@@ -266,12 +274,12 @@ def test_real_process_json_and_usage_error(small: Path) -> None:
 
 
 def test_pool_command_keeps_heavy_imports_out(hackshaw: Path) -> None:
-    """evreg pool must start fast: no pandas, frictionless, scipy.stats/optimize, altair."""
+    """evreg pool must start fast: no pandas, frictionless, scipy, altair."""
     code = (
         "import sys, io, contextlib\nfrom evreg.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()): main(['pool', sys.argv[1]])\n"
-        "print([m for m in ('pandas', 'frictionless', 'scipy.stats', 'scipy.optimize', "
-        "'altair') if m in sys.modules])"
+        "print([m for m in ('pandas', 'frictionless', 'scipy.special', 'scipy.stats', "
+        "'scipy.optimize', 'altair') if m in sys.modules])"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(hackshaw)], capture_output=True, text=True

@@ -334,7 +334,7 @@ def result_from_row(
         pi_upper=_exp(piu),
         log_pi_lower=pil,
         log_pi_upper=piu,
-        weights=tuple(float(x) for x in fits.weights[row][mask]) if mask.any() else (),
+        weights=tuple(fits.weights[row][mask].tolist()),
         hksj_adhoc=bool(hksj_adhoc and use_t),
         notes=tuple(notes) + tuple(extra_notes),
         tau2_algorithm=ALGORITHMS.get(code, "") if method != FIXED else "",

@@ -78,17 +78,21 @@ def _log_gamma_front(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return a * (log_ratio - t) + 0.5 * np.log(a) - 0.5 * LOG_2PI - _stirlerr(a)
 
 
-def _gamma_series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """P(a, x) by its power series (x < a + 1)."""
+def _gamma_series(a: np.ndarray, x: np.ndarray, block: int = 64) -> np.ndarray:
+    """P(a, x) by its power series x^a e^-x / Gamma(a) sum_n x^n / (a (a+1) ... (a+n)),
+    summed ``block`` terms at a time (cumulative products) until a block adds nothing."""
+    steps = np.arange(1.0, block + 1.0)
     term = 1.0 / a
     total = term.copy()
-    n = a.copy()
-    active = np.ones(a.shape, dtype=bool)
-    while active.any():
-        n = n + 1.0
-        term = np.where(active, term * x / n, 0.0)
-        total += term
-        active &= np.abs(term) > np.abs(total) * EPS
+    offset = 0.0
+    active = np.flatnonzero(np.ones(a.shape, dtype=bool))
+    while active.size:
+        ratios = x[active, None] / (a[active, None] + offset + steps)
+        terms = term[active, None] * np.cumprod(ratios, axis=1)
+        total[active] += terms.sum(axis=1)
+        term[active] = terms[:, -1]
+        offset += block
+        active = active[terms[:, -1] > total[active] * EPS]
     return total * np.exp(_log_gamma_front(a, x))
 
 
