@@ -94,8 +94,10 @@ def test_harmonised_se_is_unchanged() -> None:
         ([0.1, 0.2], [0.1, -1.0], "study 2: standard error"),
         ([0.1, 0.2], [0.1, float("inf")], "study 2: standard error"),
         ([0.1, 0.2], [0.1], "same length"),
-        ([0.1, 0.2], [1e-200, 0.1], "underflows or overflows"),
-        ([0.1, 0.2], [1e200, 0.1], "underflows or overflows"),
+        ([0.1, 0.2], [1e-200, 0.1], "study 1: standard error 1e-200 is too small or too large"),
+        ([0.1, 0.2], [1e200, 0.1], "study 1: standard error 1e\\+200 is too small or too large"),
+        ([0.1, 0.2], [1e-60, 0.1], "double-precision arithmetic"),
+        ([1e200, -1e200], [0.1, 0.1], "log effects too far apart"),
     ],
 )
 def test_invalid_input_raises_clear_value_error(yi, sei, message) -> None:

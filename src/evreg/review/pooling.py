@@ -21,6 +21,7 @@ from evreg import stats
 from evreg.data.effects import DELIMITER_NAMES, EffectTable
 from evreg.errors import EvregError
 from evreg.review.plan import FLIPPED
+from evreg.stats.core import input_problem
 from evreg.stats.dist import norm_ppf
 
 AS_PRINTED = ("high_vs_low", "increase_vs_decrease")  # already high vs low
@@ -115,12 +116,32 @@ def harmonised(table: EffectTable, measure: str | None = None) -> Effects:
     label = measure_of(table, measure)
     flip = _flipped(table)
     if table.log_ratio is not None:
-        return Effects(np.where(flip, -table.log_ratio, table.log_ratio), table.se, flip, label)
+        y = np.where(flip, -table.log_ratio, table.log_ratio)
+        _check(table, y, table.se)
+        return Effects(y, table.se, flip, label)
     ratio, lower, upper = table.ratio, table.ci_lower, table.ci_upper
     if flip.any():
         ratio, lower, upper = stats.harmonise(ratio, lower, upper, table.columns["comparison"])
     y, se = stats.ci_to_se(ratio, lower, upper, table.ci_level)
+    _check(table, y, se)
     return Effects(y, se, flip, label)
+
+
+def _check(table: EffectTable, y: np.ndarray, se: np.ndarray) -> None:
+    """The engine's limits (stats.core.input_problem), as file:line:field errors."""
+    problem = input_problem(y, se)
+    if problem is None:
+        return
+    row, message = problem
+    if row is None:
+        raise EvregError(f"{table.path}: {message}")
+    log_form = table.log_ratio is not None
+    column = "se" if log_form else "ci_lower"
+    if "log effect" in message:
+        column = table.effect_column
+    elif not log_form:
+        message = f"the CI gives {message}"
+    raise table.fail(row, column, message)
 
 
 @dataclass(frozen=True)
@@ -249,11 +270,11 @@ def _analyse(
 def _input_notes(table: EffectTable, effects: Effects, res: Any, level: float) -> list[str]:
     """How the file was read and harmonised, and the tau2 CI."""
     notes = []
-    if res.tau2_ci_lower is not None:
+    if res.tau2_ci_lower is not None and res.tau2_ci_upper is not None:
+        i2 = "n/a" if res.I2_tau is None else f"{res.I2_tau:.1f}%"
         notes.append(
             f"tau2 = {res.tau2:.4g}, {100 * level:g}% Q-profile CI "
-            f"{res.tau2_ci_lower:.4g} to {res.tau2_ci_upper:.4g}; tau2-based I2 = "
-            f"{res.I2_tau:.1f}%"
+            f"{res.tau2_ci_lower:.4g} to {res.tau2_ci_upper:.4g}; tau2-based I2 = {i2}"
         )
     notes.append(
         "study CIs: recomputed from log ratio and SE at the analysis level "
@@ -348,8 +369,13 @@ def safe(text: str) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
 
 
+LARGE = 1e5  # from here on numbers print as 3 significant digits (1.23e+05)
+
+
 def _f(x: float | None, digits: int = 2) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:.3g}" if abs(x) >= LARGE else f"{x:.{digits}f}"
 
 
 def _p(p: float | None) -> str:
@@ -366,8 +392,8 @@ def _ci(est: float | None, lo: float | None, up: float | None) -> str:
 def _fixed(values: np.ndarray, digits: int) -> list[str]:
     """Numbers with fixed decimals ("n/a" where not finite), formatted column-wise."""
     out = list(map(f"{{:.{digits}f}}".format, values.tolist()))
-    for i in np.flatnonzero(~np.isfinite(values)):
-        out[i] = "n/a"
+    for i in np.flatnonzero(~(np.abs(values) < LARGE)):
+        out[i] = _f(float(values[i]), digits)
     return out
 
 

@@ -102,7 +102,7 @@ class PoolResult:
     weights: tuple[float, ...]
     hksj_adhoc: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
-    tau2_algorithm: str = ""
+    tau2_algorithm: str | None = None  # what produced tau2 (None: FE, or k = 1)
 
     @property
     def significant(self) -> bool:
@@ -178,32 +178,51 @@ def harmonise(
 
 
 def check_inputs(yi: Any, sei: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate log effects and SEs: equal length, k >= 1, finite, SE > 0."""
+    """Validate log effects and SEs: equal length, k >= 1, finite, SE > 0, and within what
+    double precision can pool; returns (y, v). Raises ValueError naming the study."""
     y = np.atleast_1d(np.asarray(yi, dtype=float))
     s = np.atleast_1d(np.asarray(sei, dtype=float))
     if y.ndim != 1 or y.shape != s.shape:
         raise ValueError("yi and sei must be 1-D arrays of the same length")
     if y.size == 0:
         raise ValueError("no studies to pool (k = 0)")
-    if not np.isfinite(y).all():
-        raise ValueError(
-            f"study {int(np.flatnonzero(~np.isfinite(y))[0]) + 1}: "
-            "log effect is not a finite number"
-        )
+    problem = input_problem(y, s)
+    if problem is not None:
+        row, message = problem
+        raise ValueError(message if row is None else f"study {row + 1}: {message}")
+    return y, s**2
+
+
+def input_problem(y: np.ndarray, s: np.ndarray) -> tuple[int | None, str] | None:
+    """The first input the engine cannot pool: (row or None for the whole table, why).
+
+    Besides non-finite values and SE <= 0: SEs whose weights' cubes (REML's tr PP) or
+    weighted squared residuals would overflow double precision (no warning, no infinity).
+    """
+    bad = ~np.isfinite(y)
+    if bad.any():
+        return int(np.flatnonzero(bad)[0]), "log effect is not a finite number"
     bad = ~np.isfinite(s) | (s <= 0)
     if bad.any():
-        raise ValueError(
-            f"study {int(np.flatnonzero(bad)[0]) + 1}: "
-            "standard error must be a positive finite number"
-        )
-    with np.errstate(over="ignore", under="ignore"):
+        return int(np.flatnonzero(bad)[0]), "standard error must be a positive finite number"
+    big = np.finfo(float).max / (4.0 * y.size)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
         v = s**2
-    if not (np.isfinite(v).all() and (v > 0).all() and np.isfinite(1.0 / v).all()):
-        raise ValueError(
-            "standard errors too small or too large to square and invert "
-            "(variance underflows or overflows double precision)"
+        w = 1.0 / v
+        weighted = w.max() ** 2 * np.ptp(y) ** 2
+    bad = ~np.isfinite(v) | ~(v > 0) | ~(w < big ** (1.0 / 3.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        return i, (
+            f"standard error {s[i]:g} is too small or too large for double-precision "
+            "arithmetic (between about 1e-50 and 1e150 can be pooled)"
         )
-    return y, v
+    if not weighted < big:
+        return None, (
+            "log effects too far apart for double-precision arithmetic "
+            "(their range, squared and weighted, overflows)"
+        )
+    return None
 
 
 def check_method(method: str) -> str:
@@ -337,7 +356,7 @@ def result_from_row(
         weights=tuple(fits.weights[row][mask].tolist()),
         hksj_adhoc=bool(hksj_adhoc and use_t),
         notes=tuple(notes) + tuple(extra_notes),
-        tau2_algorithm=ALGORITHMS.get(code, "") if method != FIXED else "",
+        tau2_algorithm=ALGORITHMS.get(code) if method != FIXED else None,
     )
 
 

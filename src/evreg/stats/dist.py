@@ -21,6 +21,7 @@ import numpy as np
 Array = Any  # float or numpy array
 EPS = 1e-16
 TINY = 1e-300
+MAX_TERMS = 1_000_000  # bound on series terms / fraction steps (about 100 sqrt(a) are used)
 LOG_2PI = math.log(2.0 * math.pi)
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156)
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -86,13 +87,14 @@ def _gamma_series(a: np.ndarray, x: np.ndarray, block: int = 64) -> np.ndarray:
     total = term.copy()
     offset = 0.0
     active = np.flatnonzero(np.ones(a.shape, dtype=bool))
-    while active.size:
+    while active.size and offset < MAX_TERMS:
         ratios = x[active, None] / (a[active, None] + offset + steps)
         terms = term[active, None] * np.cumprod(ratios, axis=1)
         total[active] += terms.sum(axis=1)
         term[active] = terms[:, -1]
         offset += block
         active = active[terms[:, -1] > total[active] * EPS]
+    total[active] = np.nan
     return total * np.exp(_log_gamma_front(a, x))
 
 
@@ -103,9 +105,9 @@ def _gamma_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     d = 1.0 / b
     h = d.copy()
     active = np.ones(a.shape, dtype=bool)
-    i = 0
-    while active.any():
-        i += 1
+    for i in range(1, MAX_TERMS):
+        if not active.any():
+            break
         an = -i * (i - a)
         b = b + 2.0
         d = an * d + b
@@ -116,7 +118,7 @@ def _gamma_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
         delta = np.where(active, d * c, 1.0)
         h *= delta
         active &= np.abs(delta - 1.0) > EPS
-    return np.exp(_log_gamma_front(a, x)) * h
+    return np.where(active, np.nan, np.exp(_log_gamma_front(a, x)) * h)
 
 
 def gamma_q(a: Array, x: Array) -> np.ndarray:
@@ -129,6 +131,12 @@ def gamma_q(a: Array, x: Array) -> np.ndarray:
     ok &= (x > 0) & np.isfinite(x)
     low = ok & (x < a + 1.0)
     high = ok & ~low
+    with np.errstate(over="ignore", invalid="ignore"):  # e.g. x = 1e308: the front is 0
+        negligible = high & (
+            _log_gamma_front(np.where(high, a, 1.0), np.where(high, x, 1.0)) < -800
+        )
+    high &= ~negligible
+    out[negligible] = 0.0
     out[low] = 1.0 - _gamma_series(a[low], x[low])
     out[high] = _gamma_fraction(a[high], x[high])
     return out
@@ -200,9 +208,9 @@ def _beta_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     d = 1.0 / np.where(np.abs(d) < TINY, TINY, d)
     h = d.copy()
     active = np.ones(a.shape, dtype=bool)
-    m = 0
-    while active.any():
-        m += 1
+    for m in range(1, MAX_TERMS):
+        if not active.any():
+            break
         for aa in (
             m * (b - m) * x / ((qam + 2 * m) * (a + 2 * m)),
             -(a + m) * (qab + m) * x / ((a + 2 * m) * (qap + 2 * m)),
@@ -214,7 +222,7 @@ def _beta_fraction(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
             delta = np.where(active, d * c, 1.0)
             h *= delta
         active &= np.abs(delta - 1.0) > EPS
-    return h
+    return np.where(active, np.nan, h)
 
 
 def t_sf(x: Array, df: Array) -> Array:

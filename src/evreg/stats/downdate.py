@@ -20,6 +20,7 @@ from evreg.stats.solvers import CLOSED, NONE
 Array = np.ndarray
 EXACT_POINTS = 64  # up to this many distinct tau2 values: sum directly
 NODES = 24  # per piece; with (b + s) <= 2 (a + s) the error is about 5.8^-24 of the sum
+MAX_PIECES = 60  # beyond that range of tau2 (2^60-fold), sum directly
 
 
 def direct_sums(v: Array, values: Array, points: Array) -> Array:
@@ -59,10 +60,11 @@ def resolvent_sums(v: Array, values: Array, points: Array) -> Array:
     """sum_j values[j, :] / (v_j + t) for each t >= 0 in ``points``, in O((n + m) NODES)
     operations per piece of the range of t (exact when there are few distinct t)."""
     unique, inverse = np.unique(points, return_inverse=True)
-    if unique.size <= EXACT_POINTS:
+    shift = float(v.min())
+    spread = (float(unique[-1]) + shift) / (float(unique[0]) + shift)
+    if unique.size <= EXACT_POINTS or not np.isfinite(spread) or spread > 2.0**MAX_PIECES:
         return direct_sums(v, values, unique)[inverse]
     out = np.empty((points.size, values.shape[1]))
-    shift = float(v.min())
     nodes01 = 0.5 * (1.0 - np.cos(np.pi * np.arange(NODES) / (NODES - 1)))
     for a, b in _pieces(float(unique[0]), float(unique[-1]), shift):
         sel = (points >= a) & (points <= b)

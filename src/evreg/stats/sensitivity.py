@@ -28,7 +28,7 @@ from evreg.stats.dist import chi2_sf
 from evreg.stats.downdate import leave_one_out_fits
 from evreg.stats.engine import FIXED, RowFits, fit_masks, fit_rows
 from evreg.stats.metareg import tau2_regression
-from evreg.stats.solvers import NONE
+from evreg.stats.solvers import ALGORITHMS, NONE
 
 DOWNDATED = ("FE", "DL")  # leave-one-out in O(k) (evreg.stats.downdate)
 
@@ -92,6 +92,14 @@ def _row_fields(fits: RowFits, i: int) -> dict[str, Any]:
     }
 
 
+def algorithm_notes(fits: RowFits) -> list[str]:
+    """Which algorithms produced tau2 in the sub-analyses, with how many of them each."""
+    codes, counts = np.unique(fits.tau2_algorithm, return_counts=True)
+    pairs = zip(codes.tolist(), counts.tolist(), strict=True)
+    used = [f"{ALGORITHMS[c]} ({n})" for c, n in pairs if c in ALGORITHMS]
+    return [f"tau2 in the sub-analyses: {'; '.join(used)}"] if used else []
+
+
 def _labels(labels: Sequence[Any] | None, k: int) -> list[str]:
     if labels is None:
         return [f"Study {i + 1}" for i in range(k)]
@@ -146,6 +154,7 @@ def leave_one_out(
         notes.append(f"{method}: sub-analyses by closed-form downdates of the full sums, O(k)")
     else:
         fits = fit_masks(y, v, omit, y.size, method, hksj, hksj_adhoc, level)
+    notes += algorithm_notes(fits)
     sig = overall.significant
     sign = np.sign(overall.log_estimate)
     rows = []
@@ -209,6 +218,7 @@ def cumulative(
         return np.arange(y.size)[None, :] <= np.arange(start, stop)[:, None]
 
     fits = fit_masks(y, v, first, y.size, method, hksj, hksj_adhoc, level)
+    notes += algorithm_notes(fits)
     rows = tuple(CumulativeRow(**_row_fields(fits, i), added=names[i]) for i in range(y.size))
     return CumulativeResult(method, hksj or hksj_adhoc, level, rows, tuple(notes))
 
