@@ -74,9 +74,8 @@ def read_effects(path: str, extra_columns: tuple[str, ...] = ()) -> EffectTable:
         columns[col] = list(map(str.strip, columns[col]))
     table = EffectTable(path, delimiter, tuple(columns["study"]), effect, measure, columns, lines)
     for col in ("study", *extra_columns):
-        empty = [i for i, t in enumerate(columns[col]) if not t]
-        if empty:
-            raise table.fail(empty[0], col, "empty; a value is required")
+        if "" in columns[col]:
+            raise table.fail(columns[col].index(""), col, "empty; a value is required")
     values = _log_values(table) if log_form else _ratio_values(table)
     return EffectTable(**{**vars(table), **values})
 
@@ -121,7 +120,7 @@ def _split(
 
 def _fast_columns(
     path: str, text: str, delimiter: str
-) -> tuple[list[str], list[list[str]], list[int]]:
+) -> tuple[list[str], list[list[str]], np.ndarray]:
     """Quote-free text: split lines, then every field at once, then slice out the columns."""
     all_lines = text.splitlines()
     first = next(i for i, line in enumerate(all_lines) if line.strip())
@@ -130,7 +129,7 @@ def _fast_columns(
     body = all_lines[first + 1 :]
     counts = list(map(methodcaller("count", delimiter), body))
     content = list(map(methodcaller("strip", delimiter + " \t"), body))  # "" for blank rows
-    kept: range | list[int] = range(len(body))
+    kept: np.ndarray | list[int] = np.arange(len(body))
     if counts.count(width - 1) != len(body) or not all(content):
         kept = []
         for i, (count, rest) in enumerate(zip(counts, content, strict=True)):
@@ -142,7 +141,7 @@ def _fast_columns(
         body = [body[i] for i in kept]
     flat = delimiter.join(body).split(delimiter) if body else []
     columns = [flat[j::width] for j in range(width)]
-    return header, columns, [first + i + 2 for i in kept]
+    return header, columns, np.asarray(kept, dtype=int) + first + 2
 
 
 def _csv_rows(path: str, text: str, delimiter: str) -> tuple[list[str], list[list[str]], list[int]]:

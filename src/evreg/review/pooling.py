@@ -146,7 +146,8 @@ def _check(table: EffectTable, y: np.ndarray, se: np.ndarray) -> None:
 
 @dataclass(frozen=True)
 class StudyRows:
-    """Per-study rows of one analysis, kept as columns so 100,000 rows print quickly."""
+    """Per-study rows of one analysis, kept as columns so 100,000 rows print quickly. In
+    JSON their numbers carry 12 significant digits (the pooled results carry all 17)."""
 
     study: list[str]
     estimate: np.ndarray
@@ -156,15 +157,6 @@ class StudyRows:
     flipped: np.ndarray
 
     NUMBERS = ("estimate", "ci_lower", "ci_upper", "weight")
-
-    def to_dicts(self) -> list[dict[str, Any]]:
-        """One JSON-ready dict per study (non-finite numbers as None)."""
-        cols = [_plain(getattr(self, name)) for name in self.NUMBERS]
-        flips = self.flipped.tolist()
-        return [
-            dict(zip(("study", *self.NUMBERS, "flipped"), row, strict=True))
-            for row in zip(self.study, *cols, flips, strict=True)
-        ]
 
     def json_lines(self, pad: str) -> str:
         """The rows as a JSON array, one object per line, assembled column-wise."""
@@ -185,17 +177,16 @@ class StudyRows:
         return "[\n" + pad + "".join(pieces) + "\n" + pad[:-2] + "]"
 
 
-def _plain(values: np.ndarray) -> list[float | None]:
-    out = values.tolist()
-    for i in np.flatnonzero(~np.isfinite(values)):
-        out[i] = None
-    return out
-
-
 def _json_numbers(values: np.ndarray) -> list[str]:
-    """JSON numbers (shortest round-trip repr), null where not finite."""
-    out = repr(values.tolist())[1:-1].split(", ")
-    for i in np.flatnonzero(~np.isfinite(values)):
+    """JSON numbers to 12 significant digits (one C-level format call for the column),
+    written as floats (1.0, not 1) and null where not finite."""
+    if values.size == 0:
+        return []
+    out = (("%.12g\n" * values.size) % tuple(values.tolist())).split("\n")[:-1]
+    finite = np.isfinite(values)
+    for i in np.flatnonzero(finite & (values == np.round(values)) & (np.abs(values) < 1e12)):
+        out[i] = repr(float(values[i]))
+    for i in np.flatnonzero(~finite):
         out[i] = "null"
     return out
 
@@ -389,22 +380,34 @@ def _ci(est: float | None, lo: float | None, up: float | None) -> str:
     return f"{_f(est)} [{_f(lo)}, {_f(up)}]"
 
 
+def _lines(template: str, *columns: list[Any]) -> list[str]:
+    """``template % row`` for every row of the columns, in one C-level format call."""
+    n = len(columns[0])
+    if n == 0:
+        return []
+    flat: list[Any] = [None] * (n * len(columns))
+    for j, column in enumerate(columns):
+        flat[j :: len(columns)] = column
+    return (((template + "\n") * n) % tuple(flat)).split("\n")[:-1]
+
+
 def _fixed(values: np.ndarray, digits: int) -> list[str]:
-    """Numbers with fixed decimals ("n/a" where not finite), formatted column-wise."""
-    out = list(map(f"{{:.{digits}f}}".format, values.tolist()))
+    """Numbers with fixed decimals ("n/a" where not finite, 3 significant digits if large)."""
+    out = _lines(f"%.{digits}f", values.tolist())
     for i in np.flatnonzero(~(np.abs(values) < LARGE)):
         out[i] = _f(float(values[i]), digits)
     return out
 
 
 def _study_lines(rows: StudyRows, width: int) -> list[str]:
-    """One line per study: label, ratio [CI], weight; built column-wise for speed."""
+    """One line per study: label, ratio [CI], weight (numbers formatted column-wise)."""
     names = rows.study if "".join(rows.study).isprintable() else [safe(s) for s in rows.study]
-    names = [s[:width].ljust(width) for s in names]
     est, lo, up = (_fixed(getattr(rows, f), 2) for f in ("estimate", "ci_lower", "ci_upper"))
-    cis = [f"{e} [{a}, {b}]" for e, a, b in zip(est, lo, up, strict=True)]
-    weights = [(w + "%").rjust(8) for w in _fixed(rows.weight, 1)]
-    return [f"{n}  {c:<24}{w}" for n, c, w in zip(names, cis, weights, strict=True)]
+    weights = _fixed(rows.weight, 1)
+    return [
+        f"{n[:width]:<{width}}  {f'{e} [{a}, {b}]':<24}{w + '%':>8}"
+        for n, e, a, b, w in zip(names, est, lo, up, weights, strict=True)
+    ]
 
 
 def _block(res: dict[str, Any], pct: str, title: str, width: int) -> list[str]:
