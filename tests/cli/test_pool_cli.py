@@ -15,13 +15,8 @@ import pytest
 from evreg import stats
 from evreg.cli import main
 
-HACKSHAW = (
-    Path(__file__).resolve().parents[2]
-    / "examples"
-    / "hackshaw1998"
-    / "source"
-    / "hackshaw1998_ets_lung_cancer.csv"
-)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hackshaw1998" / "source"
+HACKSHAW = EXAMPLE / "hackshaw1998_ets_lung_cancer.csv"
 EVREG = str(Path(sys.executable).with_name("evreg"))
 TOP = {
     "k",

@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evreg.stats.solvers import (
-    CLOSED,
-    NONE,
-    ROOT,
-    fisher_scoring,
-    maximise,
-    newton_root,
-    tau2_grid,
-)
+from evreg.stats import solvers
+from evreg.stats.solvers import CLOSED, NONE, ROOT
 
 
 def _wls(y: np.ndarray, w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,9 +83,9 @@ def _maximise(y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str) -> tuple
         return ll[None, :], step[None, :]
 
     start = np.array([max(0.0, _moment(y, v, x, "HE"))])
-    grid = tau2_grid(v, y, x.shape[1])
+    grid = solvers.tau2_grid(v, y, x.shape[1])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        tau2, code = maximise(evaluate, grid_evaluate, grid, start, np.array([True]))
+        tau2, code = solvers.maximise(evaluate, grid_evaluate, grid, start, np.array([True]))
     return float(tau2[0]), int(code[0])
 
 
@@ -108,7 +101,7 @@ def _pm(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> float:
         ypy, yppy = _rss(y, v, x, float(tau2[0]))
         return np.array([ypy - (k - p)]), np.array([yppy])
 
-    return float(newton_root(evaluate, np.zeros(1), np.array([hi]), np.array([True]))[0])
+    return float(solvers.newton_root(evaluate, np.zeros(1), np.array([hi]), np.array([True]))[0])
 
 
 def _eb(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> tuple[float, int]:
@@ -122,7 +115,7 @@ def _eb(y: np.ndarray, v: np.ndarray, x: np.ndarray) -> tuple[float, int]:
         return np.array([-abs(g)]), np.array([g / float((1.0 / (v + tau2[0])).sum())])
 
     start = np.array([max(0.0, _moment(y, v, x, "HE"))])
-    tau2, code = fisher_scoring(evaluate, start, np.array([True]))
+    tau2, code = solvers.fisher_scoring(evaluate, start, np.array([True]))
     if code[0] == NONE:
         return _pm(y, v, x), ROOT
     return float(tau2[0]), int(code[0])
