@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import methodcaller
 from pathlib import Path
@@ -51,7 +52,7 @@ class EffectTable:
         """Error naming file, line (of study row i) and field."""
         return EvregError(f"{self.path}:{self.lines[i]}:{column}: {message}")
 
-    def where(self, bad: np.ndarray, column: str, message) -> None:
+    def where(self, bad: np.ndarray, column: str, message: Callable[[int], str]) -> None:
         """Raise for the first row where ``bad`` holds; ``message(i)`` says why."""
         hits = np.flatnonzero(bad)
         if hits.size:

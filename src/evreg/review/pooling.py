@@ -191,7 +191,9 @@ def _json_numbers(values: np.ndarray) -> list[str]:
     return out
 
 
-def study_rows(effects: Effects, idx: np.ndarray, res: Any, level: float, names: list[str]):
+def study_rows(
+    effects: Effects, idx: np.ndarray, res: Any, level: float, names: list[str]
+) -> StudyRows:
     """Ratio and CI recomputed from log ratio and SE at the analysis level, weight in %."""
     z = float(norm_ppf(0.5 + level / 2.0))
     y, se = effects.log_ratio[idx], effects.se[idx]

@@ -1,9 +1,9 @@
 """Core of :mod:`evreg.stats`: input conversion, pool(), PoolResult and the review's rule.
 
-Pure numpy/scipy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
+Pure numpy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
 REML, PM, ML, SJ, HE, EB), Wald or Hartung-Knapp-Sidik-Jonkman intervals, prediction interval,
 heterogeneity, and the review's model rule. Numbers agree with R metafor 3.8 (``rma.uni``) to
-relative 1e-6; see tests/test_stats_metafor.py. Import from :mod:`evreg.stats`.
+relative 1e-6; see tests/stats/test_stats_metafor.py. Import from :mod:`evreg.stats`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ tested to 1e-12 relative (tests/stats/test_dist.py). Inputs broadcast like numpy
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 from typing import Any
 
@@ -157,7 +158,7 @@ def chi2_sf(x: Array, df: Array) -> Array:
     return _out(gamma_q(df / 2.0, np.maximum(x, 0.0) / 2.0))
 
 
-def _distinct(fn, p: Array, df: Array) -> Array:
+def _distinct(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], p: Array, df: Array) -> Array:
     """fn(p, df) computed once per distinct (p, df) pair: row-batched callers repeat them."""
     p, df = _floats(p, df)
     pairs, inverse = np.unique(
@@ -176,7 +177,9 @@ def chi2_ppf(p: Array, df: Array) -> Array:
     return _distinct(lambda p, df: _chi2_quantile(np.minimum(p, 1 - p), df, p > 0.5, 1 - p), p, df)
 
 
-def _chi2_quantile(tail: np.ndarray, df: np.ndarray, upper: np.ndarray, edge: np.ndarray):
+def _chi2_quantile(
+    tail: np.ndarray, df: np.ndarray, upper: np.ndarray, edge: np.ndarray
+) -> np.ndarray:
     """x whose upper (or lower) tail probability is ``tail`` <= 1/2; ``edge`` is the upper
     tail probability asked for, for the limits 0 (x = inf) and 1 (x = 0)."""
     out = np.where(df > 0, np.where(edge == 0, np.inf, np.where(edge == 1, 0.0, np.nan)), np.nan)
@@ -288,7 +291,16 @@ def _start(target: np.ndarray, df: np.ndarray, upper: bool, t: bool = False) -> 
     return np.maximum(df * (1.0 - c + z * np.sqrt(c)) ** 3, 1e-8 * df)
 
 
-def _invert(tail, density, goal: np.ndarray, x: np.ndarray, df: np.ndarray) -> np.ndarray:
+Tail = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]
+
+
+def _invert(
+    tail: Tail,
+    density: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    goal: np.ndarray,
+    x: np.ndarray,
+    df: np.ndarray,
+) -> np.ndarray:
     """Solve tail(x, df) = goal for x > 0, where tail returns (value, sign of its slope) and
     the slope is sign * density(x, df): Newton steps in log x on log tail (fast in power-law
     and exponential tails alike), kept inside a bracket that bisection in log x shrinks
