@@ -36,8 +36,9 @@ examples:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `evreg pool`."""
     parser.description = (
-        "Meta-analyse a CSV of ratios (one row per study). "
-        "Example: evreg pool studies.csv --method REML --hksj --format json"
+        "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
+        "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
+        "analyses on request. Example: evreg pool studies.csv --method REML --format json"
     )
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
