@@ -159,29 +159,33 @@ class StudyRows:
     NUMBERS = ("estimate", "ci_lower", "ci_upper", "weight")
 
     def json_lines(self, pad: str) -> str:
-        """The rows as a JSON array, one object per line, assembled column-wise."""
+        """The rows as a JSON array, one object per line, in one C-level format call: numbers
+        as %.12g where they all print as floats, else preformatted (1.0, null) per column."""
         n = len(self.study)
         if n == 0:
             return "[]"
-        keys = ("study", *self.NUMBERS, "flipped")
+        numbers = [getattr(self, name) for name in self.NUMBERS]
+        plain = all(_plain_floats(values) for values in numbers)
+        fields = ", ".join(f'"{key}": {"%.12g" if plain else "%s"}' for key in self.NUMBERS)
+        row = '{"study": %s, ' + fields + ', "flipped": %s}'
         columns = [list(map(json.encoder.encode_basestring, self.study))]
-        columns += [_json_numbers(getattr(self, name)) for name in self.NUMBERS]
+        columns += [v.tolist() if plain else _json_numbers(v) for v in numbers]
         columns.append(["true" if f else "false" for f in self.flipped.tolist()])
-        width = 2 * len(keys) + 1
-        pieces = [""] * (width * n)
-        for j, (key, values) in enumerate(zip(keys, columns, strict=True)):
-            pieces[2 * j :: width] = [("{" if j == 0 else ", ") + f'"{key}": '] * n
-            pieces[2 * j + 1 :: width] = values
-        pieces[width - 1 :: width] = ["},\n" + pad] * n
-        pieces[-1] = "}"
-        return "[\n" + pad + "".join(pieces) + "\n" + pad[:-2] + "]"
+        flat: list[Any] = [None] * (n * len(columns))
+        for j, values in enumerate(columns):
+            flat[j :: len(columns)] = values
+        body = ((row + ",\n" + pad) * n) % tuple(flat)
+        return "[\n" + pad + body[: -(2 + len(pad))] + "\n" + pad[:-2] + "]"
+
+
+def _plain_floats(values: np.ndarray) -> bool:
+    """All finite and none integral, so that %.12g prints each as a JSON float."""
+    return bool(np.isfinite(values).all() and not (values == np.round(values)).any())
 
 
 def _json_numbers(values: np.ndarray) -> list[str]:
-    """JSON numbers to 12 significant digits (one C-level format call for the column),
-    written as floats (1.0, not 1) and null where not finite."""
-    if values.size == 0:
-        return []
+    """JSON numbers to 12 significant digits, written as floats (1.0, not 1) and null where
+    not finite."""
     out = (("%.12g\n" * values.size) % tuple(values.tolist())).split("\n")[:-1]
     finite = np.isfinite(values)
     for i in np.flatnonzero(finite & (values == np.round(values)) & (np.abs(values) < 1e12)):
