@@ -225,6 +225,7 @@ BAD = [
     ("empty file", "", "empty file"),
     ("empty study", "study,log_hr,se\n,0.1,0.2\n", ":2:study: empty"),
     ("infinite", "study,log_hr,se\na,inf,0.2\n", ":2:log_hr: 'inf' is not a finite number"),
+    ("duplicate", "study,log_hr,se,se\na,0.1,0.2,0.3\n", ":1: duplicate column(s): 'se'"),
 ]
 
 

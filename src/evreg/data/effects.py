@@ -116,6 +116,9 @@ def _split(
     names = [h.strip() for h in header]
     if not any(names):
         raise EvregError(f"{path}: empty file (expected a header row)")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise EvregError(f"{path}:1: duplicate column(s): {', '.join(map(repr, twice))}")
     return names, dict(zip(names, columns, strict=True)), np.asarray(lines, dtype=int)
 
 
