@@ -165,41 +165,43 @@ def grid_loglik(y: np.ndarray, v: np.ndarray, grid: np.ndarray, method: str) -> 
     return value - 0.5 * np.log(w.sum(axis=1)) if method == "REML" else value
 
 
+def random_sets(seed: int, count: int, sizes: tuple[int, int]):
+    """Seeded small data sets with very unequal variances (where likelihoods are multimodal)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        k = int(rng.integers(*sizes))
+        v = np.exp(rng.uniform(-6, 2, k))
+        yield rng.normal(0, 1, k) * rng.choice([0.1, 1.0, 3.0]), v
+
+
+def at_grid_maximum(tau2: float, ours: float, grid: np.ndarray, ll: np.ndarray) -> bool:
+    """No grid point is higher (bar the boundary, where Fisher scoring stops within 1e-12
+    of 0, as metafor)."""
+    best = int(np.argmax(ll))
+    return (ll[best] - ours) / max(1.0, abs(ll[best])) <= 1e-12 or abs(tau2 - grid[best]) <= 1e-12
+
+
 @pytest.mark.parametrize("method", ["ML", "REML"])
 def test_meta_regression_maximum_beats_a_brute_force_grid(method: str) -> None:
     """The meta-regression path (trim-and-fill's slope on sqrt(v), common-tau2 subgroups),
     including metafor's check at tau2 = 0: never below a 2,000-point grid. (Without the check
     at tau2 = 0, the engine before issue 11 returned tau2 > 0 below the likelihood at 0 in
     one of these fits.)"""
-    rng = np.random.default_rng(3)
     grid = np.concatenate([[0.0], np.geomspace(1e-8, 1e3, 2_000)])
-    for _ in range(40):
-        k = int(rng.integers(4, 10))
-        v = np.exp(rng.uniform(-6, 2, k))
-        y = rng.normal(0, 1, k) * rng.choice([0.1, 1.0, 3.0])
+    for y, v in random_sets(3, 40, (4, 10)):
         tau2 = _regression(y, v, method, np.sqrt(v))
-        ll = [loglik(y, v, t, method, np.sqrt(v)) for t in grid]
-        best = int(np.argmax(ll))
-        gap = (ll[best] - loglik(y, v, tau2, method, np.sqrt(v))) / max(1.0, abs(ll[best]))
-        assert gap <= 1e-12 or abs(tau2 - grid[best]) <= 1e-12, (y, v)
+        ll = np.array([loglik(y, v, t, method, np.sqrt(v)) for t in grid])
+        assert at_grid_maximum(tau2, loglik(y, v, tau2, method, np.sqrt(v)), grid, ll), (y, v)
 
 
 @pytest.mark.parametrize("method", ["ML", "REML"])
 def test_maximum_beats_a_brute_force_grid(method: str) -> None:
-    """Random small data sets with very unequal variances (where likelihoods are multimodal):
-    no point of a 20,000-point grid has a higher likelihood than evreg's tau2 (bar the
-    boundary tau2 = 0, where Fisher scoring stops within 1e-12 of it, as metafor)."""
-    rng = np.random.default_rng(7)
+    """Pooling: no point of a 20,000-point grid has a higher likelihood than evreg's tau2."""
     grid = np.concatenate([[0.0], np.geomspace(1e-8, 1e3, 20_000)])
-    for _ in range(300):
-        k = int(rng.integers(2, 9))
-        v = np.exp(rng.uniform(-6, 2, k))
-        y = rng.normal(0, 1, k) * rng.choice([0.1, 1.0, 3.0])
+    for y, v in random_sets(7, 300, (2, 9)):
         tau2 = stats.pool(y, np.sqrt(v), method).tau2
-        ll = grid_loglik(y, v, grid, method)
-        best = int(np.argmax(ll))
-        gap = (ll[best] - loglik(y, v, tau2, method)) / max(1.0, abs(ll[best]))
-        assert gap <= 1e-12 or abs(tau2 - grid[best]) <= 1e-12, (y, v)
+        ours = loglik(y, v, tau2, method)
+        assert at_grid_maximum(tau2, ours, grid, grid_loglik(y, v, grid, method)), (y, v)
 
 
 def test_fisher_scoring_reports_rows_it_cannot_finish(monkeypatch) -> None:
