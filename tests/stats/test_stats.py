@@ -22,13 +22,8 @@ from evreg import stats
 
 METHODS = stats.METHODS
 RANDOM = METHODS[1:]
-HACKSHAW = (
-    Path(__file__).resolve().parents[2]
-    / "examples"
-    / "hackshaw1998"
-    / "source"
-    / "hackshaw1998_ets_lung_cancer.csv"
-)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hackshaw1998" / "source"
+HACKSHAW = EXAMPLE / "hackshaw1998_ets_lung_cancer.csv"
 
 Y = np.log([0.62, 0.81, 1.1, 0.55, 0.9, 0.74, 1.3, 0.48, 0.66, 0.95, 1.05, 0.7])
 SE = np.array([0.21, 0.3, 0.26, 0.4, 0.15, 0.5, 0.35, 0.3, 0.22, 0.18, 0.27, 0.2])
@@ -94,8 +89,10 @@ def test_harmonised_se_is_unchanged() -> None:
         ([0.1, 0.2], [0.1, -1.0], "study 2: standard error"),
         ([0.1, 0.2], [0.1, float("inf")], "study 2: standard error"),
         ([0.1, 0.2], [0.1], "same length"),
-        ([0.1, 0.2], [1e-200, 0.1], "underflows or overflows"),
-        ([0.1, 0.2], [1e200, 0.1], "underflows or overflows"),
+        ([0.1, 0.2], [1e-200, 0.1], "study 1: standard error 1e-200 is too small or too large"),
+        ([0.1, 0.2], [1e200, 0.1], "study 1: standard error 1e\\+200 is too small or too large"),
+        ([0.1, 0.2], [1e-60, 0.1], "double-precision arithmetic"),
+        ([1e200, -1e200], [0.1, 0.1], "log effects too far apart"),
     ],
 )
 def test_invalid_input_raises_clear_value_error(yi, sei, message) -> None:

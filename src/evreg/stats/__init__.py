@@ -1,11 +1,14 @@
 """Meta-analysis of ratio measures: plain functions over arrays returning frozen results.
 
-Pure numpy/scipy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
+Pure numpy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
 REML, PM, ML, SJ, HE, EB), Wald or Hartung-Knapp-Sidik-Jonkman intervals, prediction interval,
 heterogeneity, the review's model rule, leave-one-out, cumulative and subgroup analyses,
 Egger's test and trim-and-fill. Numbers agree with R metafor 3.8 (``rma.uni``) to relative
-1e-6; see tests/test_stats_metafor.py. Implementation modules: stats_core (pool),
-stats_tau2 (estimators), stats_engine (vectorised fits), stats_sensitivity, stats_bias.
+1e-6 (tests/stats/test_stats_metafor.py); iterative tau2 estimators converge or say so, also
+where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Modules: core
+(pool, results), tau2 (estimators), solvers (Fisher scoring, roots, Brent), engine
+(vectorised fits), downdate (leave-one-out in O(k)), metareg, sensitivity, bias, dist
+(distribution functions without scipy.special, so that importing the engine is cheap).
 """
 
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill

@@ -90,7 +90,7 @@ class TrimFillResult(Serialisable):
 def _side(y: np.ndarray, v: np.ndarray, method: str) -> str:
     """metafor: fit y ~ sqrt(v) with the same method; missing on the left if slope >= 0."""
     x = np.column_stack([np.ones(y.size), np.sqrt(v)])
-    tau2 = 0.0 if method == FIXED else tau2_regression(y, v, x, method)
+    tau2 = 0.0 if method == FIXED else tau2_regression(y, v, x, method)[0]
     w = 1.0 / (v + tau2)
     beta = np.linalg.solve(x.T @ (w[:, None] * x), x.T @ (w * y))
     return "right" if beta[1] < 0 else "left"

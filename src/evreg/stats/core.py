@@ -1,9 +1,9 @@
 """Core of :mod:`evreg.stats`: input conversion, pool(), PoolResult and the review's rule.
 
-Pure numpy/scipy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
+Pure numpy, no I/O. Inverse-variance fixed effect and random effects (tau2 by FE, DL,
 REML, PM, ML, SJ, HE, EB), Wald or Hartung-Knapp-Sidik-Jonkman intervals, prediction interval,
 heterogeneity, and the review's model rule. Numbers agree with R metafor 3.8 (``rma.uni``) to
-relative 1e-6; see tests/test_stats_metafor.py. Import from :mod:`evreg.stats`.
+relative 1e-6; see tests/stats/test_stats_metafor.py. Import from :mod:`evreg.stats`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 
 from evreg.stats.dist import norm_ppf
 from evreg.stats.engine import FIXED, RowFits, fit_rows
+from evreg.stats.solvers import ALGORITHMS, CLOSED, ROOT
 from evreg.stats.tau2 import METHODS, q_profile_ci
 
 METHOD_NAMES = {
@@ -101,6 +102,7 @@ class PoolResult:
     weights: tuple[float, ...]
     hksj_adhoc: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tau2_algorithm: str | None = None  # what produced tau2 (None: FE, or k = 1)
 
     @property
     def significant(self) -> bool:
@@ -176,32 +178,51 @@ def harmonise(
 
 
 def check_inputs(yi: Any, sei: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate log effects and SEs: equal length, k >= 1, finite, SE > 0."""
+    """Validate log effects and SEs: equal length, k >= 1, finite, SE > 0, and within what
+    double precision can pool; returns (y, v). Raises ValueError naming the study."""
     y = np.atleast_1d(np.asarray(yi, dtype=float))
     s = np.atleast_1d(np.asarray(sei, dtype=float))
     if y.ndim != 1 or y.shape != s.shape:
         raise ValueError("yi and sei must be 1-D arrays of the same length")
     if y.size == 0:
         raise ValueError("no studies to pool (k = 0)")
-    if not np.isfinite(y).all():
-        raise ValueError(
-            f"study {int(np.flatnonzero(~np.isfinite(y))[0]) + 1}: "
-            "log effect is not a finite number"
-        )
+    problem = input_problem(y, s)
+    if problem is not None:
+        row, message = problem
+        raise ValueError(message if row is None else f"study {row + 1}: {message}")
+    return y, s**2
+
+
+def input_problem(y: np.ndarray, s: np.ndarray) -> tuple[int | None, str] | None:
+    """The first input the engine cannot pool: (row or None for the whole table, why).
+
+    Besides non-finite values and SE <= 0: SEs whose weights' cubes (REML's tr PP) or
+    weighted squared residuals would overflow double precision (no warning, no infinity).
+    """
+    bad = ~np.isfinite(y)
+    if bad.any():
+        return int(np.flatnonzero(bad)[0]), "log effect is not a finite number"
     bad = ~np.isfinite(s) | (s <= 0)
     if bad.any():
-        raise ValueError(
-            f"study {int(np.flatnonzero(bad)[0]) + 1}: "
-            "standard error must be a positive finite number"
-        )
-    with np.errstate(over="ignore", under="ignore"):
+        return int(np.flatnonzero(bad)[0]), "standard error must be a positive finite number"
+    big = np.finfo(float).max / (4.0 * y.size)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
         v = s**2
-    if not (np.isfinite(v).all() and (v > 0).all() and np.isfinite(1.0 / v).all()):
-        raise ValueError(
-            "standard errors too small or too large to square and invert "
-            "(variance underflows or overflows double precision)"
+        w = 1.0 / v
+        weighted = w.max() ** 2 * np.ptp(y) ** 2
+    bad = ~np.isfinite(v) | ~(v > 0) | ~(w < big ** (1.0 / 3.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        return i, (
+            f"standard error {s[i]:g} is too small or too large for double-precision "
+            "arithmetic (between about 1e-50 and 1e150 can be pooled)"
         )
-    return y, v
+    if not weighted < big:
+        return None, (
+            "log effects too far apart for double-precision arithmetic "
+            "(their range, squared and weighted, overflows)"
+        )
+    return None
 
 
 def check_method(method: str) -> str:
@@ -220,6 +241,19 @@ def check_level(level: float) -> float:
     return value
 
 
+def tau2_note(method: str, code: int) -> str:
+    """Which algorithm produced tau2, in a few plain words ("" when none ran)."""
+    if code == CLOSED:
+        return f"tau2 ({method}): closed form"
+    if code == ROOT:
+        same = " (the EB equation, identical to Paule-Mandel)" if method == "EB" else ""
+        return f"tau2 ({method}): root of generalised Q = k-1 by bracketed Newton{same}"
+    if code in ALGORITHMS:
+        kind = "restricted likelihood" if method == "REML" else "likelihood"
+        return f"tau2 ({method}): maximum of the {kind} by {ALGORITHMS[code]}"
+    return ""
+
+
 def method_notes(method: str, k: int, hksj: bool, hksj_adhoc: bool, level: float) -> list[str]:
     """Plain-language statement of every choice behind a result."""
     pct = f"{100 * level:g}%"
@@ -229,6 +263,8 @@ def method_notes(method: str, k: int, hksj: bool, hksj_adhoc: bool, level: float
             "k = 1: the result is the single study itself (no pooling, tau2 = 0, "
             "no heterogeneity statistics)"
         )
+        if hksj or hksj_adhoc:
+            notes.append(f"{pct} CI and test: Wald z (HKSJ needs k >= 2)")
         return notes
     if hksj or hksj_adhoc:
         trunc = (
@@ -276,6 +312,9 @@ def result_from_row(
     lo, up = float(fits.ci_lower[row]), float(fits.ci_upper[row])
     use_t = (hksj or hksj_adhoc) and k > 1
     notes = method_notes(method, k, hksj, hksj_adhoc, level)
+    code = int(fits.tau2_algorithm[row])
+    if method != FIXED and tau2_note(method, code):
+        notes.append(tau2_note(method, code))
     if fits.se[row] == 0:
         notes.append(
             "HKSJ variance is zero (identical estimates): the CI has zero width and "
@@ -287,7 +326,7 @@ def result_from_row(
     return PoolResult(
         k=k,
         method=method,
-        hksj=bool(hksj or hksj_adhoc),
+        hksj=use_t,
         level=level,
         log_estimate=log_est,
         se=float(fits.se[row]),
@@ -314,9 +353,10 @@ def result_from_row(
         pi_upper=_exp(piu),
         log_pi_lower=pil,
         log_pi_upper=piu,
-        weights=tuple(float(x) for x in fits.weights[row][mask]) if mask.any() else (),
-        hksj_adhoc=bool(hksj_adhoc),
+        weights=tuple(fits.weights[row][mask].tolist()),
+        hksj_adhoc=bool(hksj_adhoc and use_t),
         notes=tuple(notes) + tuple(extra_notes),
+        tau2_algorithm=ALGORITHMS.get(code) if method != FIXED else None,
     )
 
 

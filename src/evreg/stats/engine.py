@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from evreg.stats.dist import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from evreg.stats.solvers import NONE
 from evreg.stats.tau2 import estimate_tau2
 
 FIXED = "FE"
@@ -42,6 +43,7 @@ class RowFits:
     pi_lower: np.ndarray
     pi_upper: np.ndarray
     weights: np.ndarray  # (m, n) percent; 0 where masked out
+    tau2_algorithm: np.ndarray  # solvers code per row: what produced tau2
 
 
 def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,14 +65,20 @@ def heterogeneity(y: np.ndarray, v: np.ndarray, mask: np.ndarray) -> dict[str, n
     mu, total = weighted_mean(y, w)
     k = mask.sum(axis=1)
     q = np.where(k > 1, (w * (y - mu[:, None]) ** 2).sum(axis=1), 0.0)
-    df = k - 1.0
+    return heterogeneity_stats(q, k - 1.0, total - (w**2).sum(axis=1) / total)
+
+
+def heterogeneity_stats(
+    q: np.ndarray, df: np.ndarray, trace_p: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Q p-value, I2 = max(0, (Q - df) / Q) and H2 = Q / df (Higgins & Thompson 2002), and
+    metafor's typical within-study variance df / tr(P) of the FE model, per row."""
     with np.errstate(invalid="ignore", divide="ignore"):
         q_p = np.where(df > 0, chi2_sf(q, np.maximum(df, 1)), np.nan)
     i2 = np.where((df > 0) & (q > 0), 100.0 * np.maximum(0.0, _safe_div(q - df, q)), np.nan)
     i2 = np.where((df > 0) & (q <= 0), 0.0, i2)
     h2 = np.where(df > 0, _safe_div(q, df), np.nan)
-    trace_p = total - (w**2).sum(axis=1) / total  # tr(P) of the FE model
-    typical_v = np.where(df > 0, _safe_div(df, trace_p), np.nan)  # metafor's "typical" s2
+    typical_v = np.where(df > 0, _safe_div(df, trace_p), np.nan)
     return {"Q": q, "Q_df": df, "Q_p": q_p, "I2": i2, "H2": h2, "typical_v": typical_v}
 
 
@@ -88,6 +96,20 @@ def _p_value(stat: np.ndarray, df: np.ndarray | None) -> np.ndarray:
         return 2.0 * t_sf(np.abs(stat), np.maximum(df, 1.0))
 
 
+@dataclass(frozen=True)
+class RowSums:
+    """What a fit needs per row, however it was computed (masked sums or downdates)."""
+
+    k: np.ndarray
+    tau2: np.ndarray
+    codes: np.ndarray  # solvers code: what produced tau2
+    estimate: np.ndarray
+    total: np.ndarray  # sum of weights 1 / (v + tau2)
+    rss: np.ndarray  # sum w (y - estimate)^2, for HKSJ
+    het: dict[str, np.ndarray]  # heterogeneity_stats
+    weights: np.ndarray  # (m, n) percent, or (m, 0) when not kept
+
+
 def fit_rows(
     y: np.ndarray,
     v: np.ndarray,
@@ -97,27 +119,40 @@ def fit_rows(
     hksj_adhoc: bool = False,
     level: float = 0.95,
     tau2: np.ndarray | None = None,
+    tau2_algorithm: int = NONE,
 ) -> RowFits:
     """Fit one intercept-only model per row of ``mask`` (metafor rma.uni, test z/knha/adhoc).
 
     y, v: (n,) effect sizes and sampling variances; mask: (m, n) booleans; ``tau2`` (m,)
-    fixes tau2 per row instead of estimating it (common-tau2 subgroups).
+    fixes tau2 per row instead of estimating it (common-tau2 subgroups; ``tau2_algorithm``
+    says how it was found).
     """
     yy = np.broadcast_to(y, mask.shape)
     vv = np.broadcast_to(v, mask.shape)
-    k = mask.sum(axis=1).astype(float)
     het = heterogeneity(yy, vv, mask)
     if tau2 is None:
-        tau2 = np.zeros(mask.shape[0]) if method == FIXED else estimate_tau2(yy, vv, mask, method)
+        tau2, codes = estimate_tau2(y, v, mask, method)
+    else:
+        codes = np.full(mask.shape[0], tau2_algorithm)
     w = np.where(mask, 1.0 / (vv + tau2[:, None]), 0.0)
     mu, total = weighted_mean(yy, w)
-    se = np.sqrt(1.0 / total)
+    rss = (w * (yy - mu[:, None]) ** 2).sum(axis=1)
+    k = mask.sum(axis=1).astype(float)
+    sums = RowSums(k, tau2, codes, mu, total, rss, het, 100.0 * w / total[:, None])
+    return summarise(sums, method, hksj, hksj_adhoc, level)
+
+
+def summarise(
+    sums: RowSums, method: str, hksj: bool = False, hksj_adhoc: bool = False, level: float = 0.95
+) -> RowFits:
+    """Tests, intervals and tau2-based heterogeneity from per-row sums (metafor rma.uni)."""
+    k, tau2, mu = sums.k, sums.tau2, sums.estimate
+    se = np.sqrt(1.0 / sums.total)
     df = np.full_like(k, np.nan)
     if hksj or hksj_adhoc:
         # Hartung & Knapp 2001; Sidik & Jonkman 2002; metafor test="knha" / "adhoc".
         # A one-study row has no residual df: it keeps the Wald SE and z, as metafor.
-        rss = (w * (yy - mu[:, None]) ** 2).sum(axis=1)
-        s2w = np.where(rss <= np.finfo(float).eps, 0.0, _safe_div(rss, k - 1.0))
+        s2w = np.where(sums.rss <= np.finfo(float).eps, 0.0, _safe_div(sums.rss, k - 1.0))
         if hksj_adhoc:
             s2w = np.maximum(s2w, 1.0)
         se = np.where(k > 1, se * np.sqrt(s2w), se)
@@ -127,15 +162,8 @@ def fit_rows(
     stat = _safe_div(mu, se)
     p = np.where(use_t, _p_value(stat, df), _p_value(stat, None))
     pi_lower, pi_upper = _prediction_interval(mu, se, tau2, k, level, method)
-    typical = het["typical_v"]
-    with np.errstate(invalid="ignore"):
-        i2_tau = np.where(np.isfinite(typical), 100.0 * _safe_div(tau2, typical + tau2), np.nan)
-        i2_tau = np.where(tau2 == 0, np.where(np.isfinite(typical), 0.0, np.nan), i2_tau)
-        h2_tau = np.where(np.isfinite(typical), 1.0 + _safe_div(tau2, typical), np.nan)
-        h2_tau = np.where(tau2 == 0, np.where(np.isfinite(typical), 1.0, np.nan), h2_tau)
-    if method == FIXED:
-        i2_tau = np.full_like(i2_tau, np.nan)
-        h2_tau = np.full_like(h2_tau, np.nan)
+    i2_tau, h2_tau = _tau2_heterogeneity(tau2, sums.het["typical_v"], method)
+    het = sums.het
     return RowFits(
         k=k,
         tau2=tau2,
@@ -155,8 +183,25 @@ def fit_rows(
         H2_tau=h2_tau,
         pi_lower=pi_lower,
         pi_upper=pi_upper,
-        weights=100.0 * w / total[:, None],
+        weights=sums.weights,
+        tau2_algorithm=sums.codes,
     )
+
+
+def _tau2_heterogeneity(
+    tau2: np.ndarray, typical: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """I2 = tau2 / (typical v + tau2) and H2 = 1 + tau2 / typical v (metafor), NaN for FE."""
+    if method == FIXED:
+        nan = np.full_like(tau2, np.nan)
+        return nan, nan
+    known = np.isfinite(typical)
+    with np.errstate(invalid="ignore"):
+        i2_tau = np.where(known, 100.0 * _safe_div(tau2, typical + tau2), np.nan)
+        h2_tau = np.where(known, 1.0 + _safe_div(tau2, typical), np.nan)
+    i2_tau = np.where(tau2 == 0, np.where(known, 0.0, np.nan), i2_tau)
+    h2_tau = np.where(tau2 == 0, np.where(known, 1.0, np.nan), h2_tau)
+    return i2_tau, h2_tau
 
 
 def _prediction_interval(

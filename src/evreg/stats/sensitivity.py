@@ -25,8 +25,12 @@ from evreg.stats.core import (
     result_from_row,
 )
 from evreg.stats.dist import chi2_sf
+from evreg.stats.downdate import leave_one_out_fits
 from evreg.stats.engine import FIXED, RowFits, fit_masks, fit_rows
 from evreg.stats.metareg import tau2_regression
+from evreg.stats.solvers import ALGORITHMS, NONE
+
+DOWNDATED = ("FE", "DL")  # leave-one-out in O(k) (evreg.stats.downdate)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,14 @@ def _row_fields(fits: RowFits, i: int) -> dict[str, Any]:
     }
 
 
+def algorithm_notes(fits: RowFits) -> list[str]:
+    """Which algorithms produced tau2 in the sub-analyses, with how many of them each."""
+    codes, counts = np.unique(fits.tau2_algorithm, return_counts=True)
+    pairs = zip(codes.tolist(), counts.tolist(), strict=True)
+    used = [f"{ALGORITHMS[c]} ({n})" for c, n in pairs if c in ALGORITHMS]
+    return [f"tau2 in the sub-analyses: {'; '.join(used)}"] if used else []
+
+
 def _labels(labels: Sequence[Any] | None, k: int) -> list[str]:
     if labels is None:
         return [f"Study {i + 1}" for i in range(k)]
@@ -137,7 +149,12 @@ def leave_one_out(
         rows[np.arange(stop - start), np.arange(start, stop)] = False
         return rows
 
-    fits = fit_masks(y, v, omit, y.size, method, hksj, hksj_adhoc, level)
+    if method in DOWNDATED:
+        fits = leave_one_out_fits(y, v, method, hksj, hksj_adhoc, level)
+        notes.append(f"{method}: sub-analyses by closed-form downdates of the full sums, O(k)")
+    else:
+        fits = fit_masks(y, v, omit, y.size, method, hksj, hksj_adhoc, level)
+    notes += algorithm_notes(fits)
     sig = overall.significant
     sign = np.sign(overall.log_estimate)
     rows = []
@@ -201,6 +218,7 @@ def cumulative(
         return np.arange(y.size)[None, :] <= np.arange(start, stop)[:, None]
 
     fits = fit_masks(y, v, first, y.size, method, hksj, hksj_adhoc, level)
+    notes += algorithm_notes(fits)
     rows = tuple(CumulativeRow(**_row_fields(fits, i), added=names[i]) for i in range(y.size))
     return CumulativeResult(method, hksj or hksj_adhoc, level, rows, tuple(notes))
 
@@ -304,8 +322,10 @@ def _common_tau2_groups(
     for j, ix in enumerate(index.values()):
         design[ix, j] = 1.0
         mask[j, ix] = True
-    tau2 = 0.0 if method == FIXED else tau2_regression(y, v, design, method)
-    fits = fit_rows(y, v, mask, method, level=level, tau2=np.full(len(index), tau2))
+    tau2, code = (0.0, NONE) if method == FIXED else tau2_regression(y, v, design, method)
+    fits = fit_rows(
+        y, v, mask, method, level=level, tau2=np.full(len(index), tau2), tau2_algorithm=code
+    )
     note = (
         f"tau2 = {tau2:.6g} is common to all levels ({method}, from the model with level "
         "indicators)",

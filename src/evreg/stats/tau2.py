@@ -2,21 +2,27 @@
 
 Intercept-only versions of metafor's ``rma.uni`` estimators (Viechtbauer 2005, J Educ Behav
 Stat 30:261; Veroniki et al. 2016, Res Synth Methods 7:55), plus the Q-profile confidence
-interval (Viechtbauer 2007, Stat Med 26:37). All functions take y, v broadcast to (m, n) and a
-boolean mask (m, n); they return one tau2 per row, truncated at zero as metafor does.
+interval (Viechtbauer 2007, Stat Med 26:37). All functions take y, v of shape (n,) and a
+boolean mask (m, n) selecting each row's studies; they return one tau2 per row, truncated at
+zero as metafor does. The numerical drivers are in :mod:`evreg.stats.solvers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from evreg.stats.dist import chi2_isf, chi2_ppf
+from evreg.stats.solvers import (
+    CLOSED,
+    NONE,
+    ROOT,
+    fisher_scoring,
+    maximise,
+    newton_root,
+    tau2_grid,
+)
 
 METHODS = ("FE", "DL", "REML", "PM", "ML", "SJ", "HE", "EB")
-TOL = 1e-12  # matches metafor control=list(threshold=1e-12)
-MAXITER = 1000
 
 Array = np.ndarray
 
@@ -80,101 +86,86 @@ def tau2_sj(y: Array, v: Array, mask: Array) -> Array:
     return np.maximum(out, 0.0)
 
 
-def _score_reml(w: Array, total: Array, r: Array, k: Array) -> Array:
-    """REML Fisher-scoring step: (Y'PPY - tr P) / tr(PP) for an intercept-only model."""
-    w2 = (w**2).sum(axis=1)
-    w3 = (w**3).sum(axis=1)
-    ypy = ((w * r) ** 2).sum(axis=1)
-    tr_p = total - w2 / total
-    tr_pp = w2 - 2.0 * w3 / total + (w2 / total) ** 2
-    return (ypy - tr_p) / tr_pp
-
-
-def _score_ml(w: Array, total: Array, r: Array, k: Array) -> Array:
-    """ML Fisher-scoring step: (Y'PPY - sum w) / sum w^2."""
-    return (((w * r) ** 2).sum(axis=1) - total) / (w**2).sum(axis=1)
-
-
-def _score_eb(w: Array, total: Array, r: Array, k: Array) -> Array:
-    """Empirical Bayes (Morris 1983) step: (k/(k-1) Y'PY - k) / sum w."""
-    return ((w * r**2).sum(axis=1) * k / (k - 1.0) - k) / total
-
-
-SCORES: dict[str, Callable[[Array, Array, Array, Array], Array]] = {
-    "REML": _score_reml,
-    "ML": _score_ml,
-    "EB": _score_eb,
-}
-
-
-def _halve_until_nonnegative(tau2: Array, adj: Array) -> Array:
-    """metafor's step halving: while tau2 + adj < 0, adj <- adj / 2."""
-    for _ in range(1100):
-        bad = tau2 + adj < 0
-        if not bad.any():
-            break
-        adj = np.where(bad, adj / 2.0, adj)
-    return np.maximum(tau2 + adj, 0.0)
-
-
-def tau2_fisher(y: Array, v: Array, mask: Array, method: str) -> Array:
-    """ML / REML / EB by Fisher scoring from the Hedges start, as metafor (rma.uni)."""
-    score = SCORES[method]
-    k = _count(mask)
-    tau2 = tau2_he(y, v, mask)
-    active = k > 1
-    for _ in range(MAXITER):
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        ys, vs, ms, ks, ts = y[idx], v[idx], mask[idx], k[idx], tau2[idx]
-        w, total, r = _sums(ys, vs, ms, ts)
-        with np.errstate(divide="ignore", invalid="ignore"):  # degenerate rows: no step
-            adj = np.nan_to_num(score(w, total, r, ks), nan=0.0, posinf=0.0, neginf=0.0)
-        new = _halve_until_nonnegative(ts, adj)
-        tau2[idx] = new
-        active[idx] = np.abs(new - ts) > TOL * np.maximum(1.0, np.abs(new))
-    tau2 = np.where(k > 1, tau2, 0.0)
-    if method in ("ML", "REML"):
-        # metafor's ll0check: Fisher scoring may stop at a local maximum; if the
-        # likelihood at tau2 = 0 is higher, tau2 = 0 is the estimate.
-        stuck = (tau2 > TOL) & (
-            _loglik(y, v, mask, np.zeros_like(tau2), method) - _loglik(y, v, mask, tau2, method)
-            > TOL
-        )
-        tau2 = np.where(stuck, 0.0, tau2)
-    return tau2
-
-
-def _loglik(y: Array, v: Array, mask: Array, tau2: Array, method: str) -> Array:
-    """(Restricted) log-likelihood of the random-effects model without the 2*pi constant."""
+def _fisher_parts(y: Array, v: Array, mask: Array, tau2: Array, method: str) -> tuple[Array, Array]:
+    """(Restricted) log-likelihood without the 2 pi constant and the Fisher-scoring step
+    (Viechtbauer 2005): REML (Y'PPY - tr P) / tr(PP), ML (Y'PPY - sum w) / sum w^2."""
     w, total, r = _sums(y, v, mask, tau2)
-    log_v = np.where(mask, np.log(np.where(mask, v + tau2[:, None], 1.0)), 0.0).sum(axis=1)
+    log_v = np.log(np.where(mask, v + tau2[:, None], 1.0)).sum(axis=1)
+    w2 = (w**2).sum(axis=1)
+    yppy = ((w * r) ** 2).sum(axis=1)
     ll = -0.5 * (log_v + (w * r**2).sum(axis=1))
-    return ll - 0.5 * np.log(total) if method == "REML" else ll
+    if method == "ML":
+        return ll, (yppy - total) / w2
+    tr_p = total - w2 / total
+    tr_pp = w2 - 2.0 * (w**3).sum(axis=1) / total + (w2 / total) ** 2
+    return ll - 0.5 * np.log(total), (yppy - tr_p) / tr_pp
+
+
+GRID_CELLS = 2_000_000  # bound on the (n, columns) block of grid terms
+
+
+def _grid_parts(y: Array, v: Array, mask: Array, grid: Array, method: str) -> tuple[Array, Array]:
+    """_fisher_parts at every grid point for every row, as sums over masked studies: one
+    matrix product per block of grid points instead of one pass per (row, point)."""
+    yc = y - y.mean()  # the likelihood is shift-invariant; centring limits cancellation
+    ones = mask.astype(float)
+    block = max(1, GRID_CELLS // (8 * y.size))
+    parts = []
+    for start in range(0, grid.size, block):
+        g = grid[start : start + block]
+        w = 1.0 / (v[:, None] + g[None, :])
+        w2 = w**2
+        cols = (w, w * yc[:, None], w * yc[:, None] ** 2, w2, w2 * yc[:, None])
+        cols += (w2 * yc[:, None] ** 2, w2 * w, np.log(v[:, None] + g[None, :]))
+        parts.append((ones @ np.concatenate(cols, axis=1)).reshape(mask.shape[0], 8, g.size))
+    s0, s1, s2, t0, t1, t2, u0, log_v = np.moveaxis(np.concatenate(parts, axis=2), 1, 0)
+    mu = s1 / s0
+    yppy = t2 - 2.0 * mu * t1 + mu**2 * t0
+    ll = -0.5 * (log_v + s2 - s1 * mu)
+    if method == "ML":
+        return ll, (yppy - s0) / t0
+    tr_p = s0 - t0 / s0
+    tr_pp = t0 - 2.0 * u0 / s0 + (t0 / s0) ** 2
+    return ll - 0.5 * np.log(s0), (yppy - tr_p) / tr_pp
+
+
+def tau2_ml_reml(y: Array, v: Array, mask: Array, method: str) -> tuple[Array, Array]:
+    """ML / REML tau2 per row and the algorithm that found it (see solvers.maximise):
+    Fisher scoring from the Hedges start as metafor rma.uni, made safe by step-halving,
+    the check at tau2 = 0 and a grid-guarded Brent fallback."""
+    k = _count(mask)
+
+    def evaluate(rows: Array, tau2: Array) -> tuple[Array, Array]:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _fisher_parts(y, v, mask[rows], tau2, method)
+
+    def grid_evaluate(rows: Array, points: Array) -> tuple[Array, Array]:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _grid_parts(y, v, mask[rows], points, method)
+
+    tau2, code = maximise(evaluate, grid_evaluate, tau2_grid(v, y), tau2_he(y, v, mask), k > 1)
+    return np.where(k > 1, tau2, 0.0), code
 
 
 def q_root(y: Array, v: Array, mask: Array, target: Array) -> Array:
     """Per row, the tau2 >= 0 at which generalised Q equals ``target`` (0 if Q(0) <= target).
 
-    Q(tau2) is decreasing and convex, so Newton's method started at 0 increases monotonically
-    to the root (used for Paule-Mandel and the Q-profile CI).
+    Q(tau2) decreases, so the root is bracketed by 0 and RSS / target - min v (Q(tau2) <=
+    sum (y - ybar)^2 / (v + tau2)); Newton's method from 0 stays inside the bracket (used for
+    Paule-Mandel, empirical Bayes and the Q-profile CI).
     """
-    tau2 = np.zeros(mask.shape[0])
-    active = (_count(mask) > 1) & (generalised_q(y, v, mask, tau2) > target)
-    for _ in range(MAXITER):
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        ts = tau2[idx]
-        w, _, r = _sums(y[idx], v[idx], mask[idx], ts)
-        f = (w * r**2).sum(axis=1) - target[idx]
-        deriv = ((w * r) ** 2).sum(axis=1)  # minus dQ/dtau2
-        step = np.divide(f, deriv, out=np.zeros_like(f), where=deriv > 0)
-        new = np.maximum(ts + step, 0.0)
-        tau2[idx] = new
-        active[idx] = np.abs(new - ts) > TOL * np.maximum(1.0, np.abs(new))
-    return tau2
+    m = mask.shape[0]
+    active = (_count(mask) > 1) & (generalised_q(y, v, mask, np.zeros(m)) > target)
+    _, rss = _unweighted(y, mask)
+    v_min = np.where(mask, v, np.inf).min(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hi = np.where(active, np.maximum(rss / target - v_min, 0.0) * (1 + 1e-6) + 1e-300, 0.0)
+
+    def evaluate(rows: Array, tau2: Array) -> tuple[Array, Array]:
+        w, _, r = _sums(y, v, mask[rows], tau2)
+        return (w * r**2).sum(axis=1) - target[rows], ((w * r) ** 2).sum(axis=1)
+
+    return newton_root(evaluate, np.zeros(m), hi, active)
 
 
 def tau2_pm(y: Array, v: Array, mask: Array) -> Array:
@@ -182,20 +173,46 @@ def tau2_pm(y: Array, v: Array, mask: Array) -> Array:
     return q_root(y, v, mask, _count(mask) - 1.0)
 
 
-def estimate_tau2(y: Array, v: Array, mask: Array, method: str) -> Array:
-    """Dispatch on method name (metafor's ``method=`` argument); FE gives zeros."""
+def tau2_eb(y: Array, v: Array, mask: Array) -> tuple[Array, Array]:
+    """Empirical Bayes (Morris 1983) as metafor: scoring steps (k/(k-1) Q - k) / sum w from
+    the Hedges start, halved when |k/(k-1) Q - k| does not shrink; rows where that fails get
+    the bracketed root of the same equation, Q = k - 1 (identical to Paule-Mandel)."""
+    k = _count(mask)
+
+    def evaluate(rows: Array, tau2: Array) -> tuple[Array, Array]:
+        w, total, r = _sums(y, v, mask[rows], tau2)
+        kr = k[rows]
+        g = (w * r**2).sum(axis=1) * kr / (kr - 1.0) - kr
+        return -np.abs(g), g / total
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau2, code = fisher_scoring(evaluate, tau2_he(y, v, mask), k > 1)
+    failed = np.flatnonzero((code == NONE) & (k > 1))
+    if failed.size:
+        tau2[failed], code[failed] = tau2_pm(y, v, mask[failed]), ROOT
+    return np.where(k > 1, tau2, 0.0), code
+
+
+CLOSED_FORM = {"DL": tau2_dl, "HE": tau2_he, "SJ": tau2_sj}
+
+
+def estimate_tau2(y: Array, v: Array, mask: Array, method: str) -> tuple[Array, Array]:
+    """tau2 per row by metafor's ``method=`` and the algorithm code per row (solvers).
+
+    y, v: (n,) effects and variances; mask: (m, n). FE gives zeros; one-study rows give 0.
+    """
+    m = mask.shape[0]
+    several = _count(mask) > 1
     if method == "FE":
-        return np.zeros(mask.shape[0])
-    if method == "DL":
-        return tau2_dl(y, v, mask)
-    if method == "HE":
-        return tau2_he(y, v, mask)
-    if method == "SJ":
-        return tau2_sj(y, v, mask)
+        return np.zeros(m), np.full(m, NONE)
+    if method in CLOSED_FORM:
+        return CLOSED_FORM[method](y, v, mask), np.where(several, CLOSED, NONE)
     if method == "PM":
-        return tau2_pm(y, v, mask)
-    if method in SCORES:
-        return tau2_fisher(y, v, mask, method)
+        return tau2_pm(y, v, mask), np.where(several, ROOT, NONE)
+    if method == "EB":
+        return tau2_eb(y, v, mask)
+    if method in ("ML", "REML"):
+        return tau2_ml_reml(y, v, mask, method)
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
@@ -208,8 +225,5 @@ def q_profile_ci(y: Array, v: Array, level: float = 0.95) -> tuple[float, float]
     k = y.shape[0]
     alpha = 1.0 - level
     targets = np.array([chi2_isf(alpha / 2.0, k - 1), chi2_ppf(alpha / 2.0, k - 1)])
-    mask = np.ones((2, k), dtype=bool)
-    lower, upper = q_root(
-        np.broadcast_to(y, mask.shape), np.broadcast_to(v, mask.shape), mask, targets
-    )
+    lower, upper = q_root(y, v, np.ones((2, k), dtype=bool), targets)
     return float(lower), float(upper)

@@ -1,0 +1,488 @@
+"""`evreg pool`: pool a table of study effects and report it (JSON or RevMan-style text).
+
+The table comes from :func:`evreg.data.effects.read_effects`. Rows whose ``comparison`` is
+``low_vs_high`` or ``decrease_vs_increase`` (the data package's values, :data:`FLIPPED` of the
+analysis plan) are harmonised to high vs low exactly as the build does: reciprocal ratio with
+swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook 6.3.2), then log ratio and
+SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale the sign flips. ``high_vs_low``
+and ``increase_vs_decrease`` rows are pooled as printed; ``unknown`` (and anything else) is an
+error naming the row, since a study of unknown direction cannot be pooled honestly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from evreg import stats
+from evreg.data.effects import DELIMITER_NAMES, EffectTable
+from evreg.errors import EvregError
+from evreg.review.plan import FLIPPED
+from evreg.stats.core import input_problem
+from evreg.stats.dist import norm_ppf
+
+AS_PRINTED = ("high_vs_low", "increase_vs_decrease")  # already high vs low
+COMPARISONS = AS_PRINTED + FLIPPED
+MEASURES = {"HR": "hazard ratio", "OR": "odds ratio", "RR": "risk ratio", "RATIO": "ratio"}
+LABELS = {"HR": "HR", "OR": "OR", "RR": "RR", "RATIO": "Ratio"}
+SUMMARY = (
+    "k",
+    "method",
+    "measure",
+    "hksj",
+    "test",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "log_estimate",
+    "se",
+    "p",
+    "tau2",
+    "tau2_algorithm",
+    "I2",
+    "H2",
+    "Q",
+    "Q_df",
+    "Q_p",
+    "pi_lower",
+    "pi_upper",
+)
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """What to compute: the command's options, without argparse."""
+
+    method: str = "DL"
+    hksj: bool = False
+    hksj_adhoc: bool = False
+    level: float = 0.95
+    measure: str | None = None  # HR, OR, RR or RATIO; default: implied by the column name
+    subgroup: str | None = None
+    common_tau2: bool = False
+    leave_one_out: bool = False
+    cumulative: str | None = None
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Log ratios and SEs on the high-vs-low scale, which rows were flipped, the measure."""
+
+    log_ratio: np.ndarray
+    se: np.ndarray
+    flipped: np.ndarray
+    measure: str
+
+
+def measure_of(table: EffectTable, requested: str | None) -> str:
+    """The measure label: --measure, else the one the column name implies, else RATIO."""
+    implied = table.measure
+    if requested is None:
+        return implied or "RATIO"
+    wanted = requested.upper()
+    if wanted not in MEASURES:
+        raise EvregError(f"--measure {requested}: choose one of HR, OR, RR, ratio")
+    if implied and implied != wanted:
+        raise EvregError(
+            f"{table.path}: column {table.effect_column!r} holds {MEASURES[implied]}s but "
+            f"--measure {requested} was given; rename the column "
+            f"({'log_ratio' if table.log_ratio is not None else 'ratio'}) or drop --measure"
+        )
+    return wanted
+
+
+def _flipped(table: EffectTable) -> np.ndarray:
+    """Which rows are low vs high (checked against the package's comparison values)."""
+    if "comparison" not in table.columns:
+        return np.zeros(len(table.studies), dtype=bool)
+    values = np.asarray(table.columns["comparison"], dtype=object)
+    for i in np.flatnonzero(~np.isin(values, COMPARISONS)):
+        value = values[i]
+        if value == "":
+            why = "empty; a value is required"
+        elif value == "unknown":
+            why = "'unknown': a study of unknown direction cannot be harmonised"
+        else:
+            why = f"{value!r} is not a comparison"
+        raise table.fail(int(i), "comparison", f"{why} (use one of {', '.join(COMPARISONS)})")
+    return np.isin(values, FLIPPED)
+
+
+def harmonised(table: EffectTable, measure: str | None = None) -> Effects:
+    """Log ratios and SEs, low-vs-high rows flipped as the build does (module docstring)."""
+    label = measure_of(table, measure)
+    flip = _flipped(table)
+    if table.log_ratio is not None:
+        y = np.where(flip, -table.log_ratio, table.log_ratio)
+        _check(table, y, table.se)
+        return Effects(y, table.se, flip, label)
+    ratio, lower, upper = table.ratio, table.ci_lower, table.ci_upper
+    if flip.any():
+        ratio, lower, upper = stats.harmonise(ratio, lower, upper, table.columns["comparison"])
+    y, se = stats.ci_to_se(ratio, lower, upper, table.ci_level)
+    _check(table, y, se)
+    return Effects(y, se, flip, label)
+
+
+def _check(table: EffectTable, y: np.ndarray, se: np.ndarray) -> None:
+    """The engine's limits (stats.core.input_problem), as file:line:field errors."""
+    problem = input_problem(y, se)
+    if problem is None:
+        return
+    row, message = problem
+    if row is None:
+        raise EvregError(f"{table.path}: {message}")
+    log_form = table.log_ratio is not None
+    column = "se" if log_form else "ci_lower"
+    if "log effect" in message:
+        column = table.effect_column
+    elif not log_form:
+        message = f"the CI gives {message}"
+    raise table.fail(row, column, message)
+
+
+@dataclass(frozen=True)
+class StudyRows:
+    """Per-study rows of one analysis, kept as columns so 100,000 rows print quickly. In
+    JSON their numbers carry 12 significant digits (the pooled results carry all 17)."""
+
+    study: list[str]
+    estimate: np.ndarray
+    ci_lower: np.ndarray
+    ci_upper: np.ndarray
+    weight: np.ndarray
+    flipped: np.ndarray
+
+    NUMBERS = ("estimate", "ci_lower", "ci_upper", "weight")
+
+    def json_lines(self, pad: str) -> str:
+        """The rows as a JSON array, one object per line, in one C-level format call: numbers
+        as %.12g where they all print as floats, else preformatted (1.0, null) per column."""
+        n = len(self.study)
+        if n == 0:
+            return "[]"
+        numbers = [getattr(self, name) for name in self.NUMBERS]
+        plain = all(_plain_floats(values) for values in numbers)
+        fields = ", ".join(f'"{key}": {"%.12g" if plain else "%s"}' for key in self.NUMBERS)
+        row = '{"study": %s, ' + fields + ', "flipped": %s}'
+        columns = [list(map(json.encoder.encode_basestring, self.study))]
+        columns += [v.tolist() if plain else _json_numbers(v) for v in numbers]
+        columns.append(["true" if f else "false" for f in self.flipped.tolist()])
+        flat: list[Any] = [None] * (n * len(columns))
+        for j, values in enumerate(columns):
+            flat[j :: len(columns)] = values
+        body = ((row + ",\n" + pad) * n) % tuple(flat)
+        return "[\n" + pad + body[: -(2 + len(pad))] + "\n" + pad[:-2] + "]"
+
+
+def _plain_floats(values: np.ndarray) -> bool:
+    """All finite and none integral, so that %.12g prints each as a JSON float."""
+    return bool(np.isfinite(values).all() and not (values == np.round(values)).any())
+
+
+def _json_numbers(values: np.ndarray) -> list[str]:
+    """JSON numbers to 12 significant digits, written as floats (1.0, not 1) and null where
+    not finite."""
+    out = (("%.12g\n" * values.size) % tuple(values.tolist())).split("\n")[:-1]
+    finite = np.isfinite(values)
+    for i in np.flatnonzero(finite & (values == np.round(values)) & (np.abs(values) < 1e12)):
+        out[i] = repr(float(values[i]))
+    for i in np.flatnonzero(~finite):
+        out[i] = "null"
+    return out
+
+
+def study_rows(
+    effects: Effects, idx: np.ndarray, res: Any, level: float, names: list[str]
+) -> StudyRows:
+    """Ratio and CI recomputed from log ratio and SE at the analysis level, weight in %."""
+    z = float(norm_ppf(0.5 + level / 2.0))
+    y, se = effects.log_ratio[idx], effects.se[idx]
+    with np.errstate(over="ignore"):
+        est, lo, up = np.exp(y), np.exp(y - z * se), np.exp(y + z * se)
+    weight = np.asarray(res.weights, dtype=float)
+    return StudyRows(names, est, lo, up, weight, effects.flipped[idx])
+
+
+def summary(res: stats.PoolResult, measure: str) -> dict[str, Any]:
+    """The result's headline fields (ratio scale, I2 in %), the test actually used."""
+    out: dict[str, Any] = {}
+    for key in SUMMARY:
+        if key == "measure":
+            out[key] = LABELS[measure]
+        elif key == "test":
+            out[key] = "t" if res.hksj else "z"
+        else:
+            out[key] = getattr(res, key)
+    out["hksj"] = bool(res.hksj)
+    return out
+
+
+def analyse(table: EffectTable, options: PoolOptions) -> tuple[dict[str, Any], list[str]]:
+    """Every requested analysis: the JSON-shaped report (ratio scale, I2 in %) and the notes
+    stating every choice. Numeric extremes give unavailable values (null), never warnings."""
+    effects = harmonised(table, options.measure)
+    with np.errstate(all="ignore"):
+        try:
+            return _analyse(table, effects, options)
+        except ValueError as exc:  # the engine's own checks (e.g. SEs beyond double range)
+            raise EvregError(f"{table.path}: {exc}") from None
+
+
+def _opts(options: PoolOptions) -> dict[str, Any]:
+    return {"hksj": options.hksj, "hksj_adhoc": options.hksj_adhoc, "level": options.level}
+
+
+def _analyse(
+    table: EffectTable, effects: Effects, options: PoolOptions
+) -> tuple[dict[str, Any], list[str]]:
+    y, se, names = effects.log_ratio, effects.se, list(table.studies)
+    res = stats.pool(y, se, options.method, **_opts(options))
+    out = summary(res, effects.measure)
+    out["studies"] = study_rows(effects, np.arange(y.size), res, options.level, names)
+    out["flipped"] = [names[i] for i in np.flatnonzero(effects.flipped)]
+    notes = list(res.notes) + _input_notes(table, effects, res, options.level)
+    if options.leave_one_out:
+        loo = stats.leave_one_out(y, se, options.method, labels=names, **_opts(options))
+        out["leave_one_out"] = [_row(r, "omitted") for r in loo.rows]
+        notes += list(loo.notes)
+    if options.cumulative:
+        order = _sort_key(table.columns[options.cumulative])
+        cum = stats.cumulative(y, se, options.method, names, order=order, **_opts(options))
+        out["cumulative"] = [_row(r, "added") for r in cum.rows]
+        notes += list(cum.notes)
+    if options.subgroup:
+        out["subgroups"] = _subgroups(table, effects, options)
+    eg = stats.egger(y, se)
+    out["egger"] = {"bias": eg.bias, "t": eg.t, "p": eg.p} if eg.available else None
+    if not eg.available:
+        notes.append(f"Egger's test: {eg.reason}")
+    out["notes"] = notes
+    return out, notes
+
+
+def _input_notes(table: EffectTable, effects: Effects, res: Any, level: float) -> list[str]:
+    """How the file was read and harmonised, and the tau2 CI."""
+    notes = []
+    if res.tau2_ci_lower is not None and res.tau2_ci_upper is not None:
+        i2 = "n/a" if res.I2_tau is None else f"{res.I2_tau:.1f}%"
+        notes.append(
+            f"tau2 = {res.tau2:.4g}, {100 * level:g}% Q-profile CI "
+            f"{res.tau2_ci_lower:.4g} to {res.tau2_ci_upper:.4g}; tau2-based I2 = {i2}"
+        )
+    notes.append(
+        "study CIs: recomputed from log ratio and SE at the analysis level "
+        "(as RevMan's generic inverse variance)"
+    )
+    if table.delimiter != ",":
+        notes.append(f"fields separated by {DELIMITER_NAMES[table.delimiter]}s (detected)")
+    flipped = np.flatnonzero(effects.flipped)
+    if flipped.size:
+        shown = ", ".join(table.studies[i] for i in flipped[:10])
+        more = f" and {flipped.size - 10} more" if flipped.size > 10 else ""
+        notes.append(
+            f"direction: {flipped.size} of {effects.flipped.size} studies harmonised to high "
+            f"vs low (comparison {' or '.join(FLIPPED)}: reciprocal ratio, CI bounds "
+            f"swapped, as the registry's build): {shown}{more}"
+        )
+    return notes
+
+
+def _row(r: Any, label: str) -> dict[str, Any]:
+    out = {label: getattr(r, label)}
+    if label == "added":
+        out["k"] = r.k
+    out.update({f: getattr(r, f) for f in ("estimate", "ci_lower", "ci_upper", "p", "I2")})
+    return out
+
+
+def _sort_key(values: list[str]) -> list[Any]:
+    try:
+        return [float(v) for v in values]
+    except ValueError:
+        return list(values)
+
+
+def _subgroups(table: EffectTable, effects: Effects, options: PoolOptions) -> dict[str, Any]:
+    labels = table.columns[options.subgroup]
+    if options.common_tau2 and (options.hksj or options.hksj_adhoc):
+        raise EvregError("--common-tau2 cannot be combined with --hksj")
+    sg = stats.subgroups(
+        effects.log_ratio,
+        effects.se,
+        labels,
+        options.method,
+        common_tau2=options.common_tau2,
+        **_opts(options),
+    )
+    groups = {}
+    for level, res in sg.groups.items():
+        idx = np.array([i for i, lab in enumerate(labels) if lab == level], dtype=int)
+        entry = summary(res, effects.measure)
+        names = [table.studies[i] for i in idx]
+        entry["studies"] = study_rows(effects, idx, res, options.level, names)
+        groups[level] = entry
+    return {
+        "groups": groups,
+        "Q_between": sg.Q_between,
+        "Q_between_df": sg.Q_between_df,
+        "Q_between_p": sg.Q_between_p,
+    }
+
+
+# ---- JSON --------------------------------------------------------------------------------
+
+
+def render_json(value: Any, depth: int = 0, encoder: json.JSONEncoder | None = None) -> str:
+    """JSON with one line per field and one line per study or row: readable, and fast for
+    100,000 studies (json.dumps(indent=...) falls back to the slow pure-Python encoder)."""
+    enc = encoder or json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+    pad, end = "  " * (depth + 1), "  " * depth
+    if isinstance(value, StudyRows):
+        return value.json_lines(pad)
+    if isinstance(value, dict) and any(_nested(v) for v in value.values()):
+        items = [
+            f"{pad}{enc.encode(k)}: {render_json(v, depth + 1, enc)}" for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + end + "}"
+    if isinstance(value, list) and value and isinstance(value[0], dict | str):
+        return "[\n" + ",\n".join(pad + enc.encode(v) for v in value) + "\n" + end + "]"
+    return enc.encode(value)
+
+
+def _nested(value: Any) -> bool:
+    return isinstance(value, StudyRows) or (isinstance(value, list | dict) and bool(value))
+
+
+# ---- text (RevMan-style summary) ---------------------------------------------------------
+
+
+def safe(text: str) -> str:
+    """Contributor text without control characters (no terminal escape sequences)."""
+    text = str(text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
+
+
+LARGE = 1e5  # from here on numbers print as 3 significant digits (1.23e+05)
+
+
+def _f(x: float | None, digits: int = 2) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    return f"{x:.3g}" if abs(x) >= LARGE else f"{x:.{digits}f}"
+
+
+def _p(p: float | None) -> str:
+    """RevMan style: "P = 0.04", "P < 0.0001"."""
+    if p is None:
+        return "P n/a"
+    return "P < 0.0001" if p < 0.0001 else f"P = {p:.4f}".rstrip("0").rstrip(".")
+
+
+def _ci(est: float | None, lo: float | None, up: float | None) -> str:
+    return f"{_f(est)} [{_f(lo)}, {_f(up)}]"
+
+
+def _lines(template: str, *columns: list[Any]) -> list[str]:
+    """``template % row`` for every row of the columns, in one C-level format call."""
+    n = len(columns[0])
+    if n == 0:
+        return []
+    flat: list[Any] = [None] * (n * len(columns))
+    for j, column in enumerate(columns):
+        flat[j :: len(columns)] = column
+    return (((template + "\n") * n) % tuple(flat)).split("\n")[:-1]
+
+
+def _fixed(values: np.ndarray, digits: int) -> list[str]:
+    """Numbers with fixed decimals ("n/a" where not finite, 3 significant digits if large)."""
+    out = _lines(f"%.{digits}f", values.tolist())
+    for i in np.flatnonzero(~(np.abs(values) < LARGE)):
+        out[i] = _f(float(values[i]), digits)
+    return out
+
+
+def _study_lines(rows: StudyRows, width: int) -> list[str]:
+    """One line per study: label, ratio [CI], weight (numbers formatted column-wise)."""
+    names = rows.study if "".join(rows.study).isprintable() else [safe(s) for s in rows.study]
+    est, lo, up = (_fixed(getattr(rows, f), 2) for f in ("estimate", "ci_lower", "ci_upper"))
+    weights = _fixed(rows.weight, 1)
+    return [
+        f"{n[:width]:<{width}}  {f'{e} [{a}, {b}]':<24}{w + '%':>8}"
+        for n, e, a, b, w in zip(names, est, lo, up, weights, strict=True)
+    ]
+
+
+def _block(res: dict[str, Any], pct: str, title: str, width: int) -> list[str]:
+    head = f"{res['measure']} [{pct} CI]"
+    lines = [f"{'Study':<{width}}  {head:<24}{'Weight':>8}"]
+    lines += _study_lines(res["studies"], width)
+    total = _ci(res["estimate"], res["ci_lower"], res["ci_upper"])
+    lines.append(f"{title[:width]:<{width}}  {total:<24}{'100.0%':>8}")
+    if res["pi_lower"] is not None:
+        interval = f"[{_f(res['pi_lower'])}, {_f(res['pi_upper'])}]"
+        lines.append(f"{'Prediction interval':<{width}}  {interval:<24}")
+    i2 = "n/a" if res["I2"] is None else f"{res['I2']:.0f}%"
+    tau = "" if res["method"] == "FE" else f"Tau\u00b2 = {res['tau2']:.4f}; "
+    lines.append(
+        f"Heterogeneity: {tau}Chi\u00b2 = {res['Q']:.2f}, "
+        f"df = {res['Q_df']} ({_p(res['Q_p'])}); I\u00b2 = {i2}"
+    )
+    stat = "t" if res["test"] == "t" else "Z"
+    lines.append(f"Test for overall effect: {stat} = {_f(_stat(res), 2)} ({_p(res['p'])})")
+    return lines
+
+
+def _stat(res: dict[str, Any]) -> float | None:
+    if res["se"] in (None, 0) or res["log_estimate"] is None:
+        return None
+    return abs(res["log_estimate"] / res["se"])
+
+
+def _sequence(out: dict[str, Any], key: str, width: int) -> list[str]:
+    label = "omitted" if key == "leave_one_out" else "added"
+    title = "Leave-one-out" if key == "leave_one_out" else "Cumulative"
+    lines = ["", f"{title} ({label}):"]
+    for r in out[key]:
+        i2 = "n/a" if r["I2"] is None else f"{r['I2']:.0f}%"
+        lines.append(
+            f"  {safe(r[label])[:width]:<{width}}  "
+            f"{_ci(r['estimate'], r['ci_lower'], r['ci_upper']):<24}"
+            f"{_p(r['p']):<12} I\u00b2 = {i2}"
+        )
+    return lines
+
+
+def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) -> str:
+    """A readable RevMan-style summary of the report."""
+    pct = f"{100 * level:g}%"
+    longest = max(map(len, out["studies"].study), default=0)
+    width = max(len(f"Subtotal ({pct} CI), k = {out['k']}"), min(longest, 40))
+    model = "Fixed effect" if out["method"] == "FE" else "Random effects"
+    test = ", HKSJ" if out["test"] == "t" else ""
+    lines = [f"evreg pool {safe(path)}: {model}, method {out['method']}{test}, {pct} CI", ""]
+    lines += _block(out, pct, f"Total ({pct} CI), k = {out['k']}", width)
+    if "subgroups" in out:
+        sg = out["subgroups"]
+        for name, res in sg["groups"].items():
+            lines += ["", f"Subgroup: {safe(name)}"]
+            lines += _block(res, pct, f"Subtotal ({pct} CI), k = {res['k']}", width)
+        lines += [
+            "",
+            f"Test for subgroup differences: Chi\u00b2 = {_f(sg['Q_between'])}, "
+            f"df = {sg['Q_between_df']} ({_p(sg['Q_between_p'])})",
+        ]
+    for key in ("leave_one_out", "cumulative"):
+        if key in out:
+            lines += _sequence(out, key, width)
+    if out["egger"] is not None:
+        eg = out["egger"]
+        lines += [
+            "",
+            f"Egger's test: bias = {_f(eg['bias'], 3)}, t = {_f(eg['t'], 2)}, {_p(eg['p'])}",
+        ]
+    lines += ["", "Notes:"] + [f"  - {safe(n)}" for n in notes]
+    return "\n".join(lines) + "\n"
