@@ -83,7 +83,9 @@ def test_without_repository_the_contribute_page_carries_the_guide(tmp_path: Path
     assert "does not name its repository" in page and "github.com" not in page.split("##")[1]
     assert {"Contribute": "contribute/index.md"} in nav
     study = _page(docs, "studies/alpha-2020")
-    assert f'href="../../contribute/index.html#{SEND_ANCHOR}">Correct or complete this study' in study
+    assert (
+        f'href="../../contribute/index.html#{SEND_ANCHOR}">Correct or complete this study' in study
+    )
 
 
 @pytest.mark.parametrize("how", ["mkdocs.yml", "GitHub Actions"])
