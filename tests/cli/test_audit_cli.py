@@ -22,7 +22,16 @@ from evreg.review import audit
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSIONS = ["toc", "tables", "attr_list", "md_in_html", "admonition", "def_list", "footnotes"]
 HOSTILE = '<script>alert(1)</script> | [x](javascript:alert(1)) *b* `c` {: onclick="x"} &amp;'
-KEYS = {"check", "severity", "analysis", "study_id", "printed", "expected", "message"}
+KEYS = {
+    "check",
+    "severity",
+    "analysis",
+    "subgroup_level",
+    "study_id",
+    "printed",
+    "expected",
+    "message",
+}
 
 
 class Tags(HTMLParser):
