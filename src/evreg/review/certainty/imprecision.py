@@ -5,7 +5,7 @@ J Clin Epidemiol 2022;150:216-24)."""
 
 from __future__ import annotations
 
-from evreg.review.certainty.evidence import Evidence
+from evreg.review.certainty.evidence import THRESHOLD_LOWER, THRESHOLD_UPPER, Evidence
 from evreg.review.certainty.model import Judgement, Rule, ratio_text
 
 OIS_PATIENTS = 400  # optimal information size rule of thumb (GRADE guidelines 6)
@@ -17,10 +17,9 @@ RULE = Rule(
     "optimal information size rule of thumb, checked only when every study's N is known); "
     "a single study (never 'not serious'). One concern: serious; two or more, or a CI that "
     "includes both an important ratio below 1 and one above 1 (the plan's thresholds, default "
-    "0.75 and 1.25): very serious.",
+    f"{THRESHOLD_LOWER:g} and {THRESHOLD_UPPER:g}): very serious.",
     "GRADE guidelines 6 (Guyatt et al., J Clin Epidemiol 2011;64:1283-93); GRADE guidance 34 "
     "(Zeng et al., J Clin Epidemiol 2022;150:216-24)",
-    {"ois_patients": OIS_PATIENTS, "threshold_lower": 0.75, "threshold_upper": 1.25},
 )
 
 
@@ -31,7 +30,8 @@ def _patients(ev: Evidence) -> tuple[int, int]:
 
 
 def judge(ev: Evidence) -> Judgement:
-    """CI against 1 and the thresholds, total N against OIS_PATIENTS, one study."""
+    """CI against 1 and the thresholds, total N against OIS_PATIENTS, one study; the reason
+    always starts with the CI."""
     ci = ev.ci_text()
     lower, upper = ev.threshold_lower, ev.threshold_upper
     wide = (
@@ -41,29 +41,22 @@ def judge(ev: Evidence) -> Judgement:
         and ev.ci_upper > upper
     )
     n, unknown = _patients(ev)
-    concerns = []
-    if ev.includes_one:
-        concerns.append(f"{ci} includes 1")
-    if unknown == 0 and n < OIS_PATIENTS:
-        concerns.append(f"{n} patients < {OIS_PATIENTS} (optimal information size)")
-    if ev.k == 1:
-        concerns.append("one study")
+    count = int(ev.includes_one)
+    parts = [f"{ci} {'includes' if ev.includes_one else 'excludes'} 1"]
     if wide:
-        return Judgement(
-            "very serious",
-            f"{ci} includes both {ratio_text(lower)} and {ratio_text(upper)} "
-            "(important association either way)" + "".join(f"; {c}" for c in concerns[1:]),
-        )
-    size = (
-        f"N unknown for {unknown} of {len(ev.studies) + ev.unidentified} studies "
-        "(optimal information size not checked)"
-        if unknown
-        else f"{n} patients"
-    )
-    if not concerns:
-        enough = size if unknown else f"{size} ≥ {OIS_PATIENTS}"
-        return Judgement("not serious", f"{ci} excludes 1; {enough}")
-    verdict = "very serious" if len(concerns) >= 2 else "serious"
+        parts[0] += f", and both {ratio_text(lower)} and {ratio_text(upper)} (important either way)"
     if unknown:
-        concerns.append(size)
-    return Judgement(verdict, "; ".join(concerns))
+        total = len(ev.studies) + ev.unidentified
+        parts.append(
+            f"N unknown for {unknown} of {total} studies (optimal information size not checked)"
+        )
+    elif n < OIS_PATIENTS:
+        count += 1
+        parts.append(f"{n} patients < {OIS_PATIENTS} (optimal information size)")
+    else:
+        parts.append(f"{n} patients ≥ {OIS_PATIENTS}")
+    if ev.k == 1:
+        count += 1
+        parts.append("one study")
+    verdict = "very serious" if wide or count >= 2 else "serious" if count else "not serious"
+    return Judgement(verdict, "; ".join(parts))

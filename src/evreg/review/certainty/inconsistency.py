@@ -19,7 +19,6 @@ RULE = Rule(
     f"the printed I² > {I2_SERIOUS:.0f}%.",
     "GRADE guidelines 7 (Guyatt et al., J Clin Epidemiol 2011;64:1294-302); Cochrane Handbook "
     "10.10.2 and 10.10.4.3",
-    {"i2_serious": I2_SERIOUS, "i2_very_serious": I2_VERY_SERIOUS},
 )
 
 

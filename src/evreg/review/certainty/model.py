@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, JUDGEMENTS, UPGRADE_DOMAINS
+from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
 from evreg.review.results import Certainty, Judgement
 
 __all__ = [
     "DOMAINS",
-    "JUDGEMENTS",
     "LEVELS",
     "NO_EVIDENCE",
     "UPGRADES",
@@ -43,7 +42,6 @@ class Rule:
     domain: str
     rule: str
     reference: str
-    thresholds: Mapping[str, float] = field(default_factory=dict)
 
 
 def levels(j: Judgement) -> int:
@@ -108,8 +106,3 @@ def combine(
         rated_up=sum(up.values()),
         summary=summary,
     )
-
-
-def judgement_allowed(domain: str, judgement: str) -> bool:
-    """Can ``domain`` take ``judgement`` (the certainty resource's vocabulary)?"""
-    return judgement in JUDGEMENTS.get(domain, ())

@@ -22,7 +22,6 @@ RULE = Rule(
     "no test, and its study estimates are not in the data).",
     "GRADE guidelines 5 (Guyatt et al., J Clin Epidemiol 2011;64:1277-82); Cochrane Handbook "
     "13.3.5.4; Egger et al., BMJ 1997;315:629-34; Duval & Tweedie, Biometrics 2000;56:455-63",
-    {"min_k": MIN_K, "egger_p": EGGER_P, "small_study_n": SMALL_STUDY_N},
 )
 
 

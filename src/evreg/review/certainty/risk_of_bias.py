@@ -22,7 +22,6 @@ RULE = Rule(
     f"{MOST:.0f}% is from studies at high risk.",
     "Huguet et al., Syst Rev 2013;2:71 (Table 4); Wells et al., Newcastle-Ottawa Scale; "
     "Foroutan et al., J Clin Epidemiol 2020;121:62-70",
-    {"high_quality_nos": HIGH_QUALITY_NOS, "low_quality_nos": LOW_QUALITY_NOS, "most": MOST},
 )
 
 

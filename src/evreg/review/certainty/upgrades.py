@@ -21,7 +21,6 @@ LARGE_EFFECT = Rule(
     "was rated down.",
     "GRADE guidelines 9 (Guyatt et al., J Clin Epidemiol 2011;64:1311-6); Foroutan et al., "
     "J Clin Epidemiol 2020;121:62-70",
-    {"large": LARGE, "very_large": VERY_LARGE},
 )
 DOSE_RESPONSE = Rule(
     "dose_response",
