@@ -40,9 +40,16 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
     return lines
 
 
+def _printable(text: str) -> str:
+    """Text without control characters (no terminal escape sequences), each shown as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def render_text(results: RegistryResults) -> str:
-    """Every analysis' certainty with its reasons, a blank line between analyses."""
-    return "\n\n".join("\n".join(analysis_lines(a)) for a in results.analyses) + "\n"
+    """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
+    text without control characters (no terminal escape sequences)."""
+    blocks = ("\n".join(_printable(line) for line in analysis_lines(a)) for a in results.analyses)
+    return "\n\n".join(blocks) + "\n"
 
 
 def ratings(results: RegistryResults) -> list[dict[str, Any]]:
