@@ -133,3 +133,30 @@ def test_the_shipped_package_is_rated_with_a_reason_for_every_judgement(root: Pa
             assert (j.source == "reviewer") == ((a.analysis_id, d) in reviewed)
         assert (a.certainty.level == "no evidence") == (a.primary_result is None)
     assert read_rows(root, "certainty")[0] == HEADER
+
+
+def test_an_added_study_counts_with_its_confirmed_n_and_the_sum_of_its_nos_domains(
+    tmp_path: Path,
+) -> None:
+    """An added study has no review-only N or NOS total: the rating reads N as the primary
+    source confirms it and the contributor's three NOS domains."""
+    from fixtures.synthetic import ADDED_STUDY, with_added_study
+
+    from evreg.review.certainty import analysis_evidence
+
+    package = load_package(with_added_study(tmp_path / "pkg"))
+    results = run_plan(package)
+    studies = {s["study_id"]: s for s in package.studies}
+    estimates = {e["estimate_id"]: e for e in package.estimates}
+    plan = {a["analysis_id"]: a for a in package.analyses}
+    sid = ADDED_STUDY["study_id"]
+    rated = [a for a in results.analyses if any(u.study_id == sid for u in a.used)]
+    assert rated, "the added study has a usable estimate"
+    domains = sum(
+        int(ADDED_STUDY[k]) for k in ("nos_selection", "nos_comparability", "nos_outcome")
+    )
+    for a in rated:
+        ev = analysis_evidence(a, studies, estimates, plan[a.analysis_id])
+        (added,) = [s for s in ev.studies if s.study_id == sid]
+        assert (added.n, added.nos) == (int(ADDED_STUDY["n_confirmed"]), domains)
+        assert "N unknown" not in a.certainty.domains["imprecision"].reason

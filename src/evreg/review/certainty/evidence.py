@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evreg import stats
+from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
 from evreg.review.certainty.model import ratio_text
 from evreg.review.results import AnalysisResult
@@ -124,8 +125,8 @@ def analysis_evidence(
                 u.study_id,
                 u.label,
                 float(weight) if weight else 1.0,
-                _int(s.get("n")),
-                _int(s.get("nos_score")),
+                patients(s),
+                nos_total(s),
                 _int(s.get("nos_comparability")),
                 u.hr,
                 u.ci_lower,
@@ -166,6 +167,22 @@ def labelled_mixes(
         Mix(m.field, m.what, {k: [names.get(i, i) for i in v] for k, v in m.groups.items()})
         for m in estimate_mixes([dict(e) for e in estimates])
     )
+
+
+def nos_total(study: Mapping[str, object]) -> int | None:
+    """The Newcastle-Ottawa total: as recorded (the review's), else the sum of its three
+    domains when all are given (a study added since, assessed by its contributor)."""
+    total = _int(study.get("nos_score"))
+    if total is not None:
+        return total
+    domains = [_int(study.get(k)) for k in NOS_DOMAINS]
+    return sum(d for d in domains if d is not None) if None not in domains else None
+
+
+def patients(study: Mapping[str, object]) -> int | None:
+    """N confirmed in the primary source, else N as the review reports it."""
+    confirmed = _int(study.get("n_confirmed"))
+    return confirmed if confirmed is not None else _int(study.get("n"))
 
 
 def _int(value: object) -> int | None:

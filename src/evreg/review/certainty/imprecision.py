@@ -13,8 +13,10 @@ OIS_PATIENTS = 400  # optimal information size rule of thumb (GRADE guidelines 6
 RULE = Rule(
     "imprecision",
     "Counts three concerns: the 95% CI includes 1 (touching counts); fewer than "
-    f"{OIS_PATIENTS} patients in the pooled studies (N as recorded for each study; the "
-    "optimal information size rule of thumb, checked only when every study's N is known); "
+    f"{OIS_PATIENTS} patients in the pooled studies (each study's N as its primary source "
+    "confirms it, else as the review reports it; for a published result, as the review "
+    "reports it; the optimal information size rule of thumb, checked only when every "
+    "study's N is known); "
     "a single study (never 'not serious'). One concern: serious; two or more, or a CI that "
     "includes both an important ratio below 1 and one above 1 (the plan's thresholds, default "
     f"{THRESHOLD_LOWER:g} and {THRESHOLD_UPPER:g}): very serious.",

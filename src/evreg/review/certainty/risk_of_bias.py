@@ -13,7 +13,8 @@ MOST = 50.0  # "most evidence": more than half of the weight, in percent
 
 RULE = Rule(
     "risk_of_bias",
-    f"Each study's risk from its Newcastle-Ottawa score as recorded: low (NOS ≥ "
+    "Each study's risk from its Newcastle-Ottawa score as recorded (for a study added since, "
+    f"the sum of its three domains): low (NOS ≥ "
     f"{HIGH_QUALITY_NOS} with comparability above 0 where recorded), higher (NOS below "
     f"{HIGH_QUALITY_NOS}, or comparability 0), high (NOS ≤ {LOW_QUALITY_NOS}), or unknown "
     "(no NOS: a concern, not a pass). Serious when more than "
