@@ -18,7 +18,6 @@ from evreg.data.package import load_package
 from evreg.review import audit
 
 ROOT = Path(__file__).resolve().parents[2]
-HOSTILE = '<script>alert(1)</script> | [x](javascript:alert(1)) *b* `c` {: onclick="x"} &amp;'
 KEYS = {"check", "severity", "analysis", "study_id", "printed", "expected", "message"}
 
 
