@@ -150,6 +150,7 @@ def synthetic_package(n: int, dest: Path, seed: int = 20261130) -> Path:
     published = dest / "data" / "published_results.csv"
     _write_csv(published, _fields(schema_dir, "published_results"), [])
     _write_csv(dest / "data" / "candidates.csv", _fields(schema_dir, "candidates"), [])
+    _write_csv(dest / "data" / "certainty.csv", _fields(schema_dir, "certainty"), [])
     return dest / "datapackage.json"
 
 

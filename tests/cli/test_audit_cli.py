@@ -18,7 +18,16 @@ from evreg.data.package import load_package
 from evreg.review import audit
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"check", "severity", "analysis", "study_id", "printed", "expected", "message"}
+KEYS = {
+    "check",
+    "severity",
+    "analysis",
+    "subgroup_level",
+    "study_id",
+    "printed",
+    "expected",
+    "message",
+}
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
