@@ -155,7 +155,7 @@ def test_indirectness_is_the_validators_mix_warning_on_the_pooled_estimates() ->
     assert _verdict(indirectness, _ev(2, mixes=())) == "not serious"
     mixed = [_estimate(0), _estimate(1, timepoint="on_treatment")]
     judged = indirectness.judge(_ev(2, mixes=tuple(estimate_mixes(mixed))))
-    assert judged.judgement == "serious" and "time points (baseline: e0; on_treatment: e1)" in (
+    assert judged.judgement == "serious" and "time points (baseline: e0; on treatment: e1)" in (
         judged.reason
     )
     both = [_estimate(0), _estimate(1, timepoint="unknown", comparison="unknown")]
