@@ -82,8 +82,10 @@ def build_to(
     progress: Progress | None = None,
     use_cache: bool = True,
     verbose: bool = False,
+    workers: int | None = None,
 ) -> str:
-    """Validate, run the plan and build the site into ``out`` (swapped in on success only).
+    """Validate, run the plan and build the site into ``out`` (swapped in on success only);
+    ``workers`` processes render the charts (None: $EVREG_WORKERS or one per CPU).
 
     Returns a one-line summary. Raises EvregError on invalid data or a failed build, leaving
     ``out`` exactly as it was. Errors are printed in full; warnings (the data's and MkDocs')
@@ -115,7 +117,7 @@ def build_to(
     try:
         built = work / "site"
         cache = default_cache_dir() if use_cache else None
-        warnings = build_site(package, results, built, work, progress, cache)
+        warnings = build_site(package, results, built, work, progress, cache, workers)
         (built / MARKER).write_text("built by evreg build; safe to replace\n", encoding="utf-8")
         swap_in(built, out.resolve())
     finally:

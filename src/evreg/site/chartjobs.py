@@ -1,0 +1,127 @@
+"""Chart jobs: build a chart's specs (Altair) and render its SVGs (vl-convert), in a pool of
+worker processes sized to the machine, or in this process.
+
+A job is a pure function of its inputs (a spec builder and its arguments, or the spec JSON
+itself), so where and in which order it runs never changes its bytes; the site tests build with
+one and with several workers, with and without the cache, and compare every file. Workers start
+from a fork server that has already imported Altair and the chart code, so a worker costs a
+fork, and vl-convert's JavaScript runtime is only started in workers (never in a process that
+forks).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+PRELOAD = ["evreg.site.chartjobs", "evreg.site.forest", "evreg.site.plots", "altair"]
+
+
+@dataclass(frozen=True)
+class SpecCall:
+    """``make(*args)``: an Altair spec builder (a module-level function) and its inputs."""
+
+    make: Callable[..., Any]
+    args: tuple
+
+    def key(self) -> tuple:
+        """Cache key parts: the builder's name and its inputs' repr."""
+        return ("spec", self.make.__module__, self.make.__qualname__, repr(self.args))
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """What one chart needs: its spec calls (with their JSON when the cache had it) and, per
+    layout, which call's result holds it (and under which key, None for the whole result),
+    and which layouts still need an SVG."""
+
+    calls: tuple[tuple[SpecCall, str | None], ...]
+    layouts: tuple[tuple[str, int, str | None], ...]
+    need_svg: frozenset[str]
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    """Spec JSON of each call (sorted keys), spec JSON of each layout, new SVGs by layout."""
+
+    calls: tuple[str, ...]
+    layouts: dict[str, str]
+    svgs: dict[str, bytes]
+
+
+def spec_json(call: SpecCall) -> str:
+    """The builder's result as JSON with sorted keys (what the cache stores)."""
+    return json.dumps(call.make(*call.args), sort_keys=True)
+
+
+def render_svg(layout_json: str) -> bytes:
+    """vl-convert's SVG of a Vega-Lite spec (JSON text)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(layout_json).encode("utf-8")
+
+
+def layout_json(call_json: str, key: str | None) -> str:
+    """One layout's spec JSON (sorted keys) from a builder's JSON result; "null" when the
+    builder made no such layout (a chart without a compact one)."""
+    if key is None:
+        return call_json
+    return json.dumps(json.loads(call_json).get(key), sort_keys=True)
+
+
+def run_job(job: JobInput) -> JobOutput:
+    """Build what is missing of one chart: spec JSON of each call, each layout's JSON, SVGs."""
+    calls = tuple(known if known is not None else spec_json(call) for call, known in job.calls)
+    layouts = {name: layout_json(calls[i], key) for name, i, key in job.layouts}
+    svgs = {
+        name: render_svg(text)
+        for name, text in layouts.items()
+        if name in job.need_svg and text != "null"
+    }
+    return JobOutput(calls, layouts, svgs)
+
+
+def default_workers() -> int:
+    """$EVREG_WORKERS if set, else the CPUs this process may use."""
+    value = os.environ.get("EVREG_WORKERS", "").strip()
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            from evreg.errors import EvregError
+
+            raise EvregError(f"EVREG_WORKERS: {value!r} is not a number of workers") from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class InProcess(Executor):
+    """Runs each job when it is submitted, in this process (one worker: no pool at all)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+        return future
+
+
+def make_pool(workers: int) -> Executor:
+    """A process pool of ``workers`` started from a fork server (one: this process)."""
+    if workers <= 1:
+        return InProcess()
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # no fork server on this platform
+        context = multiprocessing.get_context("spawn")
+    else:
+        context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
