@@ -321,12 +321,14 @@ class ChartWriter:
         return all(c.done() for c in self.charts[:upto])
 
     def finish_page(self, page_dir: str, start: int, end: int) -> None:
-        """Before the page in ``page_dir`` with charts[start:end] is written: when their
-        inline specs would make it heavier than ``inline_budget`` bytes, move them into the
-        page's chart data file (charts.json) and point the figures there."""
+        """Before the page in ``page_dir`` with charts[start:end] is written: when it is a big
+        analysis's (a chart shows only some of its rows, the full plot being an SVG) or their
+        inline specs would make it heavier than ``inline_budget`` bytes, move the specs into
+        the page's chart data file (charts.json) and point the figures there."""
         charts = self.charts[start:end]
+        big = any(c.result().full is not None for c in charts)
         size = sum(len(i.spec_json) for c in charts for i in _layouts_of(c.result()))
-        if not charts or size <= self.inline_budget:
+        if not charts or (not big and size <= self.inline_budget):
             return
         data: dict[str, Any] = {}
         for chart in charts:

@@ -82,17 +82,20 @@
       });
   }
 
-  // The PNG of the chart's wide layout, drawn by Vega on a canvas here (no server, no
-  // network), `scale` times the SVG's size, as a data: URL.
+  // The PNG of the chart's wide layout (also when a phone shows the compact one), drawn by
+  // Vega on a canvas here (no server, no network) from a view that is never shown, `scale`
+  // times the SVG's size, as a data: URL.
   function pngUrl(el, scale) {
-    return loadSpec(el, el.dataset.spec).then(function (spec) {
-      var vega = window.vega;
-      var compiled = window.vegaLite.compile(spec).spec;
-      var view = new vega.View(vega.parse(compiled), { renderer: "none" });
-      return view.toImageURL("png", scale).finally(function () {
-        view.finalize();
+    return loadSpec(el, el.dataset.spec)
+      .then(function (spec) {
+        var offscreen = document.createElement("div");
+        return window.vegaEmbed(offscreen, spec, { renderer: "svg", actions: false });
+      })
+      .then(function (embedded) {
+        return embedded.view.toImageURL("png", scale).finally(function () {
+          embedded.finalize();
+        });
       });
-    });
   }
 
   function offerPng(el) {
