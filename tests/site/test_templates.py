@@ -255,8 +255,8 @@ def test_figure_offers_a_png_only_when_the_chart_is_not_too_tall() -> None:
 
 def test_a_large_spec_is_read_from_the_page_chart_data_file() -> None:
     figure = environment().get_template("macros.html.j2").module.figure
-    wide = ChartImage("forest.svg", 700, 400, json_for_html(""), "charts.json")
-    compact = ChartImage("forest-compact.svg", 330, 900, json_for_html(""), "charts.json")
+    wide = ChartImage("forest.svg", 700, 400, None, "charts.json")
+    compact = ChartImage("forest-compact.svg", 330, 900, None, "charts.json")
     alt = TextAlternative(summary="S")
     out = str(figure(Figure("forest", "T", "C.", _files(wide, compact, 2.0), alt)))
     assert 'data-spec-src="charts.json"' in out

@@ -31,8 +31,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from evreg.site.chartjobs import JobInput, JobOutput, SpecCall, layout_json, make_pool, run_job
 from evreg.site.html import json_for_html
 from evreg.site.longtables import shorten
@@ -206,8 +204,8 @@ class PendingChart:
         files = self.result()
         self._files = dataclasses.replace(
             files,
-            wide=dataclasses.replace(files.wide, spec_json=Markup("")),
-            compact=files.compact and dataclasses.replace(files.compact, spec_json=Markup("")),
+            wide=dataclasses.replace(files.wide, spec_json=None),
+            compact=files.compact and dataclasses.replace(files.compact, spec_json=None),
         )
         self.future = _DONE
 
@@ -311,7 +309,7 @@ class ChartWriter:
             filename = f"{chart.name}{suffix}.svg"
             (out_dir / filename).write_bytes(svg)
             width, height = svg_size(svg)
-            inline = json_for_html(json.loads(text)) if layout != "full" else Markup("")
+            inline = json_for_html(json.loads(text)) if layout != "full" else None
             images[layout] = ChartImage(filename, width, height, inline)
         wide = images["wide"]
         return FigureFiles(wide, images.get("compact"), png_scale(wide.height), images.get("full"))
@@ -327,7 +325,7 @@ class ChartWriter:
         the page's chart data file (charts.json) and point the figures there."""
         charts = self.charts[start:end]
         big = any(c.result().full is not None for c in charts)
-        size = sum(len(i.spec_json) for c in charts for i in _layouts_of(c.result()))
+        size = sum(len(i.spec_json or "") for c in charts for i in _layouts_of(c.result()))
         if not charts or (not big and size <= self.inline_budget):
             return
         data: dict[str, Any] = {}
@@ -337,7 +335,7 @@ class ChartWriter:
             for image, suffix in ((files.wide, ""), (files.compact, "-compact")):
                 if image is not None:
                     data[f"spec-{chart.name}{suffix}"] = json.loads(str(image.spec_json))
-                    image = dataclasses.replace(image, spec_json=Markup(""), spec_src=CHART_DATA)
+                    image = dataclasses.replace(image, spec_json=None, spec_src=CHART_DATA)
                 moved.append(image)
             chart.replace(dataclasses.replace(files, wide=moved[0], compact=moved[1]))
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)

@@ -121,14 +121,14 @@ class ChartImage:
     """One rendered layout of a chart: its SVG file (next to the page), size in px, and spec.
 
     ``spec_json`` is trusted markup: JSON made safe for a script element by
-    :func:`evreg.site.html.json_for_html`; it is empty when the spec is too large to inline
-    and lives in the page's chart data file (``spec_src``) instead.
+    :func:`evreg.site.html.json_for_html`; it is None when the spec lives in the page's chart
+    data file (``spec_src``) instead, or once the page is written, or for an image only.
     """
 
     src: str
     width: int
     height: int
-    spec_json: Markup
+    spec_json: Markup | None
     spec_src: str = ""
 
 
