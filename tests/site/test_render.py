@@ -105,3 +105,34 @@ def test_large_registry_pages_stay_small_and_readable(tmp_path_factory) -> None:
             studies = sum(1 for row in csv.reader(fh) if row and not row[0].startswith("Total"))
         assert studies - 1 > longtables.MAX_ROWS  # every study, not only those shown
         assert full.stat().st_size > (d / "forest.svg").stat().st_size
+
+
+def test_a_registry_of_many_studies_has_several_studies_pages(tmp_path: Path) -> None:
+    from fixtures.synthetic import write_package
+
+    from evreg.data.package import load_package
+    from evreg.review.plan import run_plan
+    from evreg.site.charts import ChartWriter
+    from evreg.site.render import environment, render
+    from evreg.site.views.context import SiteContext
+    from evreg.site.views.studies import studies_views
+
+    package = load_package(write_package(tmp_path / "pkg"))
+    ctx = SiteContext(package, run_plan(package), ChartWriter(tmp_path / "docs"))
+    ids = sorted(s["study_id"] for s in package.studies)
+    one = list(studies_views(ctx))
+    assert [where for where, _ in one] == ["studies"] and not one[0][1].pages
+    pages = list(studies_views(ctx, per_page=2))
+    assert [where for where, _ in pages][:2] == ["studies", "studies/_page-2"]
+    assert len(pages) == (len(ids) + 1) // 2
+    listed = [r.cells[0].text for _, v in pages for r in v.studies.rows]
+    assert listed == [ctx.labels.get(i, i) for i in ids]  # every study once, in id order
+    env = environment()
+    second = render(env, "studies.md.j2", view=pages[1][1])
+    assert f"Studies 3\u20134 of {len(ids)}" in second
+    assert '<a href="../index.html">1</a>' in second and "Records identified" not in second
+    assert 'href="../../data/data/studies.csv"' in second
+    first = render(env, "studies.md.j2", view=pages[0][1])
+    assert "Records identified since the review" in first and '_page-2/index.html">2</a>' in first
+    for row in pages[1][1].studies.rows:  # links from the second page reach the study pages
+        assert row.cells[0].href.startswith("../")

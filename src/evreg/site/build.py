@@ -49,7 +49,7 @@ from evreg.site.views.contribute import contribute_view, contributor_guide
 from evreg.site.views.data import files_table
 from evreg.site.views.home import home_view, summary_table
 from evreg.site.views.methods import methods_view
-from evreg.site.views.studies import studies_view, study_view
+from evreg.site.views.studies import studies_views, study_view
 from evreg.site.views.whats_new import changelog_body
 
 Progress = Callable[[str], None]
@@ -383,7 +383,8 @@ def _write_pages(
             {safe_title(a.title, a.analysis_id): f"analyses/{a.analysis_id}/index.md"}
         )
     progress(f"studies ({len(package.studies)})")
-    page("studies", "studies.md.j2", view=studies_view(ctx))
+    for where, view in studies_views(ctx):
+        page(where, "studies.md.j2", view=view)
     for raw in package.raw_tables.get("studies", ()):
         page(f"studies/{raw['study_id']}", "study.md.j2", view=study_view(ctx, raw))
     progress("methods, data, audit, changelog")
