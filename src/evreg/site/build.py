@@ -31,7 +31,7 @@ import yaml
 from evreg.data.package import Package
 from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
-from evreg.site.chartjobs import default_workers
+from evreg.site.chartjobs import default_workers, prestart
 from evreg.site.charts import (
     BUNDLE_PATH,
     INLINE_BUDGET,
@@ -307,10 +307,11 @@ class PageWriter:
         end = len(self.charts.charts)
         self.waiting.append((where, template, context, self.queued, end))
         self.queued = end
-        while self.waiting and (
-            len(self.waiting) > self.backlog or self.charts.ready(self.waiting[0][4])
-        ):
-            self._write(*self.waiting.popleft())
+        for item in [w for w in self.waiting if self.charts.ready(w[3], w[4])]:
+            self.waiting.remove(item)  # pages whose charts are in (or have none) go now
+            self._write(*item)
+        while len(self.waiting) > self.backlog:
+            self._write(*self.waiting.popleft())  # waits for the oldest page's charts
 
     def _write(self, where: str, template: str, context: dict, start: int, end: int) -> None:
         self.charts.finish_page(where, start, end)
@@ -348,6 +349,7 @@ def generate_docs(
     has_contribute = bool(intros.get("contribute.md") or guide)
     links = RepoLinks(repo_url(_user_config(package)), has_contribute)
     workers = default_workers() if workers is None else max(1, workers)
+    prestart(workers)
     charts = ChartWriter(docs, cache, workers, inline_budget)
     ctx = SiteContext(package, results, charts, links)
     progress("assets: Vega bundle, styles")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -114,14 +115,35 @@ class InProcess(Executor):
         return future
 
 
-def make_pool(workers: int) -> Executor:
-    """A process pool of ``workers`` started from a fork server (one: this process)."""
-    if workers <= 1:
-        return InProcess()
+def _context() -> multiprocessing.context.BaseContext:
+    """The fork server (workers fork from a process that has imported the chart code, and
+    never from one that ran vl-convert's runtime), else spawn."""
     try:
         context = multiprocessing.get_context("forkserver")
     except ValueError:  # no fork server on this platform
-        context = multiprocessing.get_context("spawn")
-    else:
-        context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return multiprocessing.get_context("spawn")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def prestart(workers: int) -> None:
+    """Start the fork server in the background (it imports Altair and the chart code, about
+    a second) while the build validates and runs the plan, so the first chart does not wait
+    for it. Nothing with one worker or without a fork server."""
+    if workers <= 1 or _context().get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+
+
+def make_pool(workers: int) -> Executor:
+    """A process pool of ``workers`` (one: this process).
+
+    Like every process pool that does not fork the running process, the workers import the
+    main module again: a script that builds a site must run it under
+    ``if __name__ == "__main__":`` (the ``evreg`` command does).
+    """
+    if workers <= 1:
+        return InProcess()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())

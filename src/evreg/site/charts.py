@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -190,9 +190,15 @@ class PendingChart:
         return self._files is not None or self.future.done()
 
     def result(self) -> FigureFiles:
-        """Wait for the job, store what it made in the cache, write the SVGs next to the page."""
+        """Wait for the job, store what it made in the cache, write the SVGs next to the page.
+        If the worker processes broke (killed, or a script without a main guard), the job
+        runs in this process instead: the same bytes either way."""
         if self._files is None:
-            self._files = self.writer.write_files(self, self.future.result())
+            try:
+                out = self.future.result()
+            except BrokenExecutor:
+                out = run_job(self.job)
+            self._files = self.writer.write_files(self, out)
         return self._files
 
     def replace(self, files: FigureFiles) -> None:
@@ -314,9 +320,9 @@ class ChartWriter:
         wide = images["wide"]
         return FigureFiles(wide, images.get("compact"), png_scale(wide.height), images.get("full"))
 
-    def ready(self, upto: int) -> bool:
-        """Whether the first ``upto`` charts are rendered."""
-        return all(c.done() for c in self.charts[:upto])
+    def ready(self, start: int, end: int) -> bool:
+        """Whether charts[start:end] are rendered."""
+        return all(c.done() for c in self.charts[start:end])
 
     def finish_page(self, page_dir: str, start: int, end: int) -> None:
         """Before the page in ``page_dir`` with charts[start:end] is written: when it is a big

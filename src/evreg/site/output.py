@@ -93,6 +93,10 @@ def build_to(
     """
     progress = progress or _quiet
     check_out_dir(out)
+    from evreg.site.chartjobs import default_workers, prestart
+
+    workers = default_workers() if workers is None else workers
+    prestart(workers)  # chart workers get ready while the data is validated
     progress("validating")
     errors, data_warnings = validation_findings(package_path)
     if errors:
