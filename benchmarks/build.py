@@ -43,7 +43,8 @@ PYTHON = sys.executable
 MB = 1_000_000
 
 # One build as `evreg build` runs it (evreg.site.output.build_to without the swap), timing its
-# phases through the progress callback and keeping the docs for the bare MkDocs build.
+# phases through the progress callback and keeping the docs for the bare MkDocs build. With
+# `python -c`, workers have no main module to import again; the guard is there all the same.
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
@@ -51,18 +52,21 @@ t0 = time.perf_counter()
 from evreg.data.package import load_package
 from evreg.review.plan import run_plan
 from evreg.site.build import build_site
-from evreg.site.output import validation_findings
+from evreg.site.output import chart_pool, validation_findings
 pkg_path, work, cache = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 marks = [("start", t0)]
 progress = lambda what: marks.append((what, time.perf_counter()))
-progress("validating")
-errors, _ = validation_findings(pkg_path)
-assert not errors, errors[:5]
-package = load_package(pkg_path)
-progress("analysis plan")
-results = run_plan(package)
-build_site(package, results, work / "site", work, progress, cache)
-progress("end")
+if __name__ == "__main__":  # chart workers import the main module again
+    pool = chart_pool(cache)
+    progress("validating")
+    errors, _ = validation_findings(pkg_path)
+    assert not errors, errors[:5]
+    package = load_package(pkg_path)
+    progress("analysis plan")
+    results = run_plan(package)
+    build_site(package, results, work / "site", work, progress, cache, pool)
+    pool.close()
+    progress("end")
 at = dict(marks)
 print(json.dumps({
     "total": at["end"] - t0,

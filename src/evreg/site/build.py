@@ -31,7 +31,7 @@ import yaml
 from evreg.data.package import Package
 from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
-from evreg.site.chartjobs import default_workers, prestart
+from evreg.site.chartjobs import ChartPool, default_workers
 from evreg.site.charts import (
     BUNDLE_PATH,
     INLINE_BUDGET,
@@ -331,14 +331,15 @@ def generate_docs(
     docs: Path,
     progress: Progress = _quiet,
     cache_dir: Path | None = None,
-    workers: int | None = None,
+    workers: int | ChartPool | None = None,
     inline_budget: int = INLINE_BUDGET,
 ) -> list:
     """Write every page and file of the site into ``docs``; return the MkDocs nav.
 
     ``cache_dir`` holds rendered charts and the Vega bundle between builds (None: no cache);
     ``workers`` processes render the charts (None: $EVREG_WORKERS or one per CPU; 1: this
-    process). The output is the same whatever the cache and the number of workers. A page
+    process; a ChartPool: its workers, left running). The output is the same whatever the
+    cache and the number of workers. A page
     whose chart specs exceed ``inline_budget`` bytes reads them from its charts.json.
     """
     check_page_ids(package)
@@ -348,17 +349,22 @@ def generate_docs(
     guide = contributor_guide(package.root)
     has_contribute = bool(intros.get("contribute.md") or guide)
     links = RepoLinks(repo_url(_user_config(package)), has_contribute)
-    workers = default_workers() if workers is None else max(1, workers)
-    prestart(workers)
-    charts = ChartWriter(docs, cache, workers, inline_budget)
+    pool = workers if isinstance(workers, ChartPool) else ChartPool(workers or default_workers())
+    if pool is not workers:
+        pool.prestart()
+    charts = ChartWriter(docs, cache, pool, inline_budget)
     ctx = SiteContext(package, results, charts, links)
     progress("assets: Vega bundle, styles")
     _copy_assets(docs, cache)
-    writer = PageWriter(docs, charts, 2 * workers)
+    writer = PageWriter(docs, charts, 2 * pool.workers)
     try:
         nav = _write_pages(ctx, writer, intros, progress)
     finally:
-        writer.close()
+        try:
+            writer.close()
+        finally:
+            if pool is not workers:
+                pool.close()
     for path in others:
         dest = docs / path.name
         if path.is_dir():
@@ -536,7 +542,7 @@ def build_site(
     work: Path,
     progress: Progress = _quiet,
     cache_dir: Path | None = None,
-    workers: int | None = None,
+    workers: int | ChartPool | None = None,
     inline_budget: int = INLINE_BUDGET,
 ) -> list[str]:
     """Generate docs in ``work/docs`` and build the site into ``out`` (which must not exist);

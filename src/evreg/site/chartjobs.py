@@ -126,24 +126,64 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def prestart(workers: int) -> None:
-    """Start the fork server in the background (it imports Altair and the chart code, about
-    a second) while the build validates and runs the plan, so the first chart does not wait
-    for it. Nothing with one worker or without a fork server."""
-    if workers <= 1 or _context().get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+def warm_up() -> None:
+    """Start vl-convert's JavaScript runtime in a worker (a third of a second) before its
+    first chart arrives."""
+    render_svg('{"mark": "point"}')
 
 
-def make_pool(workers: int) -> Executor:
-    """A process pool of ``workers`` (one: this process).
+class ChartPool:
+    """The chart workers of one build: ``workers`` processes (1: none, jobs run in this
+    process), started by the first chart that must be rendered, or at once by :meth:`start`
+    (in the background, while the build validates the data and runs the plan: a build
+    without a cache renders every chart).
 
     Like every process pool that does not fork the running process, the workers import the
     main module again: a script that builds a site must run it under
     ``if __name__ == "__main__":`` (the ``evreg`` command does).
     """
-    if workers <= 1:
-        return InProcess()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._executor: Executor | None = None
+        self._starting: threading.Thread | None = None
+
+    def prestart(self) -> None:
+        """Start the fork server in the background (it imports Altair and the chart code,
+        about a second), so that the first chart does not wait for it."""
+        if self.workers > 1 and _context().get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            threading.Thread(target=forkserver.ensure_running, daemon=True).start()
+
+    def start(self) -> None:
+        """Start the workers now, in the background, each warming up vl-convert."""
+        if self.workers > 1 and self._executor is None and self._starting is None:
+            self._starting = threading.Thread(target=self._start, daemon=True)
+            self._starting.start()
+
+    def _start(self) -> None:
+        executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        for _ in range(self.workers):
+            executor.submit(warm_up)
+        self._executor = executor
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """Run ``fn(*args)`` in a worker (in this process with one worker)."""
+        if self.workers <= 1:
+            return InProcess().submit(fn, *args)
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        return self._executor.submit(fn, *args)
+
+    def close(self) -> None:
+        """Stop the workers (pending jobs are cancelled)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None

@@ -25,13 +25,21 @@ import json
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Executor, Future
+from concurrent.futures import BrokenExecutor, Future
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from evreg.site.chartjobs import JobInput, JobOutput, SpecCall, layout_json, make_pool, run_job
+from evreg.site.chartjobs import (
+    ChartPool,
+    InProcess,
+    JobInput,
+    JobOutput,
+    SpecCall,
+    layout_json,
+    run_job,
+)
 from evreg.site.html import json_for_html
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import ChartImage, Figure, FigureFiles, TextAlternative
@@ -222,9 +230,9 @@ def _layouts_of(files: FigureFiles) -> list[ChartImage]:
 
 @dataclass
 class ChartWriter:
-    """Builds and renders the charts of the pages (in ``workers`` processes; 1: in this one)
-    and writes their files into the docs tree; ``embed`` returns the figure at once, its files
-    follow (``PendingChart.result``).
+    """Builds and renders the charts of the pages (in the ``pool``'s workers) and writes their
+    files into the docs tree; ``embed`` returns the figure at once, its files follow
+    (``PendingChart.result``).
 
     ``inline_budget``: when a page's specs would add more than this (bytes of JSON) to it,
     they go into the page's chart data file instead (:meth:`finish_page`).
@@ -232,10 +240,9 @@ class ChartWriter:
 
     docs_dir: Path
     cache: RenderCache = field(default_factory=lambda: RenderCache(None))
-    workers: int = 1
+    pool: ChartPool = field(default_factory=lambda: ChartPool(1))
     inline_budget: int = INLINE_BUDGET
     charts: list[PendingChart] = field(default_factory=list)
-    _pool: Executor | None = None
 
     def spec(self, make: Callable[..., Any], *args: Any) -> SpecCall:
         """``make(*args)`` (an Altair spec builder), built when the chart is rendered."""
@@ -263,11 +270,9 @@ class ChartWriter:
 
     def _submit(self, job: JobInput) -> Future:
         complete = all(t is not None for _, t in job.calls) and not job.need_svg
-        if complete or self.workers <= 1:
-            return make_pool(1).submit(run_job, job)
-        if self._pool is None:
-            self._pool = make_pool(self.workers)
-        return self._pool.submit(run_job, job)
+        if complete:  # all from the cache: nothing for a worker to do
+            return InProcess().submit(run_job, job)
+        return self.pool.submit(run_job, job)
 
     def embed(
         self,
@@ -353,11 +358,6 @@ class ChartWriter:
             chart.release()
 
     def close(self) -> None:
-        """Resolve every chart (files written), write chart data files, stop the workers."""
-        try:
-            for chart in self.charts:
-                chart.result()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+        """Resolve every chart (files written; the pool is its owner's to close)."""
+        for chart in self.charts:
+            chart.result()
