@@ -181,6 +181,7 @@ def png_scale(height: int) -> float | None:
 Layouts = SpecCall | dict[str, SpecCall]
 _DONE: Future = Future()
 _DONE.set_result(None)
+_NO_JOB = JobInput((), (), frozenset())
 
 
 @dataclass
@@ -222,6 +223,7 @@ class PendingChart:
             compact=files.compact and dataclasses.replace(files.compact, spec_json=None),
         )
         self.future = _DONE
+        self.job = _NO_JOB
 
 
 def _layouts_of(files: FigureFiles) -> list[ChartImage]:
@@ -255,11 +257,12 @@ class ChartWriter:
             named = {k: (v, None) for k, v in layouts.items() if v is not None}
         calls: list[SpecCall] = []
         for call, _ in named.values():
-            if call not in calls:
+            if not any(call is c for c in calls):  # by identity: inputs need no __eq__
                 calls.append(call)
         known = [self.cache.get(c.key()) for c in calls]
         texts = tuple(None if k is None else k.decode("utf-8") for k in known)
-        rows = tuple((n, calls.index(c), k) for n, (c, k) in named.items())
+        position = {id(c): i for i, c in enumerate(calls)}
+        rows = tuple((n, position[id(c)], k) for n, (c, k) in named.items())
         need = set()
         for name, index, key in rows:
             text = texts[index]
