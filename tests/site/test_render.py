@@ -1,6 +1,7 @@
 """Chart rendering: the same site with one worker or several, with and without the chart cache
 (cold and warm); the vendored Vega bundle is what vl-convert makes; long forest runs and long
-tables are shortened with every row one click away; the large registry's pages stay small.
+tables are shortened with every row one click away; the large registry's pages stay small;
+pages are written as their charts come in (the build streams).
 """
 
 from __future__ import annotations
@@ -8,13 +9,16 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from concurrent.futures import Future
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.sites import EXAMPLE, LARGE_STUDIES, build, built_site, tree_digest
 
 from evreg.site import forest, longtables
+from evreg.site.chartjobs import ChartPool
 from evreg.site.charts import vendored_bundle
 from evreg.site.plots import ForestItem
 from evreg.site.viewmodel import Row, Table
@@ -136,3 +140,65 @@ def test_a_registry_of_many_studies_has_several_studies_pages(tmp_path: Path) ->
     assert "Records identified since the review" in first and '_page-2/index.html">2</a>' in first
     for row in pages[1][1].studies.rows:  # links from the second page reach the study pages
         assert row.cells[0].href.startswith("../")
+
+
+class _Held(Future):
+    """A chart job that runs only when its result is asked for (as if the workers were busy
+    until then)."""
+
+    def __init__(self, fn: Any, args: tuple) -> None:
+        super().__init__()
+        self.job = (fn, args)
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            self.set_result(self.job[0](*self.job[1]))
+        return super().result(timeout)
+
+
+class _BusyPool(ChartPool):
+    """Workers that have not finished any chart until a page needs it."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+
+    def submit(self, fn: Any, /, *args: Any) -> Future:
+        return _Held(fn, args)
+
+
+def test_pages_are_written_as_their_charts_come_in_and_let_their_specs_go(tmp_path) -> None:
+    from fixtures.synthetic import write_package
+
+    from evreg.data.package import load_package
+    from evreg.review.plan import run_plan
+    from evreg.site.build import PageWriter
+    from evreg.site.charts import ChartWriter, RenderCache
+    from evreg.site.views.analysis import analysis_view
+    from evreg.site.views.context import SiteContext
+    from evreg.site.views.home import summary_table
+
+    package = load_package(write_package(tmp_path / "pkg"))
+    docs = tmp_path / "docs"
+    charts = ChartWriter(docs, RenderCache(None), _BusyPool())
+    ctx = SiteContext(package, run_plan(package), charts)
+    writer = PageWriter(docs, charts, backlog=2)
+    analyses = list(ctx.results.analyses)[:4]
+    assert len(analyses) == 4
+    first = f"analyses/{analyses[0].analysis_id}"
+    writer.page(first, "analysis.md.j2", view=analysis_view(ctx, analyses[0]))
+    assert charts.charts and not (docs / first / "index.md").exists()  # its charts not in
+    writer.page("analyses", "analyses.md.j2", summary=summary_table(ctx, "analyses"))
+    assert (docs / "analyses" / "index.md").exists()  # no chart: written at once
+    called = [first]
+    for a in analyses[1:]:
+        called.append(f"analyses/{a.analysis_id}")
+        writer.page(called[-1], "analysis.md.j2", view=analysis_view(ctx, a))
+        waiting = [w for w in called if not (docs / w / "index.md").exists()]
+        assert 1 <= len(waiting) <= writer.backlog  # never more pages than that in memory
+        assert waiting == called[-len(waiting) :]  # the oldest went first
+    rendered = [c for c in charts.charts if c.done()]  # only a page being written asks
+    assert rendered and all(c.result().wide.spec_json is None for c in rendered)
+    writer.close()
+    assert all((docs / w / "index.md").exists() for w in called)
+    assert all(c.result().wide.spec_json is None for c in charts.charts)  # all let go
+    assert all((docs / w / "forest.svg").exists() for w in called)
