@@ -28,6 +28,9 @@ TITLE = "Environmental tobacco smoke and lung cancer in never-smoking women (exa
 RULE = "fixed effect when I2 <= 50% and Cochran Q p >= 0.10, otherwise random effects"
 
 
+NAMES = ("studies", "estimates", "analyses", "published_results", "candidates", "certainty")
+
+
 def _schema(name: str) -> dict:
     return json.loads((ROOT / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -37,10 +40,7 @@ def _field(schema: dict, name: str) -> dict:
 
 
 def schemas() -> dict[str, dict]:
-    out = {
-        n: _schema(n)
-        for n in ("studies", "estimates", "analyses", "published_results", "candidates")
-    }
+    out = {n: _schema(n) for n in NAMES}
     for name in ("studies", "estimates", "analyses", "candidates"):
         _field(out[name], "biomarker")["constraints"]["enum"] = ["ETS"]
     for name in ("estimates", "analyses"):
@@ -196,6 +196,7 @@ def descriptor() -> dict:
         "analyses": "Analysis plan",
         "published_results": "Published results (none recorded)",
         "candidates": "Screening records (none)",
+        "certainty": "Certainty judgements by reviewers (none)",
     }
     return {
         "profile": "tabular-data-package",
@@ -233,7 +234,7 @@ def descriptor() -> dict:
                 "encoding": "utf-8",
                 "schema": f"schemas/{n}.json",
             }
-            for n in ("studies", "estimates", "analyses", "published_results", "candidates")
+            for n in NAMES
         ],
         "review": {
             "question": (
@@ -265,6 +266,7 @@ def main() -> None:
     write_csv(HERE / "data" / "analyses.csv", sch["analyses"], PLAN)
     write_csv(HERE / "data" / "published_results.csv", sch["published_results"], [])
     write_csv(HERE / "data" / "candidates.csv", sch["candidates"], [])
+    write_csv(HERE / "data" / "certainty.csv", sch["certainty"], [])
     (HERE / "datapackage.json").write_text(
         json.dumps(descriptor(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -210,6 +210,27 @@ def _descriptor(change: Callable[[dict], None], field: str | None, text: str, se
     return case
 
 
+JUDGEMENT = {
+    "analysis_id": "il6-pfs",
+    "domain": "imprecision",
+    "judgement": "serious",
+    "reason": "One small study.",
+    "assessed_by": "A Reviewer",
+}
+
+
+def _judgement(field: str, text: str, *extra: dict[str, str], **changes: str) -> Case:
+    """A reviewer's certainty row (rows ``extra`` after it); the finding on the last row."""
+
+    def case(pkg: Path) -> tuple:
+        rows = [list(JUDGEMENT), list((JUDGEMENT | changes).values())]
+        rows += [list((JUDGEMENT | more).values()) for more in extra]
+        write_rows(pkg, "certainty", rows)
+        return "data/certainty.csv", len(rows), field, "error", text
+
+    return case
+
+
 def _extra_resource(d: dict) -> None:
     d["resources"].append({"name": "notes", "path": "data/notes.csv"})
 
@@ -394,6 +415,30 @@ CASES: dict[str, Case] = {
         "warning",
         "no estimate qualifies",
         "analysis_id",
+    ),
+    # reviewers' certainty judgements and the plan's thresholds
+    "certainty of an unknown analysis": _judgement(
+        "analysis_id", "'nope' is not an analysis_id", analysis_id="nope"
+    ),
+    "certainty judgement the domain cannot take": _judgement(
+        "judgement", "'large' is not a judgement for imprecision", judgement="large"
+    ),
+    "certainty upgrade judged as a downgrade": _judgement(
+        "judgement", "'serious' is not a judgement for large_effect", domain="large_effect"
+    ),
+    "certainty without a reason": _judgement("reason", "a value is required", reason=""),
+    "certainty without who judged": _judgement(
+        "assessed_by", "a value is required", assessed_by=""
+    ),
+    "certainty of an unknown domain": _judgement("domain", "'bias' is not one of", domain="bias"),
+    "certainty judged twice": _judgement(
+        "domain", "duplicate key (first on line 2)", {"judgement": "not serious"}
+    ),
+    "threshold below 1 that is not": _cell(
+        "analyses", "il6-pfs", "threshold_lower", "1.2", "error", "must be below 1"
+    ),
+    "threshold above 1 that is not": _cell(
+        "analyses", "il6-pfs", "threshold_upper", "1", "error", "must be above 1"
     ),
     # frictionless: types, enums, required, keys, patterns, ranges
     "enum": _est("alpha-2020-il6-pfs", "outcome", "DFS", "error", "'DFS' is not one of: PFS, OS"),

@@ -169,7 +169,7 @@ JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "resource missing": (
         _descriptor(lambda d: d["resources"].pop()),
         "datapackage.json",
-        "no resource named 'candidates'",
+        "no resource named 'certainty'",
     ),
     "path outside the package": (
         _descriptor(_set_resource("studies", "path", "../../../etc/passwd")),

@@ -264,3 +264,25 @@ def test_markdown_is_deterministic(repo: Path, capsys) -> None:
     outs = {run_cli(["diff", "v1.0.0"], repo, capsys)[1] for _ in range(2)}
     assert len(outs) == 1
     assert re.search(r"^## Results: v1\.0\.0 \([0-9a-f]{10}\) → working tree$", outs.pop(), re.M)
+
+
+def test_diff_reports_a_change_of_certainty(repo: Path, capsys) -> None:
+    """A reviewer's judgement changes no number, only the certainty: the diff says so."""
+    before = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
+    domain = next(d for d, j in before["domains"].items() if j["judgement"] == "not serious")
+    (repo / "data" / "certainty.csv").write_text(
+        "analysis_id,domain,judgement,reason,assessed_by\n"
+        f"il6-pfs,{domain},very serious,Cut-offs differ tenfold.,A Reviewer\n",
+        encoding="utf-8",
+    )
+    after = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
+    assert after["level"] != before["level"]
+    code, js, _ = run_cli(["diff", "v1.0.0", "--format", "json"], repo, capsys)
+    entry = next(a for a in json.loads(js)["analyses"] if a["analysis_id"] == "il6-pfs")
+    assert entry["status"] == "changed" and entry["changes"] == ["certainty"]
+    assert (entry["before"]["certainty"], entry["after"]["certainty"]) == (
+        before["level"],
+        after["level"],
+    )
+    code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
+    assert f"certainty {before['level']} → {after['level']}" in out

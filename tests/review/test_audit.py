@@ -417,6 +417,7 @@ def test_finding_rejects_unknown_severity_and_serialises() -> None:
         "printed": "p",
         "expected": "e",
         "message": "m",
+        "subgroup_level": None,
     }
 
 

@@ -19,6 +19,7 @@ from fixtures.sites import EXAMPLE, ROOT, copy_package
 from fixtures.synthetic import write_package
 
 from evreg.data.package import load_package, qualifies
+from evreg.review.certainty import DOMAINS
 from evreg.review.plan import results_rows, results_schema, run_plan, study_labels
 
 REL = 1e-6
@@ -164,8 +165,21 @@ def test_results_rows_follow_their_schema(example) -> None:
     assert len(rows) == 2 * (2 * 2 + 2 * 2)
     assert {r["studies"] for r in rows} == {"all", "review"}
     assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2 * 2
-    review = [{**r, "studies": "all"} for r in rows if r["studies"] == "review"]
-    assert review == [r for r in rows if r["studies"] == "all"], "no study added: the same"
+    rated = [f["name"] for f in results_schema()["fields"]][-6:]  # certainty: rated row only
+    assert rated == ["certainty", *DOMAINS]
+
+    def pooled(r: dict) -> dict:
+        return {k: v for k, v in r.items() if k not in rated}
+
+    review = [{**pooled(r), "studies": "all"} for r in rows if r["studies"] == "review"]
+    assert review == [pooled(r) for r in rows if r["studies"] == "all"], "no study added: same"
+    for r in rows:
+        on_rated_row = r["studies"] == "all" and not r["subgroup_level"] and r["primary"]
+        assert bool(r["certainty"]) == on_rated_row
+        a = results.get(r["analysis_id"])
+        if on_rated_row:
+            assert r["certainty"] == a.certainty.level
+            assert [r[d] for d in DOMAINS] == [a.certainty.domains[d].judgement for d in DOMAINS]
 
 
 def test_study_labels_are_unique_and_revman_style() -> None:

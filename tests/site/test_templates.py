@@ -77,10 +77,17 @@ def _rewrite(path: Path, change) -> None:
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def _csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
 def _hostile_everywhere(dest: Path) -> Path:
     """The shipped package with hostile text in every analysis title, every study title,
-    candidate notes, the review question, two studies' ages (an audit finding) and the
-    changelog: so that every page but the data page shows contributor text."""
+    candidate notes, a reviewer's certainty judgement (its reason and who), the review
+    question, two studies' ages (an audit finding) and the changelog: so that every page but
+    the data page shows contributor text."""
     pkg = copy_package(ROOT, dest)
     data = pkg / "data"
 
@@ -92,6 +99,12 @@ def _hostile_everywhere(dest: Path) -> Path:
     _rewrite(data / "studies.csv", study)
     _rewrite(data / "analyses.csv", lambda i, r: r.update(title=f"{r['title']} {HOSTILE}"))
     _rewrite(data / "candidates.csv", lambda i, r: r.update(notes=HOSTILE))
+    analysis = next(csv.DictReader(io.StringIO((data / "analyses.csv").read_text("utf-8"))))
+    (data / "certainty.csv").write_text(
+        "analysis_id,domain,judgement,reason,assessed_by\n"
+        + _csv_line([analysis["analysis_id"], "indirectness", "serious", HOSTILE, HOSTILE]),
+        encoding="utf-8",
+    )
     descriptor = pkg / "datapackage.json"
     text = descriptor.read_text(encoding="utf-8")
     question = re.search(r'"question": "((?:[^"\\]|\\.)*)"', text)
@@ -169,7 +182,8 @@ def test_every_page_template_renders_for_packages_with_and_without_everything(
     news = (bare_docs / "whats-new" / "index.md").read_text(encoding="utf-8")
     assert "No release has been recorded yet" in news
     home = (bare_docs / "index.md").read_text(encoding="utf-8")
-    assert home.startswith('---\ntitle: "Home"\n---\n\n\n\n<div class="evreg-block">')
+    front = '---\ntitle: "Home"\nhide:\n  - toc\n---\n\n\n\n<div class="evreg-block">'
+    assert home.startswith(front), "no intro: the page opens on the question (TOC hidden)"
     funnel = "Funnel plot: pseudo 95% limits"
     assert any(funnel in p.read_text(encoding="utf-8") for p in bare_docs.glob("analyses/*/*.md"))
 

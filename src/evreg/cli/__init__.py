@@ -48,6 +48,11 @@ COMMANDS: dict[str, Command] = {
         "check the published review's numbers against each other and the data",
         "evreg audit --format json",
     ),
+    "certainty": Command(
+        "evreg.cli.certainty",
+        "rate the certainty of the evidence (GRADE) of every analysis, with reasons",
+        "evreg certainty --format json",
+    ),
     "pool": Command(
         "evreg.cli.pool",
         "meta-analyse any CSV of ratios (hazard, odds or risk ratios)",

@@ -16,6 +16,8 @@ import argparse
 import json
 import sys
 
+from evreg.cli.options import package_and_format
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg audit``."""
@@ -25,18 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Exits 0 when the audit ran, even with findings."
     )
     parser.epilog = "example: evreg audit --package datapackage.json --format json"
-    parser.add_argument(
-        "--package",
-        default="datapackage.json",
-        metavar="PATH",
-        help="datapackage.json or its directory (default: ./datapackage.json)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: one line per finding; json: the list of findings",
-    )
+    package_and_format(parser, "one line per finding", "the list of findings")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,14 @@ from typing import Any
 
 from evreg.errors import EvregError
 
-RESOURCE_NAMES = ("studies", "estimates", "analyses", "published_results", "candidates")
+RESOURCE_NAMES = (
+    "studies",
+    "estimates",
+    "analyses",
+    "published_results",
+    "candidates",
+    "certainty",
+)
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -46,10 +53,12 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         "result_id analysis_id subgroup_level k model hr ci_lower ci_upper p_as_printed"
     ),
     "candidates": _names("candidate_id first_author title"),
+    "certainty": _names("analysis_id domain judgement reason assessed_by"),
 }
 # Types the evreg code relies on (a field not listed may have any type).
 FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("hr", "ci_lower", "ci_upper", "ci_level", "i2_percent"), "number"),
+    **dict.fromkeys(("threshold_lower", "threshold_upper"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
     **dict.fromkeys(("hbv_all_patients", "local_treatment", "in_review"), "boolean"),
@@ -142,6 +151,11 @@ class Package:
     @property
     def candidates(self) -> tuple[dict, ...]:
         return self.tables["candidates"]
+
+    @property
+    def certainty(self) -> tuple[dict, ...]:
+        """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
+        return self.tables["certainty"]
 
     @property
     def review(self) -> dict:

@@ -4,7 +4,8 @@ Both packages are loaded, validated and run through the same analysis plan code
 (``evreg.review.plan.run_plan``), so every difference comes from the data. The comparison works on
 ``RegistryResults.to_dict()``: per analysis, k with data, the estimates used, the primary model
 chosen by the review's rule (fixed effect if I² <= 50% and Q p >= 0.10, else random; Hu & Qiu
-2026), the pooled HR with its CI and p, and subgroup levels. :mod:`evreg.living.report` renders
+2026), the pooled HR with its CI and p, subgroup levels, and the certainty of the evidence
+(GRADE level). :mod:`evreg.living.report` renders
 a :class:`ResultsDiff` as JSON or as markdown for a pull-request comment.
 """
 
@@ -233,7 +234,13 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "pooled": _pooled(result.get(primary)) if primary else None,
         "subgroups": {str(level): _pooled(groups[level]) for level in sorted(groups, key=str)},
         "subgroup_test_p": _round(subgroups.get("Q_between_p")),
+        "certainty": _level(result.get("certainty")),
     }
+
+
+def _level(certainty: Any) -> str | None:
+    """The GRADE level of a certainty dict (None for results from before certainty)."""
+    return certainty.get("level") if isinstance(certainty, Mapping) else None
 
 
 def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -260,6 +267,8 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         before["subgroup_test_p"] != after["subgroup_test_p"]
     ):
         changes.append("subgroups")
+    if before.get("certainty") != after.get("certainty"):
+        changes.append("certainty")
     return changes
 
 

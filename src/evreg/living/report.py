@@ -81,10 +81,12 @@ def _table_row(change: AnalysisChange) -> str:
     flags = []
     if change.before and change.after and "significance" in change.changes:
         flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
+    if change.before and change.after and "certainty" in change.changes:
+        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}")
     if change.status in ("added", "removed"):
         flags.append(change.status)
     elif change.changes:
-        flags.append(", ".join(c for c in change.changes if c != "significance"))
+        flags.append(", ".join(c for c in change.changes if c not in ("significance", "certainty")))
     cells = [
         f"{md_escape(change.analysis_id)}",
         _arrow(b.get("k", "–"), a.get("k", "–")) + _review_k(a or b),

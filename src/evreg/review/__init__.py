@@ -3,7 +3,7 @@
 Importing ``evreg.review`` is cheap: ``results_frame`` (the results as a pandas DataFrame,
 :mod:`evreg.review.frames`) is imported on first use (PEP 562). The plan is
 :mod:`evreg.review.plan` (``run_plan``), its results :mod:`evreg.review.results`, the audit
-:mod:`evreg.review.audit`.
+:mod:`evreg.review.audit`, the certainty of the evidence (GRADE) :mod:`evreg.review.certainty`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ site's results.csv holds; :func:`evreg.review.results_frame` gives them as a typ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg import stats
@@ -87,6 +88,34 @@ class PooledView(Serialisable):
 
 
 @dataclass(frozen=True)
+class Judgement(Serialisable):
+    """One domain's judgement and its one-line reason. ``source`` is "computed" or "reviewer";
+    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``)."""
+
+    judgement: str
+    reason: str
+    source: str = "computed"
+    assessed_by: str | None = None
+    computed: str | None = None
+    computed_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Certainty(Serialisable):
+    """The certainty of one body of evidence (GRADE, rated by :mod:`evreg.review.certainty`):
+    its level, the five domains and the two reasons to rate up (each a Judgement), how many
+    levels it was rated down and up, and why in words."""
+
+    level: str
+    domains: Mapping[str, Judgement]
+    upgrades: Mapping[str, Judgement]
+    rated_down: int
+    rated_up: int
+    summary: str
+    start: str = "high"
+
+
+@dataclass(frozen=True)
 class AnalysisResult(Serialisable):
     """Everything computed for one analysis of the plan.
 
@@ -123,6 +152,7 @@ class AnalysisResult(Serialisable):
     published: tuple[dict, ...]
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
+    certainty: Certainty | None = None
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
@@ -198,6 +228,31 @@ RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("pi_lower", "number", "lower 95% prediction limit (random effects, k >= 3)"),
     ("pi_upper", "number", "upper 95% prediction limit (random effects, k >= 3)"),
 )
+POOLED_FIELDS = tuple(name for name, _, _ in RESULT_FIELDS[6:])
+_RATED = "; on the row of the rated result only (all studies, whole analysis, primary model)"
+CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "certainty",
+        "string",
+        "GRADE certainty of the evidence: high, moderate, low, very low" + _RATED,
+    ),
+    *(
+        (
+            d,
+            "string",
+            f"GRADE {d.replace('_', ' ')}: not serious, serious, very serious or not "
+            f"assessable (the reviewer's judgement where certainty.csv gives one){_RATED}",
+        )
+        for d in (
+            "risk_of_bias",
+            "inconsistency",
+            "indirectness",
+            "imprecision",
+            "publication_bias",
+        )
+    ),
+)
+RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS
 
 
 def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.PoolResult) -> dict:
@@ -211,8 +266,12 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
         "method": res.method,
         "primary": res.method == primary_method,
     }
-    for name, _, _ in RESULT_FIELDS[6:]:
+    for name in POOLED_FIELDS:
         values[name] = getattr(res, name)
+    rated = a.certainty if view.studies == "all" and not level and values["primary"] else None
+    values["certainty"] = rated.level if rated is not None else ""
+    for name, _, _ in CERTAINTY_FIELDS[1:]:
+        values[name] = rated.domains[name].judgement if rated is not None else ""
     return values
 
 

@@ -58,7 +58,33 @@ class Joined:
     kind: ClassVar[str] = "joined"
 
 
-Cell = str | Link | Badge | Code | NotReported | Joined
+@dataclass(frozen=True)
+class NoteRef:
+    """A reference to a footnote of the same page: its label and the footnote's id."""
+
+    label: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A GRADE certainty: the level in words ("Low"), its symbols ("⊕⊕◯◯", hidden from
+    screen readers, which read the words; "" for no evidence), its code ("low") and
+    references to the footnotes that give the reasons."""
+
+    level: str
+    words: str
+    symbols: str
+    notes: tuple[NoteRef, ...] = ()
+    kind: ClassVar[str] = "grade"
+
+    @property
+    def css(self) -> str:
+        """The level as a CSS class suffix ("very-low")."""
+        return self.level.replace(" ", "-")
+
+
+Cell = str | Link | Badge | Code | NotReported | Joined | Grade
 NOT_REPORTED = NotReported()
 
 

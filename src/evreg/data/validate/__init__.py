@@ -9,6 +9,7 @@
 - :mod:`.numbers`: hr and CI in order, CI symmetry and p against the CI within the printed
   rounding; :mod:`.domain`: status, estimate keys, estimates' studies, the studies' counts;
 - :mod:`.plan`: analyses, published results and candidates against the other tables;
+- :mod:`.certainty`: reviewers' certainty judgements against the plan and the GRADE domains;
 - :mod:`.validator`: ``validate_package``, which runs them all in order.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from evreg.data.package import qualifies
 from evreg.data.validate.finding import Finding, Rows, quote
@@ -77,21 +78,52 @@ def check_analysis_mix(analyses: tuple[str, Rows], est: tuple[str, Rows]) -> Ite
                 file, line, "analysis_id", "no estimate qualifies for this analysis", "warning"
             )
             continue
-        timepoints = _group(hits, lambda e: e.get("timepoint", ""))
-        families = _group(hits, lambda e: EXPOSURE_FAMILY.get(e.get("comparison", ""), "unknown"))
-        for field, groups, what in (
-            ("timepoints", timepoints, "time points"),
-            ("comparisons", families, "exposures"),
-        ):
-            if len(groups) > 1:
-                detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
-                yield Finding(
-                    file,
-                    line,
-                    field,
-                    f"{row.get('analysis_id')} pools estimates that mix {what} ({detail})",
-                    "warning",
-                )
+        for mix in estimate_mixes(hits):
+            yield Finding(
+                file,
+                line,
+                mix.field,
+                f"{row.get('analysis_id')} pools estimates that mix {mix.what} ({mix.detail})",
+                "warning",
+            )
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Estimates pooled together that differ in one respect: the plan field it concerns, what
+    differs ("time points", "exposures") and the estimate ids by value."""
+
+    field: str
+    what: str
+    groups: dict[str, list[str]]
+
+    @property
+    def detail(self) -> str:
+        """ "baseline: a, b; on_treatment: c" """
+        return "; ".join(f"{k}: {', '.join(v)}" for k, v in self.groups.items())
+
+
+def _family(estimate: dict) -> str:
+    return EXPOSURE_FAMILY.get(estimate.get("comparison") or "", "unknown")
+
+
+# What estimates pooled together must share: (plan field, what, the estimate's value).
+MIXES: tuple[tuple[str, str, Callable[[dict], str]], ...] = (
+    ("timepoints", "time points", lambda e: e.get("timepoint") or ""),
+    ("comparisons", "exposures", _family),
+)
+
+
+def estimate_mixes(estimates: list[dict]) -> list[Mix]:
+    """Each way the estimates (rows as printed or typed) mix time points or exposures
+    (comparison families): what ``evreg validate`` warns about, and what the certainty rating
+    calls indirectness."""
+    out = []
+    for field, what, key in MIXES:
+        groups = _group(estimates, key)
+        if len(groups) > 1:
+            out.append(Mix(field, what, groups))
+    return out
 
 
 def check_unknown_direction(est: tuple[str, Rows], analyses: tuple[str, Rows]) -> Iterator[Finding]:

@@ -149,11 +149,11 @@ def row_findings(root: Path, resource: dict, table: RawTable) -> list[Finding]:
         return [Finding(table.file, None, None, f"cannot validate: {one_line(exc)}")]
     ragged = dict(cell_count_findings(table))
     findings = list(ragged.values())
-    seen = {(f.file, f.row, f.message) for f in findings}
+    seen = {(f.file, f.row, f.field, f.message) for f in findings}
     for task in report.tasks:
         for error in task.errors:
             finding = _map_error(table, error)
-            key = (finding.file, finding.row, finding.message)
+            key = (finding.file, finding.row, finding.field, finding.message)
             # one line per short/long/blank row (not one per missing cell); one per duplicate
             if finding.row in ragged or key in seen or error.type in CELL_COUNT_ERRORS:
                 continue
@@ -175,6 +175,7 @@ def _map_error(table: RawTable, error: object) -> Finding:
         message = _constraint_message(cell, note)
     elif kind in ("primary-key", "unique-error"):
         message = _duplicate_message(table, note)
+        field = field or _key_field(table.schema)
     else:
         message = f"{kind}: {one_line(note or getattr(error, 'message', ''))}"
     return Finding(table.file, line, field, message)
@@ -196,6 +197,13 @@ def _constraint_message(cell: object, note: str) -> str:
         word = "below the minimum" if name == "minimum" else "above the maximum"
         return f"{quote(cell)} is {word} {value}"
     return f"{quote(cell)} violates {name} {value}"
+
+
+def _key_field(schema: dict) -> str | None:
+    """The field a duplicate primary key is reported on: the key's (last) field."""
+    key = schema.get("primaryKey")
+    fields = [key] if isinstance(key, str) else list(key or [])
+    return str(fields[-1]) if fields else None
 
 
 def _duplicate_message(table: RawTable, note: str) -> str:

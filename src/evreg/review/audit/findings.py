@@ -38,7 +38,9 @@ CHECKS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class AuditFinding:
-    """One audit result: what was printed, what the other printed numbers allow, and how."""
+    """One audit result: what was printed, what the other printed numbers allow, and how.
+    ``subgroup_level`` names the published result's level when the finding concerns one level
+    (None: the whole analysis, a study, or the review)."""
 
     check: str
     severity: str
@@ -47,6 +49,7 @@ class AuditFinding:
     printed: str
     expected: str
     message: str
+    subgroup_level: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -51,7 +51,10 @@ def finding(
     """An AuditFinding whose message starts with the row's analysis (and subgroup level)."""
     analysis = None if row is None else row.get("analysis_id")
     label = "" if row is None else f"{_label(row)}: "
-    return AuditFinding(check, severity, analysis, study_id, printed, expected, label + message)
+    level = None if row is None else norm_level(row.get("subgroup_level"))
+    return AuditFinding(
+        check, severity, analysis, study_id, printed, expected, label + message, level
+    )
 
 
 def parsed(row: Row, *fields: str) -> list[Printed | None]:

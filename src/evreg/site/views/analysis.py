@@ -16,6 +16,7 @@ from evreg.site.forest import (
 from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
+from evreg.site.views.certainty import CertaintySection, certainty_section
 from evreg.site.views.context import (
     OUTCOME_NAMES,
     SiteContext,
@@ -62,6 +63,7 @@ class AnalysisView:
     rounding_note: str
     choice: ModelChoice | None
     published: Table | None
+    certainty: CertaintySection | None
     subgroup_variable: str
     subgroups: Section | None
     leave_one_out: Section | None
@@ -383,6 +385,7 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
         rounding_note=rounding_note(a),
         choice=_choice(ctx, a),
         published=_published_table(ctx, a, measure),
+        certainty=certainty_section(ctx, a),
         subgroup_variable=ctx.words.value("analyses", "subgroup_variable", a.subgroup_variable),
         subgroups=subgroup_section(ctx, a, here),
         leave_one_out=leave_one_out_section(ctx, a, here),

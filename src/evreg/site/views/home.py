@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
-from evreg.site.formats import fmt_ci, fmt_ratio, pval, text
-from evreg.site.viewmodel import Table, table
+from evreg.site.formats import fmt_ci, fmt_ratio, plural, text
+from evreg.site.html import rel
+from evreg.site.viewmodel import Cell, Joined, Link, Table, table
+from evreg.site.views.certainty import Footnotes, grade, statement
 from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, hand_written
 
 SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
 SOF_HEADERS = (
-    "Analysis",
-    "Studies with usable estimates",
-    "All eligible studies: ratio [95% CI]",
-    "p",
-    "I²",
-    "Model (why)",
-    "The review's studies only: ratio [95% CI]",
-    "Published",
-    "What this shows",
+    "Outcome (analysis)",
+    "Studies (patients)",
+    "Relative effect, all eligible studies [95% CI]",
+    "The review's studies only",
+    "Certainty of the evidence (GRADE)",
+    "What this means",
+    "Comments",
+    "The review's published result, and its certainty today",
 )
+
+
+@dataclass(frozen=True)
+class SummaryOfFindings:
+    """The GRADE summary of findings: the table, its numbered footnotes (id, label, text) with
+    the reasons for each certainty, and a text-only version (one paragraph per analysis)."""
+
+    table: Table
+    notes: tuple[tuple[str, str, str], ...]
+    text: tuple[str, ...]
+    methods: Link
 
 
 @dataclass(frozen=True)
@@ -39,7 +52,7 @@ class HomeView:
     studies_split: str
     n_estimates: int
     n_analyses: int
-    summary: Table
+    summary: SummaryOfFindings
 
 
 def _effect(a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool) -> str:
@@ -67,10 +80,28 @@ def _heterogeneity(a: AnalysisResult) -> str:
     return line
 
 
-def _counts_cell(a: AnalysisResult) -> str:
-    review = f"{a.k_review_with_data} of {a.k_in_review if a.k_in_review is not None else '—'}"
-    added = f" + {a.k_added_with_data} added" if a.k_added_with_data else ""
-    return f"{review} (review){added}"
+def _patients(studies: Mapping[str, Mapping], ids: list[str]) -> str:
+    """ "117 patients"; "at least 90 patients (N not recorded for 1)"; "N not recorded" """
+    ns = [studies.get(i, {}).get("n") for i in ids]
+    known = [n for n in ns if isinstance(n, int)]
+    if not known:
+        return "N not recorded" if ids else "no patients"
+    total = plural(sum(known), "patient")
+    missing = len(ns) - len(known)
+    return f"at least {total} (N not recorded for {missing})" if missing else total
+
+
+def _counts_cell(ctx: SiteContext, a: AnalysisResult) -> str:
+    """Studies with usable estimates and their patients: the review's, then those added."""
+    studies = {str(s["study_id"]): s for s in ctx.package.studies}
+    review = [u.study_id for u in a.used if u.in_review]
+    added = [u.study_id for u in a.used if not u.in_review]
+    of = a.k_in_review if a.k_in_review is not None else "—"
+    line = f"{a.k_review_with_data} of {of} (review)"
+    line += f", {_patients(studies, review)}" if review else ""
+    if added:
+        line += f"; + {len(added)} added, {_patients(studies, added)}"
+    return line
 
 
 def _review_only_cell(a: AnalysisResult) -> str:
@@ -120,32 +151,79 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
     return line + "."
 
 
-def _published_text(a: AnalysisResult) -> str:
-    pub = next((p for p in a.published if not p.get("subgroup_level")), None)
-    if pub:
-        return f"{fmt_ci(pub['hr'], pub['ci_lower'], pub['ci_upper'])} (k = {pub['k']})"
-    return "subgroups only" if a.published else "not recorded"
+def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Footnotes) -> Cell:
+    """Each published result (its subgroup level first) with its certainty today."""
+    parts: list[Cell] = []
+    for p in a.published:
+        level = ctx.words.value("published_results", "subgroup_level", p.get("subgroup_level"))
+        hr = fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper"))
+        what = f"{level}: " if level else ""
+        prefix = f"The review's result{f' ({level})' if level else ''}: "
+        rated = grade(ctx, p.get("certainty"), notes, prefix)
+        parts.append(Joined((f"{what}{measure} {hr} (k = {p.get('k')})", rated), " "))
+    if not parts:
+        return "not recorded"
+    return Joined(tuple(parts), "; ") if len(parts) > 1 else parts[0]
 
 
-def summary_table(ctx: SiteContext, from_dir: str) -> Table:
-    """The summary-of-findings table (one row per analysis), links relative to ``from_dir``."""
-    rows = []
+def _effect_cell(a: AnalysisResult, measure: str) -> str:
+    res = a.primary_result
+    return (
+        f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}" if res else "not estimable"
+    )
+
+
+def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
+    """The row as sentences, for readers who prefer prose to a wide table."""
+    c = a.certainty
+    certainty = (
+        f"Certainty of the evidence: {c.level}. {ctx.words.relabel(c.summary)}"
+        if c is not None
+        else "Certainty not rated."
+    )
+    published = "; ".join(
+        f"{fmt_ci(p.get('hr'), p.get('ci_lower'), p.get('ci_upper'))} (k = {p.get('k')}), "
+        f"certainty today {p['certainty'].level}"
+        for p in a.published
+        if p.get("certainty") is not None
+    )
+    return " ".join(
+        [
+            f"{a.title}. Studies with usable estimates: {row[1]}.",
+            f"Relative effect: {row[2]}.",
+            certainty,
+            str(row[5]),
+            f"The review published: {published}." if published else "",
+        ]
+    ).strip()
+
+
+def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
+    """The GRADE summary of findings (one row per analysis), links relative to ``from_dir``;
+    footnote ids are unique on the page."""
+    notes = Footnotes("sof-note")
+    rows: list[list[Cell]] = []
+    text = []
     for a in ctx.results.analyses:
-        res = a.primary_result
-        rows.append(
-            [
-                analysis_link(from_dir, a.analysis_id, a.title),
-                _counts_cell(a),
-                fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable",
-                pval(res.p) if res else "—",
-                f"{res.I2:.0f}%" if res and res.I2 is not None else "—",
-                f"{ctx.model_name(a.primary)}: {a.rule.reason}" if a.rule else "—",
-                _review_only_cell(a),
-                _published_text(a),
-                conclusion(a, ctx.measure(a.analysis_id), ctx.favours(a)),
-            ]
-        )
-    return table(SOF_HEADERS, rows, cls="evreg-sof evreg-cards", label="Summary of findings")
+        measure = ctx.measure(a.analysis_id)
+        row: list[Cell] = [
+            analysis_link(from_dir, a.analysis_id, a.title),
+            _counts_cell(ctx, a),
+            _effect_cell(a, measure),
+            _review_only_cell(a),
+            grade(ctx, a.certainty, notes),
+            statement(ctx, a),
+            conclusion(a, measure, ctx.favours(a)),
+            _published_cell(ctx, a, measure, notes),
+        ]
+        rows.append(row)
+        text.append(_text_version(ctx, a, row))
+    return SummaryOfFindings(
+        table(SOF_HEADERS, rows, cls="evreg-sof evreg-cards", label="Summary of findings"),
+        notes.items(),
+        tuple(text),
+        Link(rel(from_dir, "methods/"), "the Methods page"),
+    )
 
 
 def home_view(ctx: SiteContext, intro: str) -> HomeView:

@@ -13,6 +13,7 @@ from evreg.review.screening import ScreeningCounts, screening_counts
 from evreg.site import plots
 from evreg.site.charts import vega_versions
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
+from evreg.site.views.certainty import levels_table, rules_table
 from evreg.site.views.context import SiteContext, hand_written
 
 SOFTWARE = (
@@ -58,6 +59,8 @@ class MethodsView:
     screening: Table
     effect_measure: str
     choices: Table
+    certainty_rules: Table
+    certainty_levels: Table
     software: Table
 
 
@@ -272,5 +275,7 @@ def methods_view(ctx: SiteContext, intro: str) -> MethodsView:
         screening=screening_table(ctx),
         effect_measure=review.get("effect_measure") or "",
         choices=table(["Choice", "What the registry does, and the reference"], STAT_CHOICES),
+        certainty_rules=rules_table(ctx),
+        certainty_levels=levels_table(),
         software=table(["Software", "Version"], software_versions()),
     )

@@ -1,0 +1,79 @@
+"""Certainty checks: reviewers' judgements (certainty.csv) against the plan (a known analysis, a
+judgement the domain can take; GRADE: Guyatt et al., J Clin Epidemiol 2011;64:383-94; rating
+up: GRADE guidelines 9, J Clin Epidemiol 2011;64:1311-6), and the plan's imprecision thresholds
+either side of 1 (GRADE guidelines 6, J Clin Epidemiol 2011;64:1283-93)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from evreg.data.validate.finding import Finding, Rows, quote
+
+DOWNGRADE_DOMAINS = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+)
+UPGRADE_DOMAINS = ("large_effect", "dose_response")
+DOWNGRADE_JUDGEMENTS = ("not serious", "serious", "very serious", "not assessable")
+# The judgements each domain can take, in the order the schema lists them.
+JUDGEMENTS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(DOWNGRADE_DOMAINS, DOWNGRADE_JUDGEMENTS),
+    "large_effect": ("none", "large", "very large", "not assessable"),
+    "dose_response": ("none", "present", "not assessable"),
+}
+
+
+def check_certainty(certainty: tuple[str, Rows], analyses: tuple[str, Rows]) -> Iterator[Finding]:
+    """analysis_id is an analysis and the judgement fits the domain (not serious... for the five
+    domains, none/large... for the two reasons to rate up); one row per analysis and domain is
+    the Table Schema's primary key."""
+    file, rows = certainty
+    known = {row.get("analysis_id") for _, row in analyses[1]}
+    for line, row in rows:
+        analysis, domain = row.get("analysis_id", ""), row.get("domain", "")
+        if analysis and analysis not in known:
+            yield Finding(
+                file,
+                line,
+                "analysis_id",
+                f"{quote(analysis)} is not an analysis_id in {analyses[0]}",
+            )
+        allowed = JUDGEMENTS.get(domain)
+        judgement = row.get("judgement", "")
+        if allowed and judgement and judgement not in allowed:
+            yield Finding(
+                file,
+                line,
+                "judgement",
+                f"{quote(judgement)} is not a judgement for {domain} "
+                f"(one of: {', '.join(allowed)})",
+            )
+
+
+THRESHOLDS = (("threshold_lower", "below 1 (and above 0)"), ("threshold_upper", "above 1"))
+
+
+def _outside(field: str, value: float) -> bool:
+    return not (0 < value < 1) if field == "threshold_lower" else not value > 1
+
+
+def check_thresholds(analyses: tuple[str, Rows]) -> Iterator[Finding]:
+    """The plan's important-ratio thresholds (optional columns) lie on their side of 1."""
+    file, rows = analyses
+    for line, row in rows:
+        for field, side in THRESHOLDS:
+            text = (row.get(field) or "").strip()
+            try:
+                value = float(text)
+            except ValueError:
+                continue  # empty, or not a number (the schema check says so)
+            if _outside(field, value):
+                yield Finding(
+                    file,
+                    line,
+                    field,
+                    f"{text} must be {side}: a ratio where an association matters",
+                )

@@ -1,0 +1,78 @@
+"""Certainty of the evidence: GRADE for prognostic factors, computed from the data with reasons.
+
+A body of observational prognostic evidence starts at high certainty (Foroutan et al., GRADE
+guidelines 28, J Clin Epidemiol 2020;121:62-70; Huguet et al., Syst Rev 2013;2:71). Each of the
+five domains is judged not serious, serious (rate down one level), very serious (two) or not
+assessable, each with a one-line reason computed from the numbers; the two reasons to rate up
+(large effect, dose-response gradient) likewise. Reviewers' rows in the package's ``certainty``
+resource override a domain (shown as the reviewer's, the computed judgement kept beside it).
+
+Modules: :mod:`.model` (Judgement, Certainty, levels, the level arithmetic), :mod:`.evidence`
+(what the rules read, from the registry's pooled result), one module per rule
+(:mod:`.risk_of_bias`, :mod:`.inconsistency`, :mod:`.indirectness`, :mod:`.imprecision`,
+:mod:`.publication_bias`, :mod:`.upgrades`), :mod:`.published` (the review's printed results
+and the audit's findings as evidence), :mod:`.rate` (``rate_evidence``, ``rate_plan``).
+``RULES`` lists every rule with its reference, in the order the Methods page shows them.
+"""
+
+from evreg.review.certainty import (
+    imprecision,
+    inconsistency,
+    indirectness,
+    publication_bias,
+    published,
+    risk_of_bias,
+    upgrades,
+)
+from evreg.review.certainty.evidence import Evidence, StudyEvidence, analysis_evidence
+from evreg.review.certainty.model import (
+    DOMAINS,
+    LEVELS,
+    NO_EVIDENCE,
+    UPGRADES,
+    Certainty,
+    Judgement,
+    Rule,
+    combine,
+)
+from evreg.review.certainty.rate import rate_evidence, rate_plan
+
+LEVEL_RULE = Rule(
+    "level",
+    "Start high (4); subtract one level per serious and two per very serious domain, add the "
+    "levels rated up; the result stays between very low (1) and high (4). Nothing pooled: no "
+    "evidence. High: further research is very unlikely to change the confidence in the "
+    "association; moderate: likely to have an important impact; low: very likely to; very low: "
+    "any estimate of the association is very uncertain.",
+    "Foroutan et al., J Clin Epidemiol 2020;121:62-70; GRADE Handbook 5 (Schünemann et al. "
+    "2013); Balshem et al., J Clin Epidemiol 2011;64:401-6",
+)
+
+RULES: tuple[Rule, ...] = (
+    risk_of_bias.RULE,
+    inconsistency.RULE,
+    indirectness.RULE,
+    imprecision.RULE,
+    publication_bias.RULE,
+    upgrades.LARGE_EFFECT,
+    upgrades.DOSE_RESPONSE,
+    LEVEL_RULE,
+    published.RULE,
+)
+
+__all__ = [
+    "DOMAINS",
+    "LEVELS",
+    "NO_EVIDENCE",
+    "RULES",
+    "UPGRADES",
+    "Certainty",
+    "Evidence",
+    "Judgement",
+    "Rule",
+    "StudyEvidence",
+    "analysis_evidence",
+    "combine",
+    "rate_evidence",
+    "rate_plan",
+]

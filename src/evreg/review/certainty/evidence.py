@@ -1,0 +1,196 @@
+"""What the certainty rules read about one body of evidence: the pooled result, the studies
+behind it (weight, N, quality), how its estimates mix, and the small-study tests. Built from the
+registry's own pooled result (:func:`analysis_evidence`) or, for the source review's printed
+results, by :mod:`.published`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from evreg import stats
+from evreg.data.scope import NOS_DOMAINS
+from evreg.data.validate.plan import Mix, estimate_mixes
+from evreg.review.certainty.model import ratio_text
+from evreg.review.results import AnalysisResult
+from evreg.stats.bias import MIN_K
+
+# Important ratios either side of 1 when the plan gives none (GRADE guidelines 6, Guyatt et
+# al., J Clin Epidemiol 2011;64:1283-93: a ratio under 0.75 or over 1.25 as a rough guide).
+THRESHOLD_LOWER = 0.75
+THRESHOLD_UPPER = 1.25
+
+
+@dataclass(frozen=True)
+class StudyEvidence:
+    """One study behind a result: its weight (any positive scale), N and NOS as recorded, and
+    its own ratio and CI (None for a published result, whose study estimates are not printed)."""
+
+    study_id: str
+    label: str
+    weight: float
+    n: int | None
+    nos: int | None
+    comparability: int | None = None
+    hr: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One body of evidence as the rules see it. ``unidentified`` counts studies in ``k`` that
+    no study table names (a published result whose k exceeds its study table); ``printed`` is
+    True for a published result; ``concerns`` are audit findings on it, by domain (errors:
+    reasons for concern; ``remarks``: warnings, shown without rating down)."""
+
+    k: int
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    i2: float | None = None
+    tau2: float | None = None
+    pi_lower: float | None = None
+    pi_upper: float | None = None
+    studies: tuple[StudyEvidence, ...] = ()
+    unidentified: int = 0
+    mixes: tuple[Mix, ...] = ()
+    egger: stats.EggerResult | None = None
+    trim_and_fill: stats.TrimFillResult | None = None
+    threshold_lower: float = THRESHOLD_LOWER
+    threshold_upper: float = THRESHOLD_UPPER
+    printed: bool = False
+    concerns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    remarks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def pooled(self) -> bool:
+        """True when there is a pooled ratio to rate."""
+        return self.k > 0 and self.estimate is not None
+
+    @property
+    def includes_one(self) -> bool:
+        """The CI includes (or touches) 1: no clear association."""
+        lo, up = self.ci_lower, self.ci_upper
+        return lo is None or up is None or lo <= 1.0 <= up
+
+    def ci_text(self) -> str:
+        """ "CI 1.04 to 3.31" """
+        return f"CI {ratio_text(self.ci_lower)} to {ratio_text(self.ci_upper)}"
+
+
+def thresholds(plan_row: Mapping[str, object]) -> tuple[float, float]:
+    """The plan's important ratios either side of 1 (``threshold_lower``, ``threshold_upper``),
+    each defaulting to GRADE guidelines 6's rough guide (0.75, 1.25)."""
+    lower, upper = plan_row.get("threshold_lower"), plan_row.get("threshold_upper")
+    return (
+        float(lower) if isinstance(lower, int | float) else THRESHOLD_LOWER,
+        float(upper) if isinstance(upper, int | float) else THRESHOLD_UPPER,
+    )
+
+
+def _small_study_tests(
+    a: AnalysisResult,
+) -> tuple[stats.EggerResult | None, stats.TrimFillResult | None]:
+    """Egger's test and trim-and-fill of the pooled studies: the plan's when it ran them, else
+    computed here (the tests need k >= 10 whether or not the plan lists them)."""
+    if a.egger is not None and a.trim_and_fill is not None:
+        return a.egger, a.trim_and_fill
+    if a.k_with_data < MIN_K:
+        return None, None
+    yi = [u.log_hr for u in a.used]
+    sei = [u.se for u in a.used]
+    method = "FE" if a.primary == "fixed" else a.random_method
+    return stats.egger(yi, sei), stats.trim_and_fill(yi, sei, method)
+
+
+def analysis_evidence(
+    a: AnalysisResult,
+    studies: Mapping[str, Mapping[str, object]],
+    estimates: Mapping[str, Mapping[str, object]],
+    plan_row: Mapping[str, object],
+) -> Evidence:
+    """The evidence of the registry's living answer: every eligible study, pooled with the
+    primary model (its weights), with the studies' N and NOS as recorded."""
+    res = a.primary_result
+    lower, upper = thresholds(plan_row)
+    if res is None:
+        return Evidence(0, None, None, None, threshold_lower=lower, threshold_upper=upper)
+    rows: list[StudyEvidence] = []
+    for u in a.used:
+        s = studies.get(u.study_id, {})
+        weight = u.weight_random if a.primary == "random" else u.weight_fixed
+        rows.append(
+            StudyEvidence(
+                u.study_id,
+                u.label,
+                float(weight) if weight else 1.0,
+                patients(s),
+                nos_total(s),
+                _int(s.get("nos_comparability")),
+                u.hr,
+                u.ci_lower,
+                u.ci_upper,
+            )
+        )
+    used = [estimates[u.estimate_id] for u in a.used if u.estimate_id in estimates]
+    egger, tf = _small_study_tests(a)
+    pi = a.random if a.random is not None else None
+    return Evidence(
+        k=res.k,
+        estimate=res.estimate,
+        ci_lower=res.ci_lower,
+        ci_upper=res.ci_upper,
+        i2=res.I2,
+        tau2=a.random.tau2 if a.random is not None else None,
+        pi_lower=pi.pi_lower if pi is not None else None,
+        pi_upper=pi.pi_upper if pi is not None else None,
+        studies=tuple(rows),
+        mixes=labelled_mixes(used, {u.study_id: u.label for u in a.used}),
+        egger=egger,
+        trim_and_fill=tf,
+        threshold_lower=lower,
+        threshold_upper=upper,
+    )
+
+
+def labelled_mixes(
+    estimates: Sequence[Mapping[str, object]], labels: Mapping[str, str]
+) -> tuple[Mix, ...]:
+    """The plan checks' mixes among ``estimates`` (evreg.data.validate.plan), each estimate
+    named by its study's label ("baseline: Du 2024; on_treatment: Suzuki 2024")."""
+    names = {
+        str(e.get("estimate_id")): labels.get(str(e.get("study_id")), str(e.get("study_id")))
+        for e in estimates
+    }
+    return tuple(
+        Mix(m.field, m.what, {k: [names.get(i, i) for i in v] for k, v in m.groups.items()})
+        for m in estimate_mixes([dict(e) for e in estimates])
+    )
+
+
+def nos_total(study: Mapping[str, object]) -> int | None:
+    """The Newcastle-Ottawa total: as recorded (the review's), else the sum of its three
+    domains when all are given (a study added since, assessed by its contributor)."""
+    total = _int(study.get("nos_score"))
+    if total is not None:
+        return total
+    domains = [_int(study.get(k)) for k in NOS_DOMAINS]
+    return sum(d for d in domains if d is not None) if None not in domains else None
+
+
+def patients(study: Mapping[str, object]) -> int | None:
+    """N confirmed in the primary source, else N as the review reports it."""
+    confirmed = _int(study.get("n_confirmed"))
+    return confirmed if confirmed is not None else _int(study.get("n"))
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def labels_text(labels: Sequence[str], limit: int = 3) -> str:
+    """ "Alpha 2020, Beta 2021 and 2 more" """
+    shown = ", ".join(labels[:limit])
+    more = len(labels) - limit
+    return shown + (f" and {more} more" if more > 0 else "")

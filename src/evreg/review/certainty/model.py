@@ -1,0 +1,108 @@
+"""The certainty rating's vocabulary and result types: judgements, levels, rules, and the level
+arithmetic (GRADE: Guyatt et al., J Clin Epidemiol 2011;64:383-94; prognostic factors start
+high: Foroutan et al., J Clin Epidemiol 2020;121:62-70)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
+from evreg.review.results import Certainty, Judgement
+
+__all__ = [
+    "DOMAINS",
+    "LEVELS",
+    "NO_EVIDENCE",
+    "UPGRADES",
+    "Certainty",
+    "Judgement",
+    "Rule",
+    "combine",
+    "levels",
+    "rated_down",
+    "ratio_text",
+]
+
+DOMAINS = DOWNGRADE_DOMAINS
+UPGRADES = UPGRADE_DOMAINS
+LEVELS = ("very low", "low", "moderate", "high")  # level n is LEVELS[n - 1]
+START = "high"
+NO_EVIDENCE = "no evidence"
+RATED_DOWN = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}
+RATED_UP = {"none": 0, "large": 1, "very large": 2, "present": 1, "not assessable": 0}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the rating as the Methods page lists it: what it judges, how, and its
+    source."""
+
+    domain: str
+    rule: str
+    reference: str
+
+
+def levels(j: Judgement) -> int:
+    """Levels a judgement rates down (a domain) or up (a reason to rate up)."""
+    return RATED_DOWN.get(j.judgement, RATED_UP.get(j.judgement, 0))
+
+
+def rated_down(j: Judgement) -> bool:
+    """True when a domain's judgement is serious or very serious."""
+    return RATED_DOWN.get(j.judgement, 0) > 0
+
+
+def ratio_text(value: float | None) -> str:
+    """A ratio with two decimals ("n/a" when unavailable)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}"
+
+
+def _levels_words(n: int) -> str:
+    return "one level" if n == 1 else f"{n} levels"
+
+
+def _summary(level: str, down: Mapping[str, int], up: Mapping[str, int]) -> str:
+    """ "Starts high; rated down one level for risk of bias, 2 levels for imprecision: very
+    low." """
+    parts = []
+    if down:
+        parts.append(
+            "rated down "
+            + ", ".join(f"{_levels_words(n)} for {d.replace('_', ' ')}" for d, n in down.items())
+        )
+    if up:
+        parts.append(
+            "rated up "
+            + ", ".join(f"{_levels_words(n)} for {u.replace('_', ' ')}" for u, n in up.items())
+        )
+    how = "; ".join(parts) if parts else "not rated down or up"
+    return f"Starts {START} (cohort studies of a prognostic factor); {how}: {level}."
+
+
+def combine(
+    domains: Mapping[str, Judgement], upgrades: Mapping[str, Judgement], pooled: bool
+) -> Certainty:
+    """The level: start high (4), minus the levels each domain rates down, plus the levels
+    rated up, within very low (1) and high (4); "no evidence" when nothing is pooled (GRADE
+    Handbook 5.1; Foroutan et al. 2020)."""
+    down = {d: levels(j) for d, j in domains.items() if RATED_DOWN.get(j.judgement, 0)}
+    up = {u: levels(j) for u, j in upgrades.items() if RATED_UP.get(j.judgement, 0)}
+    n = len(LEVELS) - sum(down.values()) + sum(up.values())
+    level = LEVELS[max(1, min(len(LEVELS), n)) - 1] if pooled else NO_EVIDENCE
+    summary = (
+        _summary(level, down, up)
+        if pooled
+        else "No study has a usable estimate yet: nothing to rate (no evidence)."
+    )
+    return Certainty(
+        level=level,
+        domains=dict(domains),
+        upgrades=dict(upgrades),
+        rated_down=sum(down.values()),
+        rated_up=sum(up.values()),
+        summary=summary,
+    )

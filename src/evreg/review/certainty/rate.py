@@ -1,0 +1,120 @@
+"""Rate one body of evidence, every analysis of the plan and every published result: the five
+domains by their rules, audit concerns (published results), reviewers' judgements from the
+certainty resource, the reasons to rate up, then the level (GRADE for prognostic factors:
+Foroutan et al., J Clin Epidemiol 2020;121:62-70)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+
+from evreg.data.package import Package
+from evreg.review.audit import AuditFinding, audit_package
+from evreg.review.certainty import (
+    imprecision,
+    inconsistency,
+    indirectness,
+    publication_bias,
+    risk_of_bias,
+    upgrades,
+)
+from evreg.review.certainty.evidence import Evidence, analysis_evidence
+from evreg.review.certainty.model import DOMAINS, UPGRADES, Certainty, Judgement, combine
+from evreg.review.certainty.published import published_evidence
+from evreg.review.results import AnalysisResult
+
+RULES: dict[str, Callable[[Evidence], Judgement]] = {
+    "risk_of_bias": risk_of_bias.judge,
+    "inconsistency": inconsistency.judge,
+    "indirectness": indirectness.judge,
+    "imprecision": imprecision.judge,
+    "publication_bias": publication_bias.judge,
+}
+NOTHING_POOLED = "no usable estimate yet: nothing pooled to judge"
+
+
+def _with_concerns(
+    judgement: Judgement, errors: Sequence[str], remarks: Sequence[str]
+) -> Judgement:
+    """An audit error makes the domain at least serious (reason appended); a warning is added
+    to the reason only."""
+    if not errors and not remarks:
+        return judgement
+    verdict = judgement.judgement
+    if errors and verdict in ("not serious", "not assessable"):
+        verdict = "serious"
+    reason = "; ".join([judgement.reason, *errors, *(f"{r} (warning)" for r in remarks)])
+    return dataclasses.replace(judgement, judgement=verdict, reason=reason)
+
+
+def _reviewer(judgement: Judgement, row: Mapping[str, object]) -> Judgement:
+    """The reviewer's judgement of a domain, with the computed one kept beside it."""
+    return Judgement(
+        judgement=str(row.get("judgement")),
+        reason=str(row.get("reason") or ""),
+        source="reviewer",
+        assessed_by=str(row.get("assessed_by") or "") or None,
+        computed=judgement.judgement,
+        computed_reason=judgement.reason,
+    )
+
+
+def rate_evidence(ev: Evidence, reviewer: Mapping[str, Mapping[str, object]]) -> Certainty:
+    """The certainty of one body of evidence; ``reviewer``: certainty rows by domain."""
+    if not ev.pooled:
+        domains = {d: Judgement("not assessable", NOTHING_POOLED) for d in DOMAINS}
+    else:
+        domains = {
+            d: _with_concerns(rule(ev), ev.concerns.get(d, ()), ev.remarks.get(d, ()))
+            for d, rule in RULES.items()
+        }
+    domains = {d: _reviewer(j, reviewer[d]) if d in reviewer else j for d, j in domains.items()}
+    if ev.pooled:
+        ups = {
+            "large_effect": upgrades.large_effect(ev, domains),
+            "dose_response": upgrades.dose_response(ev),
+        }
+    else:
+        ups = {u: Judgement("not assessable", NOTHING_POOLED) for u in UPGRADES}
+    ups = {u: _reviewer(j, reviewer[u]) if u in reviewer else j for u, j in ups.items()}
+    return combine(domains, ups, ev.pooled)
+
+
+def reviewer_rows(package: Package) -> dict[str, dict[str, Mapping[str, object]]]:
+    """The certainty resource's rows by analysis id and domain."""
+    out: dict[str, dict[str, Mapping[str, object]]] = {}
+    for row in package.tables.get("certainty", ()):
+        out.setdefault(str(row.get("analysis_id")), {})[str(row.get("domain"))] = row
+    return out
+
+
+def rate_plan(
+    package: Package,
+    analyses: Sequence[AnalysisResult],
+    labels: Mapping[str, str],
+    findings: Sequence[AuditFinding] | None = None,
+) -> tuple[AnalysisResult, ...]:
+    """Every analysis with its ``certainty`` and every published entry with its own (the audit
+    of the package is run unless its ``findings`` are given)."""
+    studies = {str(s["study_id"]): s for s in package.studies}
+    estimates = {str(e["estimate_id"]): e for e in package.estimates}
+    plan = {str(a["analysis_id"]): a for a in package.analyses}
+    reviewer = reviewer_rows(package)
+    if findings is None:
+        findings = audit_package(package) if package.published_results else []
+    out = []
+    for a in analyses:
+        row = plan.get(a.analysis_id, {})
+        ev = analysis_evidence(a, studies, estimates, row)
+        certainty = rate_evidence(ev, reviewer.get(a.analysis_id, {}))
+        published = tuple(
+            {
+                **p,
+                "certainty": rate_evidence(
+                    published_evidence(package, row, p, findings, labels), {}
+                ),
+            }
+            for p in a.published
+        )
+        out.append(dataclasses.replace(a, certainty=certainty, published=published))
+    return tuple(out)

@@ -1,0 +1,69 @@
+"""The certainty ratings of a run plan as text (one block per analysis, its published results
+indented under it) or as JSON-ready rows: what ``evreg certainty`` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evreg.review.certainty.model import ratio_text
+from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
+
+
+def _judgement_line(name: str, j: Judgement, pad: str) -> str:
+    who = ""
+    if j.source == "reviewer":
+        who = f" (reviewer: {j.assessed_by or 'not named'}; computed: {j.computed})"
+    return f"{pad}{name.replace('_', ' ')}: {j.judgement}{who}: {j.reason}"
+
+
+def _block(head: str, c: Certainty, pad: str) -> list[str]:
+    lines = [f"{head}: {c.level}. {c.summary}"]
+    judged = {**c.domains, **c.upgrades}
+    return lines + [_judgement_line(d, j, pad) for d, j in judged.items()]
+
+
+def _published_head(p: dict[str, Any]) -> str:
+    level = f" (subgroup level {p['subgroup_level']})" if p.get("subgroup_level") else ""
+    lo, up = ratio_text(p.get("ci_lower")), ratio_text(p.get("ci_upper"))
+    hr = f"{ratio_text(p.get('hr'))} [{lo}, {up}]"
+    return f"  published {p.get('result_id')}{level}, {hr}, k = {p.get('k')}"
+
+
+def analysis_lines(a: AnalysisResult) -> list[str]:
+    """One analysis: its rating and reasons, then each published result's."""
+    if a.certainty is None:
+        return [f"{a.analysis_id}: not rated"]
+    lines = _block(f"{a.analysis_id} ({a.title})", a.certainty, "    ")
+    for p in a.published:
+        if isinstance(p.get("certainty"), Certainty):
+            lines += _block(_published_head(p), p["certainty"], "      ")
+    return lines
+
+
+def _printable(text: str) -> str:
+    """Text without control characters (no terminal escape sequences), each shown as '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def render_text(results: RegistryResults) -> str:
+    """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
+    text without control characters (no terminal escape sequences)."""
+    blocks = ("\n".join(_printable(line) for line in analysis_lines(a)) for a in results.analyses)
+    return "\n\n".join(blocks) + "\n"
+
+
+def ratings(results: RegistryResults) -> list[dict[str, Any]]:
+    """JSON-ready: per analysis its id, title, certainty, and each published result's."""
+    return [
+        {
+            "analysis_id": a.analysis_id,
+            "title": a.title,
+            "certainty": a.certainty.to_dict() if a.certainty is not None else None,
+            "published": [
+                {"result_id": p.get("result_id"), "certainty": p["certainty"].to_dict()}
+                for p in a.published
+                if isinstance(p.get("certainty"), Certainty)
+            ],
+        }
+        for a in results.analyses
+    ]

@@ -1,0 +1,248 @@
+"""Certainty of the evidence on the pages: GRADE symbols and words, footnoted reasons, the
+plain-language statement worded by certainty level, each analysis' domain tables, and the rules
+for the Methods page. The rating itself is :mod:`evreg.review.certainty`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from evreg.review.certainty import DOMAINS, NO_EVIDENCE, RULES, UPGRADES
+from evreg.review.certainty.evidence import thresholds
+from evreg.review.results import AnalysisResult, Certainty, Judgement
+from evreg.site.formats import fmt_ci
+from evreg.site.html import rel
+from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
+from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_dir
+
+SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
+MEANING = {
+    "high": "further research is very unlikely to change our confidence in the association",
+    "moderate": "further research is likely to have an important impact on our confidence in "
+    "the association and may change it",
+    "low": "further research is very likely to have an important impact on our confidence in "
+    "the association and is likely to change it",
+    "very low": "any estimate of the association is very uncertain",
+}
+# Plain-language statements by certainty (Santesso et al., GRADE guidelines 26, J Clin
+# Epidemiol 2020;119:126-35), worded for an association.
+VERBS = {
+    "high": "is associated with",
+    "moderate": "is probably associated with",
+    "low": "may be associated with",
+}
+SHIFT = {
+    "not serious": "",
+    "serious": " (−1)",
+    "very serious": " (−2)",
+    "large": " (+1)",
+    "very large": " (+2)",
+    "present": " (+1)",
+}
+SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
+LONGER = {"PFS": "longer progression-free survival", "OS": "longer overall survival"}
+
+
+def grade_words(level: str) -> str:
+    """ "Low", "Very low", "No evidence" """
+    return level[:1].upper() + level[1:]
+
+
+@dataclass
+class Footnotes:
+    """The numbered footnotes of one table, built as its cells are: identical reasons share a
+    number."""
+
+    prefix: str
+    texts: list[str] = field(default_factory=list)
+
+    def ref(self, text: str) -> NoteRef:
+        """A reference to the footnote saying ``text`` (added when new)."""
+        if text not in self.texts:
+            self.texts.append(text)
+        n = self.texts.index(text) + 1
+        return NoteRef(str(n), f"{self.prefix}-{n}")
+
+    def items(self) -> tuple[tuple[str, str, str], ...]:
+        """(id, label, text) of every footnote, in order."""
+        return tuple((f"{self.prefix}-{i}", str(i), t) for i, t in enumerate(self.texts, 1))
+
+
+def _judged_by(j: Judgement) -> str:
+    return f"reviewer ({j.assessed_by})" if j.source == "reviewer" and j.assessed_by else j.source
+
+
+def note_text(ctx: SiteContext, domain: str, j: Judgement, prefix: str = "") -> str:
+    """One footnote: "Risk of bias, serious: 100% of the weight ...", reviewer's marked."""
+    name = ctx.words.value("certainty", "domain", domain)
+    who = f" (reviewer: {j.assessed_by or 'not named'})" if j.source == "reviewer" else ""
+    computed = (
+        f" Computed: {j.computed}, {_sentence(ctx.words.relabel(j.computed_reason or ''))}"
+        if j.source == "reviewer"
+        else ""
+    )
+    reason = _sentence(ctx.words.relabel(j.reason))
+    return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}"
+
+
+def _sentence(text: str) -> str:
+    """Text ending in one full stop."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _noted(j: Judgement) -> bool:
+    """Domains a footnote explains: rated down or up, or judged by a reviewer."""
+    return j.source == "reviewer" or bool(SHIFT.get(j.judgement))
+
+
+def grade(
+    ctx: SiteContext, c: Certainty | None, notes: Footnotes | None = None, prefix: str = ""
+) -> Grade:
+    """The certainty as a cell: symbols, words and (with ``notes``) footnoted reasons."""
+    level = c.level if c is not None else NO_EVIDENCE
+    refs: tuple[NoteRef, ...] = ()
+    if c is not None and notes is not None and level != NO_EVIDENCE:
+        judged = {**c.domains, **c.upgrades}
+        refs = tuple(
+            notes.ref(note_text(ctx, d, j, prefix)) for d, j in judged.items() if _noted(j)
+        )
+    return Grade(level, grade_words(level), SYMBOLS.get(level, ""), refs)
+
+
+def _subject_effect(ctx: SiteContext, a: AnalysisResult, higher: bool) -> tuple[str, str, str]:
+    """(subject, the association's direction in words, the outcome's name)."""
+    if a.outcome in OUTCOME_NAMES:
+        effect = (SHORTER if higher else LONGER)[a.outcome]
+        return f"high {a.biomarker}", effect, OUTCOME_NAMES[a.outcome]
+    outcome = ctx.words.value("analyses", "outcome", a.outcome) or a.outcome
+    return a.biomarker, f"a {'higher' if higher else 'lower'} risk of {outcome}", outcome
+
+
+def statement(ctx: SiteContext, a: AnalysisResult) -> str:
+    """The finding in plain language, worded by its certainty (GRADE guidelines 26): an
+    association when the CI excludes 1 or the ratio is beyond an important threshold (the
+    plan's, default 0.75 and 1.25), else little or no difference."""
+    res, c = a.primary_result, a.certainty
+    if res is None or res.estimate is None or c is None or c.level not in SYMBOLS:
+        return "No evidence yet: no study has a usable estimate."
+    lower, upper = thresholds(ctx.plan.get(a.analysis_id, {}))
+    subject, effect, outcome = _subject_effect(ctx, a, res.estimate > 1)
+    if c.level == "very low":
+        return (
+            f"The evidence is very uncertain about the association between {subject} and {outcome}."
+        )
+    important = res.significant or not lower < res.estimate < upper
+    what = effect if important else f"little or no difference in {outcome}"
+    return f"{subject[:1].upper()}{subject[1:]} {VERBS[c.level]} {what}."
+
+
+@dataclass(frozen=True)
+class GradeBlock:
+    """One rated result on an analysis page: what it is, its certainty (a cell), how the
+    level was reached, the statement, and the domain table."""
+
+    title: str
+    grade: Grade
+    summary: str
+    statement: str
+    table: Table
+
+
+@dataclass(frozen=True)
+class CertaintySection:
+    """The analysis page's certainty section: the registry's living answer, then each of the
+    review's published results as rated today."""
+
+    registry: GradeBlock
+    published: tuple[GradeBlock, ...]
+    methods: Link
+
+
+def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
+    """Domain, judgement, reason, who judged (and the computed suggestion beside a
+    reviewer's)."""
+    judged = [*((d, c.domains[d]) for d in DOMAINS), *((u, c.upgrades[u]) for u in UPGRADES)]
+    reviewed = any(j.source == "reviewer" for _, j in judged)
+    rows = []
+    for d, j in judged:
+        name = grade_words(ctx.words.value("certainty", "domain", d))
+        row = [
+            name + (" (rating up)" if d in UPGRADES else ""),
+            j.judgement + SHIFT.get(j.judgement, ""),
+            ctx.words.relabel(j.reason),
+            _judged_by(j),
+        ]
+        if reviewed:
+            row.append(
+                f"{j.computed}: {ctx.words.relabel(j.computed_reason or '')}"
+                if j.source == "reviewer"
+                else "—"
+            )
+        rows.append(row)
+    headers = ["Domain", "Judgement", "Why", "Judged by"]
+    headers += ["Computed suggestion"] if reviewed else []
+    return table(headers, rows, cls="evreg-grade-table", label=label)
+
+
+def _block(ctx: SiteContext, title: str, c: Certainty, said: str) -> GradeBlock:
+    return GradeBlock(
+        title, grade(ctx, c), c.summary, said, domain_table(ctx, c, f"Certainty: {title}")
+    )
+
+
+def published_title(ctx: SiteContext, p: Mapping[str, object], measure: str) -> str:
+    """ "The review's published result (level yes): HR 0.95 [0.57, 1.59], k = 2" """
+    level = ctx.words.value("published_results", "subgroup_level", p.get("subgroup_level"))
+    which = f" (subgroup: {level})" if level else ""
+    hr = fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper"))  # type: ignore[arg-type]
+    return f"The review's published result{which}: {measure} {hr}, k = {p.get('k')}"
+
+
+def certainty_section(ctx: SiteContext, a: AnalysisResult) -> CertaintySection | None:
+    """The registry's rating and each published result's (None when nothing is rated)."""
+    if a.certainty is None:
+        return None
+    measure = ctx.measure(a.analysis_id)
+    registry = _block(
+        ctx, "All eligible studies (the living answer)", a.certainty, statement(ctx, a)
+    )
+    published = tuple(
+        _block(ctx, published_title(ctx, p, measure), p["certainty"], "")
+        for p in a.published
+        if isinstance(p.get("certainty"), Certainty)
+    )
+    methods = Link(rel(analysis_dir(a.analysis_id), "methods/"), "the Methods page")
+    return CertaintySection(registry, published, methods)
+
+
+def rules_table(ctx: SiteContext) -> Table:
+    """Every rule of the rating with its reference (the Methods page), from the rules' own
+    metadata (evreg.review.certainty.RULES)."""
+    names = {"level": "Level", "published": "Published results"}
+    rows = [
+        [
+            names.get(r.domain) or grade_words(ctx.words.value("certainty", "domain", r.domain)),
+            ctx.words.relabel(r.rule),
+            r.reference,
+        ]
+        for r in RULES
+    ]
+    return table(["Domain", "Rule", "Reference"], rows, label="Certainty rules")
+
+
+def levels_table() -> Table:
+    """Each level with its symbols, what it means and how statements are worded."""
+    rows = [
+        [
+            Grade(level, grade_words(level), SYMBOLS[level]),
+            MEANING[level],
+            f"high X {VERBS[level]} …"
+            if level in VERBS
+            else "the evidence is very uncertain about the association between …",
+        ]
+        for level in ("high", "moderate", "low", "very low")
+    ]
+    return table(
+        ["Certainty", "What it means", "Statement worded as"], rows, label="Certainty levels"
+    )

@@ -1,0 +1,61 @@
+"""`evreg certainty`: every analysis and published result with its level and the reason for
+each judgement, as text or JSON, on packages the tests build; invalid data exit 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fixtures.breakage import write_rows
+
+from evreg import cli
+from evreg.data.package import load_package
+from evreg.review.certainty import DOMAINS
+from evreg.review.plan import run_plan
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    code = cli.main(["certainty", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_gives_every_rating_with_its_reasons(package_copy: Path, capsys) -> None:
+    code, out, err = _run(["--package", str(package_copy)], capsys)
+    assert code == 0 and err == ""
+    results = run_plan(load_package(package_copy))
+    blocks = out.strip().split("\n\n")
+    assert len(blocks) == len(results.analyses)
+    for a, block in zip(results.analyses, blocks, strict=True):
+        assert block.startswith(f"{a.analysis_id} ({a.title}): {a.certainty.level}.")
+        for d in DOMAINS:
+            j = a.certainty.domains[d]
+            assert f"    {d.replace('_', ' ')}: {j.judgement}: {j.reason}" in block
+        for p in a.published:
+            assert f"  published {p['result_id']}" in block
+            assert f": {p['certainty'].level}. {p['certainty'].summary}" in block
+
+
+def test_json_is_the_ratings_of_the_plan(package_copy: Path, capsys) -> None:
+    code, out, _ = _run(["--package", str(package_copy), "--format", "json"], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    results = run_plan(load_package(package_copy))
+    assert [r["analysis_id"] for r in rows] == [a.analysis_id for a in results.analyses]
+    for row, a in zip(rows, results.analyses, strict=True):
+        assert row["certainty"] == json.loads(json.dumps(a.certainty.to_dict()))
+        assert [p["result_id"] for p in row["published"]] == [p["result_id"] for p in a.published]
+
+
+def test_a_reviewer_row_is_marked_and_invalid_rows_exit_1(package_copy: Path, capsys) -> None:
+    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    write_rows(
+        package_copy, "certainty", [header, ["il6-pfs", "indirectness", "serious", "r", "Q"]]
+    )
+    code, out, _ = _run(["--package", str(package_copy)], capsys)
+    assert code == 0 and "    indirectness: serious (reviewer: Q; computed: " in out
+    write_rows(package_copy, "certainty", [header, ["il6-pfs", "indirectness", "large", "r", "Q"]])
+    code, out, err = _run(["--package", str(package_copy)], capsys)
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "data/certainty.csv:2:judgement: 'large' is not a judgement for indirectness" in err

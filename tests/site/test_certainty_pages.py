@@ -1,0 +1,260 @@
+"""Certainty on the built sites: the summary of findings (symbols, words, footnoted reasons,
+plain-language statement, text-only version), each analysis' certainty section, the Methods
+rules, and results.json / results.csv. Expectations come from each site's own results.json
+(shipped and example sites) or from packages the tests build."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import needs_chromium
+from fixtures.breakage import write_rows
+from fixtures.browser import axe_violations, visiting
+from fixtures.sites import built_site
+from fixtures.synthetic import write_package
+
+from evreg.data.package import load_package
+from evreg.review.certainty import DOMAINS, RULES
+from evreg.review.plan import run_plan
+from evreg.site.build import generate_docs, reproducible
+from evreg.site.charts import default_cache_dir
+from evreg.site.views.certainty import SYMBOLS, VERBS
+
+pytestmark = pytest.mark.slow
+SITES = ("main", "example")
+
+
+def _results(site: Path) -> dict:
+    return json.loads((site / "data" / "results.json").read_text(encoding="utf-8"))
+
+
+def _text(markup: str) -> str:
+    markup = re.sub(r"<script.*?</script>", " ", markup, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def _article(page: Path) -> str:
+    source = page.read_text(encoding="utf-8")
+    return source[source.index("<article") : source.index("</article>")]
+
+
+def _words(level: str) -> str:
+    return level[:1].upper() + level[1:]
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_results_files_carry_the_certainty_of_every_analysis(tmp_path_factory, name) -> None:
+    site = built_site(name, tmp_path_factory)
+    results = _results(site)
+    rows = list(csv.DictReader(io.StringIO((site / "data" / "results.csv").read_text())))
+    for a in results["analyses"]:
+        c = a["certainty"]
+        assert set(c["domains"]) == set(DOMAINS) and c["level"]
+        assert all(p["certainty"]["level"] for p in a["published"])
+        rated = [r for r in rows if r["analysis_id"] == a["analysis_id"] and r["certainty"]]
+        if a["primary"] is None:
+            assert not rated and c["level"] == "no evidence"
+            continue
+        (row,) = rated
+        assert (row["studies"], row["subgroup_level"], row["primary"]) == ("all", "", "true")
+        assert row["certainty"] == c["level"]
+        assert [row[d] for d in DOMAINS] == [c["domains"][d]["judgement"] for d in DOMAINS]
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_summary_of_findings_shows_each_certainty_with_its_reasons(tmp_path_factory, name):
+    site = built_site(name, tmp_path_factory)
+    home = _article(site / "index.html")
+    table = home[home.index('aria-label="Summary of findings"') :]
+    body = table[table.index("<tbody") : table.index("</tbody>")]
+    rows = re.findall(r"<tr[^>]*role=\"row\">(.*?)</tr>", body, re.S)
+    analyses = _results(site)["analyses"]
+    assert len(rows) == len(analyses)
+    notes = dict(re.findall(r'<li id="(sof-note-\d+)" value="\d+">(.*?)</li>', home, re.S))
+    for a, row in zip(analyses, rows, strict=True):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        assert f'href="analyses/{a["analysis_id"]}/index.html"' in cells[0]
+        level = a["certainty"]["level"]
+        grade = _text(cells[4])
+        assert _words(level) in grade
+        if level in SYMBOLS:
+            assert (
+                f'<span class="evreg-grade-symbols" aria-hidden="true">{SYMBOLS[level]}'
+                in (cells[4])
+            )
+        refs = re.findall(r'href="#(sof-note-\d+)"', cells[4])
+        assert all(ref in notes for ref in refs)
+        noted = " ".join(html.unescape(notes[ref]) for ref in refs)
+        for domain, j in a["certainty"]["domains"].items():
+            if j["judgement"] in ("serious", "very serious"):
+                label = domain.replace("_", " ").capitalize()
+                assert f"{label}, {j['judgement']}" in noted and j["reason"][:15] in noted
+        statement = _text(cells[5])
+        if level == "very low":
+            assert statement.startswith("The evidence is very uncertain")
+        elif level == "no evidence":
+            assert statement.startswith("No evidence yet")
+        else:
+            verb = {"high": " is associated", "moderate": " is probably", "low": " may be"}
+            assert verb[level] in statement
+        for p in a["published"]:
+            assert _words(p["certainty"]["level"]) in _text(cells[7])
+    # every footnote is referenced and every reference has its footnote
+    referenced = set(re.findall(r'href="#(sof-note-\d+)"', home))
+    assert referenced == set(notes)
+    text = _text(home[home.index("Summary of findings as text") :])
+    for a in analyses:
+        assert f"Certainty of the evidence: {a['certainty']['level']}." in text or (
+            a["certainty"]["level"] == "no evidence"
+        )
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_each_analysis_page_has_its_certainty_section(tmp_path_factory, name: str) -> None:
+    site = built_site(name, tmp_path_factory)
+    for a in _results(site)["analyses"]:
+        page = _text(_article(site / "analyses" / a["analysis_id"] / "index.html"))
+        section = page[page.index("Certainty of the evidence (GRADE)") :]
+        c = a["certainty"]
+        assert f"certainty of the evidence: {SYMBOLS.get(c['level'], '')}" in section or (
+            c["level"] == "no evidence"
+        )
+        assert _words(c["level"]) in section and c["summary"] in section
+        for label in ("Risk of bias", "Inconsistency", "Indirectness", "Imprecision"):
+            assert label in section
+        for p in a["published"]:
+            assert f"k = {p['k']} — certainty of the evidence" in section
+            assert p["certainty"]["summary"] in section
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_methods_lists_every_rule_with_its_reference(tmp_path_factory, name: str) -> None:
+    site = built_site(name, tmp_path_factory)
+    methods = _text(_article(site / "methods" / "index.html"))
+    section = methods[methods.index("Certainty of the evidence (GRADE)") :]
+    for rule in RULES:
+        assert rule.reference in section
+        assert rule.rule[:60] in section
+    for level, symbols in SYMBOLS.items():
+        assert f"{symbols} {_words(level)}" in section
+
+
+def test_a_reviewers_judgement_shows_as_theirs_with_the_computed_one_beside(tmp_path) -> None:
+    """A package the test builds, with one reviewer row; the pages generated from it."""
+    pkg = write_package(tmp_path / "pkg")
+    before = run_plan(load_package(pkg)).get("il6-pfs").certainty
+    computed = before.domains["imprecision"]
+    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    reason = "Both cohorts report complete follow-up."
+    write_rows(
+        pkg, "certainty", [header, ["il6-pfs", "imprecision", "not serious", reason, "R Ev"]]
+    )
+    package = load_package(pkg)
+    results = run_plan(package)
+    docs = tmp_path / "docs"
+    with reproducible(package):
+        generate_docs(package, results, docs, cache_dir=default_cache_dir())
+    page = _text((docs / "analyses" / "il6-pfs" / "index.md").read_text(encoding="utf-8"))
+    section = page[page.index("Certainty of the evidence (GRADE)") :]
+    assert f"Imprecision not serious {reason} reviewer (R Ev)" in section
+    assert "Computed suggestion" in section
+    assert f"{computed.judgement}: {computed.reason}" in section
+    home = _text((docs / "index.md").read_text(encoding="utf-8"))
+    assert f"Imprecision, not serious (reviewer: R Ev): {reason} Computed:" in home
+    assert f"Computed: {computed.judgement}" in home
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.parametrize("name", SITES)
+def test_summary_of_findings_in_the_browser(browser, tmp_path_factory, name: str) -> None:
+    """Symbols shown but hidden from screen readers (the words are read), footnote links that
+    land on their reason, and the text-only version; axe-core with the text version open."""
+    site = built_site(name, tmp_path_factory)
+    analyses = _results(site)["analyses"]
+    with visiting(browser, site) as visit:
+        visit.open("index.html", wait="load")
+        page = visit.page
+        grades = page.locator("table.evreg-sof tbody tr td:nth-child(5) > .evreg-grade")
+        assert grades.count() == len(analyses)
+        for i, a in enumerate(analyses):
+            level = a["certainty"]["level"]
+            cell = grades.nth(i)
+            assert cell.inner_text().endswith(_words(level))
+            if level in SYMBOLS:
+                symbols = cell.locator(".evreg-grade-symbols")
+                assert symbols.is_visible() and symbols.inner_text() == SYMBOLS[level]
+                assert symbols.get_attribute("aria-hidden") == "true"
+        refs = page.locator("table.evreg-sof sup.evreg-note-ref a")
+        if refs.count():
+            first = refs.first
+            target = first.get_attribute("href")
+            first.click()
+            assert page.url.endswith(target)
+            note = page.locator(target)
+            assert note.is_visible() and note.inner_text().strip()
+            box = note.bounding_box()
+            assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+        details = page.locator("details.evreg-sof-text")
+        assert not details.locator("li").first.is_visible()
+        details.locator("summary").click()
+        items = details.locator("li")
+        assert items.count() == len(analyses)
+        for i, a in enumerate(analyses):
+            assert items.nth(i).inner_text().startswith(a["title"])
+        assert not axe_violations(page)
+        assert not visit.problems() and not visit.foreign_requests()
+
+
+def test_statements_say_little_or_no_difference_for_a_small_imprecise_ratio(tmp_path) -> None:
+    """GRADE's informative statements (Santesso et al. 2020): a pooled ratio inside the
+    important thresholds whose CI includes 1 is worded as little or no difference; the same
+    ratio with a CI excluding 1 as an association."""
+    from fixtures.breakage import set_cell
+
+    from evreg.site.charts import ChartWriter, RenderCache
+    from evreg.site.views.certainty import statement
+    from evreg.site.views.context import SiteContext
+
+    pkg = write_package(tmp_path / "pkg")
+    for est, hr, lo, up in (
+        ("alpha-2020-il6-pfs", "1.05", "0.90", "1.22"),
+        ("beta-2021-il6-pfs", "0.95", "0.82", "1.10"),
+    ):
+        for field, value in (("hr", hr), ("ci_lower", lo), ("ci_upper", up)):
+            set_cell(pkg, "estimates", est, field, value)
+    for study in ("alpha-2020", "beta-2021"):  # large, good-quality cohorts
+        set_cell(pkg, "studies", study, "n", "300")
+        set_cell(pkg, "studies", study, "nos_score", "8")
+    package = load_package(pkg)
+    results = run_plan(package)
+    ctx = SiteContext(package, results, ChartWriter(tmp_path / "docs", RenderCache(None)))
+    a = results.get("il6-pfs")
+    assert a.primary_result.ci_lower < 1 < a.primary_result.ci_upper
+    assert a.certainty.level in ("high", "moderate", "low")
+    said = statement(ctx, a)
+    assert said.startswith("High IL-6 ") and said.endswith(
+        "little or no difference in progression-free survival."
+    )
+    assert said == f"High IL-6 {VERBS[a.certainty.level]} little or no difference in " + (
+        "progression-free survival."
+    )
+    for est, lo, up in (
+        ("alpha-2020-il6-pfs", "1.01", "1.09"),
+        ("beta-2021-il6-pfs", "0.92", "0.99"),
+    ):
+        set_cell(pkg, "estimates", est, "ci_lower", lo)
+        set_cell(pkg, "estimates", est, "ci_upper", up)
+    package = load_package(pkg)
+    results = run_plan(package)
+    ctx = SiteContext(package, results, ChartWriter(tmp_path / "docs", RenderCache(None)))
+    a = results.get("il6-pfs")
+    assert a.primary_result.significant and a.certainty.level in VERBS
+    said = statement(ctx, a)
+    assert said == f"High IL-6 {VERBS[a.certainty.level]} shorter progression-free survival."
