@@ -161,10 +161,8 @@ class _BusyPool(ChartPool):
 
     def __init__(self) -> None:
         super().__init__(2)
-        self.submitted = 0
 
     def submit(self, fn: Any, /, *args: Any) -> Future:
-        self.submitted += 1
         return _Held(fn, args)
 
 
@@ -204,36 +202,3 @@ def test_pages_are_written_as_their_charts_come_in_and_let_their_specs_go(tmp_pa
     assert all((docs / w / "index.md").exists() for w in called)
     assert all(c.result().wide.spec_json is None for c in charts.charts)  # all let go
     assert all((docs / w / "forest.svg").exists() for w in called)
-
-
-def test_a_chart_repeated_on_another_page_is_made_once(tmp_path) -> None:
-    from fixtures.synthetic import write_package
-
-    from evreg.data.package import load_package
-    from evreg.review.plan import run_plan
-    from evreg.site.charts import ChartWriter, RenderCache
-    from evreg.site.forest import forest_spec
-    from evreg.site.viewmodel import TextAlternative
-    from evreg.site.views.context import SiteContext
-
-    package = load_package(write_package(tmp_path / "pkg"))
-    docs, pool = tmp_path / "docs", _BusyPool()
-    charts = ChartWriter(docs, RenderCache(None), pool)  # no cache: only sharing can help
-    ctx = SiteContext(package, run_plan(package), charts)
-    first, second = [a for a in ctx.results.analyses if a.used][:2]
-
-    def embed(where: str, a: Any) -> None:
-        spec = charts.spec(forest_spec, a, ctx.measure(a.analysis_id), ctx.favours(a))
-        charts.embed(where, "forest", spec, title="T", caption="C.", alt=TextAlternative("S"))
-
-    embed("a", first)
-    embed("b", first)  # the same chart while the first is being made: shared
-    embed("c", second)
-    assert pool.submitted == 2
-    charts.finish_page("a", 0, 1)
-    charts.release(0, 1)  # page a written: its chart is no longer shared
-    embed("d", first)
-    assert pool.submitted == 3
-    charts.close()
-    svg = {d: (docs / d / "forest.svg").read_bytes() for d in "abcd"}
-    assert svg["a"] == svg["b"] == svg["d"] != svg["c"]

@@ -222,7 +222,6 @@ class PendingChart:
             wide=dataclasses.replace(files.wide, spec_json=None),
             compact=files.compact and dataclasses.replace(files.compact, spec_json=None),
         )
-        self.writer.forget(self.future)
         self.future = _DONE
         self.job = _NO_JOB
 
@@ -246,15 +245,13 @@ class ChartWriter:
     pool: ChartPool = field(default_factory=lambda: ChartPool(1))
     inline_budget: int = INLINE_BUDGET
     charts: list[PendingChart] = field(default_factory=list)
-    _running: dict[str, Future] = field(default_factory=dict)  # job digest -> its future
 
     def spec(self, make: Callable[..., Any], *args: Any) -> SpecCall:
         """``make(*args)`` (an Altair spec builder), built when the chart is rendered."""
         return SpecCall(make, args)
 
-    def _job(self, layouts: Layouts) -> tuple[JobInput, str]:
-        """The job of one chart, with what the cache already holds filled in, and a digest
-        of what it makes (the same for charts that are the same)."""
+    def _job(self, layouts: Layouts) -> JobInput:
+        """The job of one chart, with what the cache already holds filled in."""
         named = {k: (layouts, k) for k in ("wide", "compact", "full")}
         if isinstance(layouts, dict):
             named = {k: (v, None) for k, v in layouts.items() if v is not None}
@@ -262,8 +259,7 @@ class ChartWriter:
         for call, _ in named.values():
             if not any(call is c for c in calls):  # by identity: inputs need no __eq__
                 calls.append(call)
-        keys = [c.key() for c in calls]
-        known = [self.cache.get(k) for k in keys]
+        known = [self.cache.get(c.key()) for c in calls]
         texts = tuple(None if k is None else k.decode("utf-8") for k in known)
         position = {id(c): i for i, c in enumerate(calls)}
         rows = tuple((n, position[id(c)], k) for n, (c, k) in named.items())
@@ -273,24 +269,13 @@ class ChartWriter:
             layout = None if text is None else layout_json(text, key)
             if layout is None or (layout != "null" and self.cache.get(("svg", layout)) is None):
                 need.add(name)
-        job = JobInput(tuple(zip(calls, texts, strict=True)), rows, frozenset(need))
-        return job, hashlib.sha256(repr((keys, rows)).encode("utf-8")).hexdigest()
+        return JobInput(tuple(zip(calls, texts, strict=True)), rows, frozenset(need))
 
-    def _submit(self, job: JobInput, digest: str) -> Future:
-        """The job's future: done at once when the cache holds everything; the future of
-        the same job when one is still running (a chart repeated on another page, such as
-        a subgroup analysis's main forest plot, is made once); else a worker's."""
+    def _submit(self, job: JobInput) -> Future:
         complete = all(t is not None for _, t in job.calls) and not job.need_svg
         if complete:  # all from the cache: nothing for a worker to do
             return InProcess().submit(run_job, job)
-        if digest not in self._running:
-            self._running[digest] = self.pool.submit(run_job, job)
-        return self._running[digest]
-
-    def forget(self, future: Future) -> None:
-        """Stop sharing ``future`` (its chart is written; the cache has what it made)."""
-        for digest in [d for d, f in self._running.items() if f is future]:
-            del self._running[digest]
+        return self.pool.submit(run_job, job)
 
     def embed(
         self,
@@ -310,8 +295,8 @@ class ChartWriter:
         ``title`` and ``caption`` are plain text; ``alt`` is the text alternative (a sentence
         and a table of the plotted numbers).
         """
-        job, digest = self._job(layouts)
-        chart = PendingChart(self, page_dir, name, job, self._submit(job, digest))
+        job = self._job(layouts)
+        chart = PendingChart(self, page_dir, name, job, self._submit(job))
         self.charts.append(chart)
         if alt.table is not None:
             alt = dataclasses.replace(alt, table=shorten(alt.table, self.docs_dir, page_dir, name))
