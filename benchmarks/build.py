@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -125,19 +126,28 @@ def _tree_rss(root: int) -> int:
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
     """Run a child, sampling the memory of its process tree (workers included) 5 times a
-    second; its wall time and its JSON output with "tree_mb" (the peak) added."""
+    second in a thread; its wall time (taken when it exits, not at a sample) and its JSON
+    output with "tree_mb" (the peak) added."""
     t = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
-        time.sleep(0.2)
-    wall = time.perf_counter() - t
+    done = threading.Event()
+    peak = [0]
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    done.set()
+    sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{args[2][:40]!r} failed:\n{stderr.decode()[-3000:]}")
     out = json.loads(stdout.decode().strip().splitlines()[-1])
-    return wall, {**out, "tree_mb": peak / 2**20}
+    return wall, {**out, "tree_mb": peak[0] / 2**20}
 
 
 def build_once(package: Path, work: Path, cache: Path) -> dict:
