@@ -1,18 +1,25 @@
-"""Benchmark `evreg build` against a bare `mkdocs build` of the same generated pages.
+"""Benchmark `evreg build`: cold against warm, and against a bare `mkdocs build` of its pages.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/build.py                 # shipped, example, 100, 1000, 5000
-    .venv/bin/python benchmarks/build.py --sizes 100 1000
+    .venv/bin/python benchmarks/build.py --sizes 100 1000 --repeat 3
 
-For each registry (the shipped package, the 37-study example and synthetic registries of
-100, 1,000 and 5,000 studies) one fresh process runs `evreg build` and reports its phases
-(validate, analysis plan, page and chart generation, MkDocs) and its peak memory; then a
-second fresh process runs a bare `mkdocs build` on the very docs directory and config that
-evreg generated (the baseline, measured in the same run). Printed: seconds, ratio to the bare
-MkDocs build, evreg's own share (everything but MkDocs) relative to MkDocs, peak RSS.
-Synthetic registries use the shipped schemas and a fixed random seed; their numbers are
-generated for timing only and are never written into data/.
+For each registry (the shipped package, the example (hackshaw1998) and synthetic registries of
+100, 1,000 and 5,000 studies, tests/fixtures/registry.py) fresh processes run the build as
+`evreg build` does (validate, analysis plan, pages and charts, MkDocs, zip of the site):
+
+* cold: an empty chart cache (every fresh CI runner, every first build): every spec built with
+  Altair and rendered to SVG by vl-convert in worker processes;
+* warm: the same build again with the cache the cold build filled;
+* bare: `mkdocs build` of the very docs directory and config evreg generated (the baseline).
+
+Each is repeated (``--repeat``, the median is printed) and the cases alternate, so machine load
+affects all alike; the load average is printed with the table. Printed per registry: pages;
+cold and warm seconds (wall time of the whole process, imports included) and cold/warm;
+evreg's own time (everything but its MkDocs step) over the bare MkDocs build's time; peak
+memory of the build process, and of it with its chart workers; the largest page. The aims of
+issue 14 are printed beside the numbers.
 """
 
 from __future__ import annotations
@@ -20,227 +27,283 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
-import random
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
+sys.path.insert(0, str(ROOT / "tests"))
+from fixtures.registry import large_package  # noqa: E402
 
+PYTHON = sys.executable
+MB = 1_000_000
+
+# One build as `evreg build` runs it (evreg.site.output.build_to without the swap), timing its
+# phases through the progress callback and keeping the docs for the bare MkDocs build. With
+# `python -c`, workers have no main module to import again; the guard is there all the same.
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from evreg.site.output import validation_errors
-from evreg.review.plan import run_plan
 from evreg.data.package import load_package
-from evreg.site import build as site
+from evreg.review.plan import run_plan
+from evreg.site.build import build_site
+from evreg.site.output import chart_pool, validation_findings
 pkg_path, work, cache = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-times = {}
-t = time.perf_counter(); errors = validation_errors(pkg_path)
-times["validate"] = time.perf_counter() - t
-assert not errors, errors[:5]
-t = time.perf_counter(); package = load_package(pkg_path); results = run_plan(package)
-times["analyses"] = time.perf_counter() - t
-with site.reproducible(package):
-    t = time.perf_counter()
-    nav = site.generate_docs(package, results, work / "docs", cache_dir=cache)
-    config = site.write_config(package, work / "docs", work / "site", nav, work / "mkdocs.yml")
-    times["pages_and_charts"] = time.perf_counter() - t
-    t = time.perf_counter(); site.run_mkdocs(config); times["mkdocs"] = time.perf_counter() - t
-times["total_in_process"] = time.perf_counter() - t0
-times["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-times["pages"] = sum(1 for _ in (work / "site").rglob("index.html"))
-print(json.dumps(times))
+marks = [("start", t0)]
+progress = lambda what: marks.append((what, time.perf_counter()))
+if __name__ == "__main__":  # chart workers import the main module again
+    pool = chart_pool(cache)
+    progress("validating")
+    errors, _ = validation_findings(pkg_path)
+    assert not errors, errors[:5]
+    package = load_package(pkg_path)
+    progress("analysis plan")
+    results = run_plan(package)
+    build_site(package, results, work / "site", work, progress, cache, pool)
+    pool.close()
+    progress("end")
+at = dict(marks)
+print(json.dumps({
+    "total": at["end"] - t0,
+    "mkdocs": at["zip of the site"] - at["mkdocs build"],
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
 """
 
 BARE = r"""
-import resource, sys, time, json
+import sys, time, json
 t = time.perf_counter()
 from mkdocs import config as c
 from mkdocs.commands import build as b
 b.build(c.load_config(config_file=sys.argv[1]))
-print(json.dumps({"seconds": time.perf_counter() - t,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": time.perf_counter() - t}))
 """
 
 
-def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({f: r.get(f, "") for f in fields})
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _fields(schema_dir: Path, name: str) -> list[str]:
-    schema = json.loads((schema_dir / f"{name}.json").read_text(encoding="utf-8"))
-    return [f["name"] for f in schema["fields"]]
+def study_count(package: Path) -> int:
+    """Rows of the package's studies resource (read from the data, never assumed)."""
+    descriptor = json.loads(package.read_text(encoding="utf-8"))
+    path = next(r["path"] for r in descriptor["resources"] if r.get("name") == "studies")
+    with (package.parent / path).open(encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
 
 
-def synthetic_package(n: int, dest: Path, seed: int = 20261130) -> Path:
-    """A registry of n studies with the shipped schemas and plan: half IL-6, half SII, each
-    with a PFS and an OS hazard ratio (random, for timing only)."""
-    rng = random.Random(seed)
-    shutil.copytree(ROOT / "schemas", dest / "schemas")
-    (dest / "data").mkdir(parents=True)
-    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["name"] = f"synthetic-{n}"
-    descriptor["title"] = f"Synthetic registry of {n} studies (benchmark)"
-    (dest / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    studies, estimates = [], []
-    for i in range(n):
-        marker = "IL-6" if i % 2 else "SII"
-        sid = f"study{i:05d}-{2000 + i % 26}"
-        studies.append(
-            {
-                "study_id": sid,
-                "in_review": "true",
-                "first_author": f"Author{i:05d} A",
-                "year": 2000 + i % 26,
-                "title": f"Synthetic study {i}",
-                "country": "Nowhere",
-                "n": 50 + i,
-                "design": "retrospective cohort study",
-                "biomarker": marker,
-                "treatment": "ICI",
-                "outcomes_used_by_review": "PFS;OS",
-                "nos_score": 5 + i % 5,
-                "hbv_all_patients": ("true", "false", "")[i % 3],
-                "local_treatment": ("false", "true", "")[i % 3],
-                "source_checked": "synthetic",
-                "source_url": "https://example.org/synthetic",
-            }
-        )
-        for outcome in ("PFS", "OS"):
-            log_hr = rng.gauss(0.3, 0.3)
-            se = rng.uniform(0.1, 0.6)
-            hr = math.exp(log_hr)
-            lo, hi = math.exp(log_hr - 1.96 * se), math.exp(log_hr + 1.96 * se)
-            estimates.append(
-                {
-                    "estimate_id": f"{sid}-{marker.lower().replace('-', '')}-{outcome.lower()}",
-                    "study_id": sid,
-                    "biomarker": marker,
-                    "outcome": outcome,
-                    "exposure": f"{marker} above cut-off",
-                    "comparison": "high_vs_low",
-                    "timepoint": "baseline",
-                    "model": "multivariable",
-                    "cohort": "whole",
-                    "hr": f"{hr:.2f}",
-                    "ci_lower": f"{lo:.2f}",
-                    "ci_upper": f"{hi:.2f}",
-                    "ci_level": "0.95",
-                    "status": "extracted",
-                    "source_url": "https://example.org/synthetic",
-                    "source_location": "synthetic",
-                    "extraction_check": "synthetic",
-                }
-            )
-    schema_dir = dest / "schemas"
-    _write_csv(dest / "data" / "studies.csv", _fields(schema_dir, "studies"), studies)
-    _write_csv(dest / "data" / "estimates.csv", _fields(schema_dir, "estimates"), estimates)
-    shutil.copyfile(ROOT / "data" / "analyses.csv", dest / "data" / "analyses.csv")
-    published = dest / "data" / "published_results.csv"
-    _write_csv(published, _fields(schema_dir, "published_results"), [])
-    _write_csv(dest / "data" / "candidates.csv", _fields(schema_dir, "candidates"), [])
-    _write_csv(dest / "data" / "certainty.csv", _fields(schema_dir, "certainty"), [])
-    return dest / "datapackage.json"
+def _tree_rss(root: int) -> int:
+    """Resident bytes of process ``root`` and all its descendants (from /proc)."""
+    parent: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, todo = {root}, [root]
+    while todo:
+        pid = todo.pop()
+        for child, ppid in parent.items():
+            if ppid == pid and child not in tree:
+                tree.add(child)
+                todo.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except OSError:
+            continue
+    return total
 
 
-def _evreg(label: str, package: Path, work: Path, cache: Path) -> tuple[float, dict]:
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, dict]:
+    """Run a child, sampling the memory of its process tree (workers included) 5 times a
+    second in a thread; its wall time (taken when it exits, not at a sample) and its JSON
+    output with "tree_mb" (the peak) added."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    done = threading.Event()
+    peak = [0]
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{args[2][:40]!r} failed:\n{stderr.decode()[-3000:]}")
+    out = json.loads(stdout.decode().strip().splitlines()[-1])
+    return wall, {**out, "tree_mb": peak[0] / 2**20}
+
+
+def build_once(package: Path, work: Path, cache: Path) -> dict:
+    """One build in a fresh process; returns its wall time, phases and peak memory."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [PYTHON, "-c", CHILD, str(package), str(work), str(cache)], capture_output=True, text=True
-    )
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"{label}: evreg build failed:\n{proc.stderr[-2000:]}")
-    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def run_one(label: str, package: Path, work: Path, warm: bool) -> dict:
-    """One registry: evreg build with an empty chart cache (cold) or a filled one (warm)."""
-    cache = work.parent / f"{work.name}-cache"
-    if warm:
-        _evreg(label, package, work, cache)  # fill the cache
-    else:
-        shutil.rmtree(cache, ignore_errors=True)
-    wall, ours = _evreg(label, package, work, cache)
-    shutil.rmtree(work / "site")
-    t = time.perf_counter()
-    bare = subprocess.run(
-        [PYTHON, "-c", BARE, str(work / "mkdocs.yml")],
-        capture_output=True,
-        text=True,
-        env={"SOURCE_DATE_EPOCH": "0", "PATH": "/usr/bin:/bin"},
-    )
-    bare_wall = time.perf_counter() - t
-    if bare.returncode != 0:
-        raise SystemExit(f"{label}: bare mkdocs build failed:\n{bare.stderr[-2000:]}")
-    base = json.loads(bare.stdout.strip().splitlines()[-1])
-    own = ours["total_in_process"] - ours["mkdocs"]
+    env = {**os.environ, "EVREG_CACHE_DIR": str(cache)}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    wall, out = _run([PYTHON, "-c", CHILD, str(package), str(work), str(cache)], env)
+    pages = list((work / "site").rglob("*.html"))
+    biggest = max(pages, key=lambda p: p.stat().st_size)
     return {
-        "label": label + (" warm" if warm else " cold"),
+        **out,
         "wall": wall,
-        "bare_wall": bare_wall,
-        "bare": base["seconds"],
-        "own": own,
-        **ours,
-        "bare_rss": base["peak_rss_mb"],
+        "pages": len(pages),
+        "largest": biggest.stat().st_size,
+        "largest_page": str(biggest.relative_to(work / "site")),
     }
+
+
+def bare_mkdocs(work: Path) -> float:
+    """Wall time of a bare `mkdocs build` of the docs and config the last build left."""
+    shutil.rmtree(work / "site", ignore_errors=True)
+    env = {"SOURCE_DATE_EPOCH": "0", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    wall, _ = _run([PYTHON, "-c", BARE, str(work / "mkdocs.yml")], env)
+    return wall
+
+
+def measure(label: str, package: Path, tmp: Path, repeat: int) -> dict:
+    """cold, warm and bare builds of one registry, ``repeat`` times each, interleaved."""
+    cold, warm, bare = [], [], []
+    for i in range(repeat):
+        cache = tmp / f"cache-{i}"
+        shutil.rmtree(cache, ignore_errors=True)
+        print(f"... {label}: cold {i + 1}/{repeat}", file=sys.stderr, flush=True)
+        cold.append(build_once(package, tmp / "work", cache))
+        print(f"... {label}: warm {i + 1}/{repeat}", file=sys.stderr, flush=True)
+        warm.append(build_once(package, tmp / "work", cache))
+        bare.append(bare_mkdocs(tmp / "work"))
+        shutil.rmtree(cache, ignore_errors=True)
+
+    def med(runs: list[dict], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    return {
+        "label": label,
+        "pages": warm[-1]["pages"],
+        "cold": med(cold, "wall"),
+        "warm": med(warm, "wall"),
+        "bare": statistics.median(bare),
+        "own_cold": statistics.median(r["total"] - r["mkdocs"] for r in cold),
+        "own_warm": statistics.median(r["total"] - r["mkdocs"] for r in warm),
+        "mkdocs": med(warm, "mkdocs"),
+        "peak_mb": max(r["peak_mb"] for r in cold + warm),
+        "tree_mb": max(r["tree_mb"] for r in cold + warm),
+        "largest": max(r["largest"] for r in cold),
+        "largest_page": max(cold, key=lambda r: r["largest"])["largest_page"],
+    }
+
+
+AIMS = {
+    "shipped": ("cold <= 1.5x warm", 1.5),
+    "example": ("cold <= 2x warm", 2.0),
+    "synthetic 5,000": ("cold <= 2x warm, no page over 1 MB", 2.0),
+}
+
+
+def aim_of(label: str, row: dict) -> str:
+    """The issue's aim for this registry and whether the row meets it."""
+    for prefix, (text, ratio) in AIMS.items():
+        if label.startswith(prefix):
+            ok = row["cold"] / row["warm"] <= ratio and (
+                not prefix.startswith("synthetic") or row["largest"] <= MB
+            )
+            return f"{text}: {'met' if ok else 'NOT met'}"
+    return ""
+
+
+def table(rows: list[dict]) -> str:
+    """The results as a fixed-width table."""
+    head = (
+        f"{'registry':<24}{'pages':>7}{'cold s':>8}{'warm s':>8}{'cold/warm':>10}"
+        f"{'bare s':>8}{'own/bare':>9}{'own/bare':>9}{'peak MB':>9}{'all MB':>8}"
+        f"{'largest page':>13}  aim"
+    )
+    sub = f"{'':<24}{'':>7}{'':>8}{'':>8}{'':>10}{'':>8}{'(cold)':>9}{'(warm)':>9}"
+    lines = [head, sub, "-" * (len(head) + 30)]
+    for r in rows:
+        lines.append(
+            f"{r['label']:<24}{r['pages']:>7}{r['cold']:>8.2f}{r['warm']:>8.2f}"
+            f"{r['cold'] / r['warm']:>10.2f}{r['bare']:>8.2f}{r['own_cold'] / r['bare']:>9.2f}"
+            f"{r['own_warm'] / r['bare']:>9.2f}{r['peak_mb']:>9.0f}{r['tree_mb']:>8.0f}"
+            f"{r['largest'] / 1e6:>10.2f} MB  {aim_of(r['label'], r)}"
+        )
+    return "\n".join(lines)
+
+
+NOTES = """
+cold: empty chart cache (specs built with Altair, SVGs rendered by vl-convert in {workers}
+worker processes); warm: the same build again, charts from the cache. Wall time of a fresh
+process each (imports included), median of {repeat} run(s), cold/warm/bare interleaved.
+bare s: a bare `mkdocs build` of the same generated pages and config (the baseline).
+own/bare: evreg's own work (validation, plan, pages and charts; everything but its MkDocs step)
+over the bare MkDocs build. peak MB: largest resident set of the build process; all MB: peak of
+the build process and its chart workers together (sampled 5 times a second). largest page: the
+largest HTML file of the site ({largest}).
+load average (1, 5, 15 min) before: {before}; after: {after}; CPUs: {cpus}."""
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100, 1000, 5000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per registry (default 3)")
+    parser.add_argument(
+        "--repeat-large",
+        type=int,
+        default=1,
+        help="runs for registries of 1,000 studies or more (default 1)",
+    )
     parser.add_argument(
         "--no-real", action="store_true", help="skip the shipped and example packages"
     )
     args = parser.parse_args(argv)
+    before = os.getloadavg()
     rows = []
     with tempfile.TemporaryDirectory(prefix="evreg-bench-") as tmp:
         tmp_path = Path(tmp)
-        cases = (
-            []
-            if args.no_real
-            else [
-                ("shipped (12 studies)", ROOT / "datapackage.json"),
-                ("example (37 studies)", ROOT / "examples" / "hackshaw1998" / "datapackage.json"),
+        cases = []
+        if not args.no_real:
+            shipped = ROOT / "datapackage.json"
+            example = ROOT / "examples" / "hackshaw1998" / "datapackage.json"
+            cases += [
+                (f"shipped ({study_count(shipped)} studies)", shipped, args.repeat),
+                (f"example ({study_count(example)} studies)", example, args.repeat),
             ]
-        )
         for n in args.sizes:
-            cases.append((f"synthetic {n:,} studies", synthetic_package(n, tmp_path / f"pkg{n}")))
-        for i, (label, package) in enumerate(cases):
-            print(f"... {label}", file=sys.stderr, flush=True)
-            for warm in (False, True):
-                rows.append(run_one(label, package, tmp_path / f"work{i}", warm))
-    head = (
-        f"{'registry':<30}{'pages':>7}{'evreg s':>9}{'bare mkdocs s':>15}{'ratio':>7}"
-        f"{'own/mkdocs':>11}{'validate':>9}{'plan':>7}{'pages+charts':>13}{'mkdocs':>8}"
-        f"{'peak MB':>9}{'bare MB':>9}"
-    )
-    print(head)
-    print("-" * len(head))
-    for r in rows:
-        print(
-            f"{r['label']:<30}{r['pages']:>7}{r['wall']:>9.2f}{r['bare_wall']:>15.2f}"
-            f"{r['wall'] / r['bare_wall']:>7.2f}{r['own'] / r['mkdocs']:>11.2f}"
-            f"{r['validate']:>9.2f}{r['analyses']:>7.2f}{r['pages_and_charts']:>13.2f}"
-            f"{r['mkdocs']:>8.2f}{r['peak_rss_mb']:>9.0f}{r['bare_rss']:>9.0f}"
+            package = large_package(n, tmp_path / f"pkg{n}")
+            runs = args.repeat if n < 1000 else args.repeat_large
+            cases.append((f"synthetic {n:,} studies", package, runs))
+        for i, (label, package, runs) in enumerate(cases):
+            rows.append(measure(label, package, tmp_path / f"case{i}", runs))
+    after = os.getloadavg()
+    print(table(rows))
+    from evreg.site.chartjobs import default_workers
+
+    largest = max(rows, key=lambda r: r["largest"])
+    print(
+        NOTES.format(
+            workers=default_workers(),
+            repeat=f"{args.repeat} (1,000+ studies: {args.repeat_large})",
+            largest=f"{largest['largest_page']} of the {largest['label']} registry",
+            before=", ".join(f"{x:.2f}" for x in before),
+            after=", ".join(f"{x:.2f}" for x in after),
+            cpus=os.cpu_count(),
         )
-    print("\ncold: empty chart cache (every spec built with Altair, rendered to SVG and PNG by")
-    print("vl-convert); warm: second build, charts and Vega bundle from the cache.")
-    print("evreg s / bare mkdocs s: wall time of each fresh process (imports included).")
-    print("own/mkdocs: evreg's own work (validate + plan + pages and charts) over its MkDocs step.")
+    )
     return 0
 
 

@@ -4,14 +4,33 @@ availability. Nothing here or in any test reads outside the repository."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from fixtures.synthetic import write_package
 
 ROOT = Path(__file__).resolve().parents[1]
+_OWN_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One chart cache for the whole run: the first build renders everything afresh, later
+    builds (in any worker: pytest-xdist workers inherit the variable) reuse it; the site tests
+    check that a --no-cache build is byte-identical. Removed at the end of the run."""
+    if hasattr(config, "workerinput") or "EVREG_CACHE_DIR" in os.environ:
+        return
+    os.environ["EVREG_CACHE_DIR"] = tempfile.mkdtemp(prefix="evreg-test-cache-")
+    _OWN_CACHE.append(os.environ["EVREG_CACHE_DIR"])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for path in _OWN_CACHE:
+        shutil.rmtree(path, ignore_errors=True)
+        os.environ.pop("EVREG_CACHE_DIR", None)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""`evreg build` output: warnings as one summary line, every warning with --verbose."""
+"""`evreg build` output: warnings as one summary line, every warning with --verbose; a bad
+number of chart workers (--jobs, $EVREG_WORKERS) is a clear error."""
 
 from __future__ import annotations
 
@@ -40,3 +41,23 @@ def test_verbose_lists_every_warning_and_quiet_counts_them(capsys) -> None:
     assert capsys.readouterr().err == "1 warning: see above\n"
     report_warnings([], "nothing", verbose=False)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("jobs", ["0", "two", "-1"])
+def test_a_bad_number_of_jobs_is_a_usage_error(tmp_path: Path, capsys, jobs) -> None:
+    out = tmp_path / "s"
+    with pytest.raises(SystemExit) as exit_:
+        main(["build", "--package", str(ROOT), "--out", str(out), "--jobs", jobs])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--jobs" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_bad_evreg_workers_is_a_clear_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("EVREG_WORKERS", "many")
+    out = tmp_path / "s"
+    assert main(["build", "--package", str(ROOT), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "EVREG_WORKERS: 'many' is not a number of workers" in err
+    assert "Traceback" not in err and not out.exists()

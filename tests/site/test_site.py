@@ -264,7 +264,7 @@ def test_example_site_shows_k10_features(example_site: Path) -> None:
     page = (d / "index.html").read_text(encoding="utf-8")
     for name in ("forest", "funnel", "cumulative", "leave-one-out"):
         assert (d / f"{name}.svg").stat().st_size > 1000, name
-        assert (d / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert not (d / f"{name}.png").exists(), name  # PNGs are made in the browser
         assert f'id="{name}"' in page
     assert "Egger" in page and "Trim-and-fill (L0)" in page
     sub = (example_site / "analyses" / "ets-lung-design" / "index.html").read_text(encoding="utf-8")

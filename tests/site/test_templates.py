@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import re
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from evreg.site.build import generate_docs, reproducible
 from evreg.site.charts import default_cache_dir
 from evreg.site.html import json_for_html, md_cell, raw_block
 from evreg.site.render import environment
-from evreg.site.viewmodel import ChartImage, Figure, TextAlternative
+from evreg.site.viewmodel import ChartImage, Figure, FigureFiles, TextAlternative
 
 SITE = ROOT / "src" / "evreg" / "site"
 TEMPLATES = SITE / "templates"
@@ -239,18 +240,39 @@ def test_markdown_cells_and_blocks() -> None:
     assert raw_block("\n<p>a</p>\n\n  \n<p>b</p>\n") == "<p>a</p>\n<p>b</p>"
 
 
-def test_figure_offers_a_png_only_when_one_was_rendered() -> None:
+def _files(wide: ChartImage, compact: ChartImage | None, scale: float | None) -> Future:
+    done: Future = Future()
+    done.set_result(FigureFiles(wide, compact, scale))
+    return done
+
+
+def test_figure_offers_a_png_only_when_the_chart_is_not_too_tall() -> None:
     figure = environment().get_template("macros.html.j2").module.figure
     alt = TextAlternative(summary=HOSTILE, items=("one", "two"))
     wide = ChartImage("forest.svg", 700, 400, json_for_html({}))
-    out = str(figure(Figure("forest", HOSTILE, "Caption.", wide, False, alt)))
+    out = str(figure(Figure("forest", HOSTILE, "Caption.", _files(wide, None, None), alt)))
     assert "PNG not offered for a chart this tall (use the SVG)" in out and ".png" not in out
     assert "<script>alert" not in out and out.count(html.escape(HOSTILE)) == 4
     assert "<ul><li>one</li><li>two</li></ul>" in out
     assert "<source" not in out  # no compact layout: the wide image at every width
+    assert '<script type="application/json" id="spec-forest">{}</script>' in out
     compact = ChartImage("forest-compact.svg", 330, 900, json_for_html({}))
-    out = str(figure(Figure("forest", "T", "C.", wide, True, alt, compact)))
-    assert '<a href="forest.png" download>PNG</a>' in out
+    out = str(figure(Figure("forest", "T", "C.", _files(wide, compact, 2.0), alt)))
+    # the browser makes the PNG (evreg.js reveals the offer once the chart is drawn)
+    assert '<span class="evreg-png-offer" hidden>' in out
+    assert 'data-png-scale="2.0" data-filename="forest.png"' in out
     assert '<source media="(max-width: 599.98px)" srcset="forest-compact.svg"' in out
     assert '<img src="forest.svg" alt="T" aria-describedby="forest-alt"' in out
     assert '<details class="evreg-alt" id="forest-alt">' in out
+    assert "data-spec-src" not in out and "charts.json" not in out
+
+
+def test_a_large_spec_is_read_from_the_page_chart_data_file() -> None:
+    figure = environment().get_template("macros.html.j2").module.figure
+    wide = ChartImage("forest.svg", 700, 400, None, "charts.json")
+    compact = ChartImage("forest-compact.svg", 330, 900, None, "charts.json")
+    alt = TextAlternative(summary="S")
+    out = str(figure(Figure("forest", "T", "C.", _files(wide, compact, 2.0), alt)))
+    assert 'data-spec-src="charts.json"' in out
+    assert '<script type="application/json"' not in out
+    assert "opened from a file, the image is the chart" in out

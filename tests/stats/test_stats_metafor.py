@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from conftest import needs_r
 from fixtures.r_metafor import DATASETS, METHODS, TESTS, metafor_results
+from fixtures.shared import shared_json
 
 from evreg import stats
 
@@ -28,9 +29,10 @@ NAMES = [d.name for d in DATASETS]
 
 
 @pytest.fixture(scope="session")
-def metafor() -> dict[str, Any]:
-    """All metafor output, computed once per test session (one Rscript per data set)."""
-    return metafor_results()
+def metafor(tmp_path_factory) -> dict[str, Any]:
+    """All metafor output, computed once per test run (one Rscript per data set), shared by
+    the run's workers (fixtures.shared)."""
+    return shared_json(tmp_path_factory, "metafor-results", metafor_results)
 
 
 def close(ours: Any, theirs: Any, what: str, rel: float = REL) -> None:

@@ -25,6 +25,7 @@ from fixtures.r_metafor import (
     property_script,
     run_r,
 )
+from fixtures.shared import shared_json
 
 from evreg import stats
 from evreg.stats import solvers
@@ -48,13 +49,15 @@ def loglik(y: np.ndarray, v: np.ndarray, tau2: float, method: str, x: Any = None
 
 
 @pytest.fixture(scope="module")
-def hard() -> dict[str, dict[str, Any]]:
-    return {case["name"]: case for case in run_r(hard_case_script())}
+def hard(tmp_path_factory) -> dict[str, dict[str, Any]]:
+    out = shared_json(tmp_path_factory, "metafor-hard", lambda: run_r(hard_case_script()))
+    return {case["name"]: case for case in out}
 
 
 @pytest.fixture(scope="module")
-def subsets() -> list[dict[str, Any]]:
-    return run_r(property_script(SEED, PER_SET))
+def subsets(tmp_path_factory) -> list[dict[str, Any]]:
+    script = property_script(SEED, PER_SET)
+    return shared_json(tmp_path_factory, "metafor-subsets", lambda: run_r(script))
 
 
 @needs_r

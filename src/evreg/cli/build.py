@@ -41,6 +41,7 @@ def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
 EXAMPLES = """examples:
   evreg build                                    # ./datapackage.json -> site_build/
   evreg build --package examples/hackshaw1998/datapackage.json --out /tmp/ets-site
+  evreg build --jobs 1                           # render charts in this process only
 """
 
 
@@ -62,6 +63,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="render every chart afresh (default: reuse ~/.cache/evreg or "
         "$EVREG_CACHE_DIR; cached files are identical to fresh renders)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes rendering charts (default: $EVREG_WORKERS, else one per "
+        "CPU; 1: no workers); the site is the same whatever N",
+    )
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return value
 
 
 def show_progress(args: argparse.Namespace) -> bool:
@@ -75,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
 
     progress = Progress(show_progress(args))
     summary = build_to(
-        args.package, Path(args.out), progress, use_cache=not args.no_cache, verbose=args.verbose
+        args.package,
+        Path(args.out),
+        progress,
+        use_cache=not args.no_cache,
+        verbose=args.verbose,
+        workers=args.jobs,
     )
     progress.done(summary)
     return 0

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,7 +31,14 @@ import yaml
 from evreg.data.package import Package
 from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
-from evreg.site.charts import BUNDLE_PATH, ChartWriter, RenderCache, vega_bundle
+from evreg.site.chartjobs import ChartPool, default_workers
+from evreg.site.charts import (
+    BUNDLE_PATH,
+    INLINE_BUDGET,
+    ChartWriter,
+    RenderCache,
+    vega_bundle,
+)
 from evreg.site.html import safe_title
 from evreg.site.links import CONTRIBUTE_DIR, RepoLinks, repo_url
 from evreg.site.render import environment, render
@@ -41,7 +49,7 @@ from evreg.site.views.contribute import contribute_view, contributor_guide
 from evreg.site.views.data import files_table
 from evreg.site.views.home import home_view, summary_table
 from evreg.site.views.methods import methods_view
-from evreg.site.views.studies import studies_view, study_view
+from evreg.site.views.studies import studies_views, study_view
 from evreg.site.views.whats_new import changelog_body
 
 Progress = Callable[[str], None]
@@ -280,16 +288,59 @@ def _copy_assets(docs: Path, cache: RenderCache) -> None:
     _write(docs / BUNDLE_PATH, classic_script(vega_bundle(cache)))
 
 
+class PageWriter:
+    """Writes pages as their charts come in: a page is rendered once the charts embedded
+    while its view was built are rendered (they render in worker processes meanwhile), so at
+    most ``backlog`` pages wait in memory and the workers are kept busy; a written page's
+    chart specs are let go."""
+
+    def __init__(self, docs: Path, charts: ChartWriter, backlog: int) -> None:
+        self.docs = docs
+        self.charts = charts
+        self.backlog = max(1, backlog)
+        self.env = environment()
+        self.waiting: deque[tuple[str, str, dict, int, int]] = deque()
+        self.queued = 0  # charts embedded by the pages queued so far
+
+    def page(self, where: str, template: str, **context: object) -> None:
+        """Render ``template`` into ``where``/index.md when its charts are ready."""
+        end = len(self.charts.charts)
+        self.waiting.append((where, template, context, self.queued, end))
+        self.queued = end
+        for item in [w for w in self.waiting if self.charts.ready(w[3], w[4])]:
+            self.waiting.remove(item)  # pages whose charts are in (or have none) go now
+            self._write(*item)
+        while len(self.waiting) > self.backlog:
+            self._write(*self.waiting.popleft())  # waits for the oldest page's charts
+
+    def _write(self, where: str, template: str, context: dict, start: int, end: int) -> None:
+        self.charts.finish_page(where, start, end)
+        _write(self.docs / where / "index.md", render(self.env, template, **context))
+        self.charts.release(start, end)
+
+    def close(self) -> None:
+        """Write every waiting page, then the charts' remaining files."""
+        while self.waiting:
+            self._write(*self.waiting.popleft())
+        self.charts.close()
+
+
 def generate_docs(
     package: Package,
     results: RegistryResults,
     docs: Path,
     progress: Progress = _quiet,
     cache_dir: Path | None = None,
+    workers: int | ChartPool | None = None,
+    inline_budget: int = INLINE_BUDGET,
 ) -> list:
     """Write every page and file of the site into ``docs``; return the MkDocs nav.
 
-    ``cache_dir`` holds rendered charts and the Vega bundle between builds (None: no cache).
+    ``cache_dir`` holds rendered charts and the Vega bundle between builds (None: no cache);
+    ``workers`` processes render the charts (None: $EVREG_WORKERS or one per CPU; 1: this
+    process; a ChartPool: its workers, left running). The output is the same whatever the
+    cache and the number of workers. A page
+    whose chart specs exceed ``inline_budget`` bytes reads them from its charts.json.
     """
     check_page_ids(package)
     docs.mkdir(parents=True, exist_ok=True)
@@ -298,14 +349,38 @@ def generate_docs(
     guide = contributor_guide(package.root)
     has_contribute = bool(intros.get("contribute.md") or guide)
     links = RepoLinks(repo_url(_user_config(package)), has_contribute)
-    ctx = SiteContext(package, results, ChartWriter(docs, cache), links)
+    pool = workers if isinstance(workers, ChartPool) else ChartPool(workers or default_workers())
+    if pool is not workers:
+        pool.prestart()
+    charts = ChartWriter(docs, cache, pool, inline_budget)
+    ctx = SiteContext(package, results, charts, links)
     progress("assets: Vega bundle, styles")
     _copy_assets(docs, cache)
-    env = environment()
+    writer = PageWriter(docs, charts, 2 * pool.workers)
+    try:
+        nav = _write_pages(ctx, writer, intros, progress)
+    finally:
+        try:
+            writer.close()
+        finally:
+            if pool is not workers:
+                pool.close()
+    for path in others:
+        dest = docs / path.name
+        if path.is_dir():
+            shutil.copytree(path, dest)
+        else:
+            shutil.copyfile(path, dest)
+            if path.suffix == ".md":
+                nav.append(path.name)
+    return nav
 
-    def page(where: str, template: str, **context: object) -> None:
-        _write(docs / where / "index.md", render(env, template, **context))
 
+def _write_pages(
+    ctx: SiteContext, writer: PageWriter, intros: dict[str, str], progress: Progress
+) -> list:
+    """Every generated page, in nav order; returns the nav (without hand-written pages)."""
+    package, results, docs, page = ctx.package, ctx.results, writer.docs, writer.page
     page("", "home.md.j2", view=home_view(ctx, intros.get("index.md", "")))
     page("analyses", "analyses.md.j2", summary=summary_table(ctx, "analyses"))
     analyses_nav: list = ["analyses/index.md"]
@@ -316,7 +391,8 @@ def generate_docs(
             {safe_title(a.title, a.analysis_id): f"analyses/{a.analysis_id}/index.md"}
         )
     progress(f"studies ({len(package.studies)})")
-    page("studies", "studies.md.j2", view=studies_view(ctx))
+    for where, view in studies_views(ctx):
+        page(where, "studies.md.j2", view=view)
     for raw in package.raw_tables.get("studies", ()):
         page(f"studies/{raw['study_id']}", "study.md.j2", view=study_view(ctx, raw))
     progress("methods, data, audit, changelog")
@@ -334,20 +410,13 @@ def generate_docs(
         {"Audit": "audit/index.md"},
         {"What\u2019s new": "whats-new/index.md"},
     ]
-    if has_contribute:
-        view = contribute_view(intros.get("contribute.md", ""), guide, links)
+    if ctx.links.contribute_page:
+        guide = contributor_guide(package.root)
+        view = contribute_view(intros.get("contribute.md", ""), guide, ctx.links)
         page(CONTRIBUTE_DIR, "contribute.md.j2", view=view)
         nav.append({"Contribute": f"{CONTRIBUTE_DIR}/index.md"})
-    if links.repo:
-        nav.append({"Repository": links.repo})
-    for path in others:
-        dest = docs / path.name
-        if path.is_dir():
-            shutil.copytree(path, dest)
-        else:
-            shutil.copyfile(path, dest)
-            if path.suffix == ".md":
-                nav.append(path.name)
+    if ctx.links.repo:
+        nav.append({"Repository": ctx.links.repo})
     return nav
 
 
@@ -473,11 +542,14 @@ def build_site(
     work: Path,
     progress: Progress = _quiet,
     cache_dir: Path | None = None,
+    workers: int | ChartPool | None = None,
+    inline_budget: int = INLINE_BUDGET,
 ) -> list[str]:
-    """Generate docs in ``work/docs`` and build the site into ``out`` (which must not exist)."""
+    """Generate docs in ``work/docs`` and build the site into ``out`` (which must not exist);
+    ``workers`` and ``inline_budget``: see :func:`generate_docs`."""
     with reproducible(package):
         docs = work / "docs"
-        nav = generate_docs(package, results, docs, progress, cache_dir)
+        nav = generate_docs(package, results, docs, progress, cache_dir, workers, inline_budget)
         progress("mkdocs build")
         config = write_config(package, docs, out, nav, work / "mkdocs.yml")
         warnings = run_mkdocs(config)

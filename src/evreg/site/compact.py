@@ -80,7 +80,7 @@ def compact_forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> di
     y_scale = alt.Scale(domain=[0, height], reverse=True, nice=False, zero=False)
     layers = plots.forest_panel(records, opts, y_scale, MARK_PX * 0.4, None, square_px=110)
     y = alt.Y("y:Q", axis=None, scale=y_scale)
-    color = alt.condition("datum.flag", alt.value(plots.FLAG), alt.value(plots.INK))
+    color = plots.flag_color()
     for side, x in (("left", 0), ("right", COMPACT_WIDTH)):
         for bold in (True, False):
             test = f"datum.side == '{side}' && {'' if bold else '!'}datum.bold"
@@ -93,7 +93,7 @@ def compact_forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> di
                     fontSize=FONT_SIZE,
                     fontWeight="bold" if bold else "normal",
                 )
-                .encode(x=alt.value(x), y=y, text="text:N", color=color)
+                .encode(x=alt.XValue(x), y=y, text=alt.Text("text:N"), color=color)
             )
     chart = alt.layer(*layers).properties(width=COMPACT_WIDTH, height=height)
     left, right = opts.favours
@@ -104,4 +104,4 @@ def compact_forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> di
         "diamonds": plots.diamond_points(records, MARK_PX * 0.4),
         "lines": lines,
     }
-    return plots.finish(chart.configure_legend(disable=True), footer, datasets)
+    return plots.finish(chart, footer, datasets, legend=False)

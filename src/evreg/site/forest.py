@@ -59,12 +59,48 @@ def _study_items(used: Sequence[UsedEstimate], weights: Sequence[float | None]) 
     ]
 
 
+MAX_ROWS = 60  # a longer run of study rows is shortened on the page (all rows: the full plot)
+HEAD_ROWS, TAIL_ROWS = 45, 10
+MARKED_KINDS = ("study", "point")
+
+
+def shown_items(items: Sequence[ForestItem]) -> list[ForestItem]:
+    """The rows a page shows: each run of more than MAX_ROWS study (or point) rows shortened
+    to its first HEAD_ROWS and last TAIL_ROWS, with a row saying how many are left out (in a
+    subgroup plot, each subgroup on its own); headings and pooled rows always shown."""
+    out: list[ForestItem] = []
+    run: list[ForestItem] = []
+
+    def flush() -> None:
+        if len(run) > MAX_ROWS:
+            hidden = len(run) - HEAD_ROWS - TAIL_ROWS
+            note = f"\u2026 {hidden:,} more rows: all {len(run):,} in the full plot"
+            out.extend([*run[:HEAD_ROWS], ForestItem("text", note), *run[-TAIL_ROWS:]])
+        else:
+            out.extend(run)
+        run.clear()
+
+    for item in items:
+        if item.kind in MARKED_KINDS:
+            run.append(item)
+        else:
+            flush()
+            out.append(item)
+    flush()
+    return out
+
+
 def layouts(items: Sequence[ForestItem], opts: ForestOptions) -> dict[str, dict]:
-    """The wide forest plot and the compact one for narrow screens, from the same rows."""
-    return {
-        "wide": plots.forest_chart(items, opts),
-        "compact": compact_forest_chart(items, opts),
+    """The wide forest plot and the compact one for narrow screens, from the same rows; when
+    rows are left out on the page (:func:`shown_items`), also the "full" plot of every row."""
+    shown = shown_items(items)
+    out = {
+        "wide": plots.forest_chart(shown, opts),
+        "compact": compact_forest_chart(shown, opts),
     }
+    if len(shown) != len(items):
+        out["full"] = plots.forest_chart(items, opts)
+    return out
 
 
 def level_weights(members: Sequence[UsedEstimate], res: PoolResult | None) -> list[float | None]:

@@ -12,8 +12,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evreg.errors import EvregError
+
+if TYPE_CHECKING:
+    from evreg.site.chartjobs import ChartPool
 
 MARKER = ".evreg-site"
 Progress = Callable[[str], None]
@@ -82,8 +86,10 @@ def build_to(
     progress: Progress | None = None,
     use_cache: bool = True,
     verbose: bool = False,
+    workers: int | None = None,
 ) -> str:
-    """Validate, run the plan and build the site into ``out`` (swapped in on success only).
+    """Validate, run the plan and build the site into ``out`` (swapped in on success only);
+    ``workers`` processes render the charts (None: $EVREG_WORKERS or one per CPU).
 
     Returns a one-line summary. Raises EvregError on invalid data or a failed build, leaving
     ``out`` exactly as it was. Errors are printed in full; warnings (the data's and MkDocs')
@@ -91,6 +97,39 @@ def build_to(
     """
     progress = progress or _quiet
     check_out_dir(out)
+    from evreg.site.charts import default_cache_dir
+
+    cache = default_cache_dir() if use_cache else None
+    pool = chart_pool(cache, workers)
+    try:
+        return _build(package_path, out, progress, cache, verbose, pool)
+    finally:
+        pool.close()
+
+
+def chart_pool(cache: Path | None, workers: int | None = None) -> ChartPool:
+    """The chart workers of a build (None: $EVREG_WORKERS or one per CPU), made ready while
+    the data is validated: all of them at once when there is no cache yet (every chart will
+    be rendered), else only the fork server they start from. The caller closes it."""
+    from evreg.site.chartjobs import ChartPool, default_workers
+
+    pool = ChartPool(default_workers() if workers is None else workers)
+    if cache is None or not cache.is_dir() or not any(cache.iterdir()):
+        pool.start()
+    else:
+        pool.prestart()
+    return pool
+
+
+def _build(
+    package_path: str,
+    out: Path,
+    progress: Progress,
+    cache: Path | None,
+    verbose: bool,
+    pool: ChartPool,
+) -> str:
+    """build_to's work once the chart workers are starting."""
     progress("validating")
     errors, data_warnings = validation_findings(package_path)
     if errors:
@@ -104,7 +143,6 @@ def build_to(
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan
     from evreg.site.build import build_site
-    from evreg.site.charts import default_cache_dir
 
     package = load_package(package_path)
     progress("running the analysis plan")
@@ -114,8 +152,7 @@ def build_to(
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
     try:
         built = work / "site"
-        cache = default_cache_dir() if use_cache else None
-        warnings = build_site(package, results, built, work, progress, cache)
+        warnings = build_site(package, results, built, work, progress, cache, pool)
         (built / MARKER).write_text("built by evreg build; safe to replace\n", encoding="utf-8")
         swap_in(built, out.resolve())
     finally:

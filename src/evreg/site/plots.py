@@ -67,6 +67,14 @@ class ForestOptions:
     extra: dict = field(default_factory=dict)
 
 
+def flag_color() -> alt.ColorValue:
+    """Red for flagged rows, ink otherwise (as ``alt.condition`` writes it, built directly:
+    Altair need not work out the channel's type)."""
+    import altair as alt
+
+    return alt.ColorValue(condition={"test": "datum.flag", "value": FLAG}, value=INK)
+
+
 def row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
     records = []
     for i, item in enumerate(items, start=1):
@@ -155,7 +163,7 @@ def _text_column(
     x = 0 if align == "left" else width
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     base = alt.Chart(data).encode(y=y)
-    color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
+    color = flag_color()
     bodies = [
         base.transform_filter(test)
         .mark_text(align=align, baseline="middle", fontSize=FONT_SIZE, x=x, fontWeight=weight)
@@ -165,7 +173,7 @@ def _text_column(
     head = (
         alt.Chart(alt.Data(values=[{"row": 0, "text": header}]))
         .mark_text(align=align, baseline="middle", fontSize=FONT_SIZE, fontWeight="bold", x=x)
-        .encode(y=y, text="text:N")
+        .encode(y=y, text=alt.Text("text:N"))
     )
     return alt.layer(*bodies, head).properties(width=width)
 
@@ -239,7 +247,7 @@ def forest_panel(
     x = xf("estimate")
     y = alt.Y("row:Q", axis=None, scale=y_scale)
     base = alt.Chart(alt.Data(name="rows"))
-    color = alt.condition("datum.flag", alt.value(FLAG), alt.value(INK))
+    color = flag_color()
     tooltip = [
         alt.Tooltip("tooltip:N", title="Study"),
         alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
@@ -251,7 +259,7 @@ def forest_panel(
         .encode(x=xf("x")),
         base.transform_filter("datum.kind == 'study' || datum.kind == 'point'")
         .mark_rule(strokeWidth=1.2)
-        .encode(x=xf("lower"), x2="upper:Q", y=y, color=color),
+        .encode(x=xf("lower"), x2=alt.X2("upper"), y=y, color=color),
         base.transform_filter("datum.kind == 'study'")
         .mark_square(filled=True, opacity=1)
         .encode(
@@ -275,8 +283,8 @@ def forest_panel(
             .encode(
                 x=xf("x"),
                 y=alt.Y("top:Q", axis=None, scale=y_scale),
-                y2="bottom:Q",
-                detail="row:N",
+                y2=alt.Y2("bottom"),
+                detail=alt.Detail("row:N"),
                 tooltip=[
                     alt.Tooltip("tooltip:N", title="Pooled"),
                     alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
@@ -288,7 +296,7 @@ def forest_panel(
     layers.append(
         intervals.mark_rule(strokeWidth=1.5, strokeDash=[4, 2], color=INK).encode(
             x=xf("lower"),
-            x2="upper:Q",
+            x2=alt.X2("upper"),
             y=y,
             tooltip=[
                 alt.Tooltip("label:N", title="Interval"),
@@ -309,7 +317,7 @@ def forest_panel(
             layers.append(
                 alt.Chart(fav)
                 .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
-                .encode(x=xf("x"), y=y, text=f"{side}:N")
+                .encode(x=xf("x"), y=y, text=alt.Text(f"{side}:N"))
             )
     return layers
 
@@ -349,11 +357,14 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
         _text_column(data, y_scale, widths[1], "weight_text", opts.weight_header, "right"),
         _text_column(data, y_scale, widths[2], "ci_text", right_header, "right"),
     ]
-    chart = alt.hconcat(*[c.properties(height=height) for c in columns], spacing=SPACING)
-    chart = chart.resolve_scale(y="shared")
+    chart = alt.HConcatChart(
+        hconcat=[c.properties(height=height) for c in columns],
+        spacing=SPACING,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(y="shared")),
+    )
     datasets = {"rows": records, "diamonds": diamond_points(records, 0.38)}
     footer = footer_lines(opts.footer, TARGET_WIDTH)
-    return finish(chart.configure_legend(disable=True), footer, datasets)
+    return finish(chart, footer, datasets, legend=False)
 
 
 def footer_lines(footer: Sequence[str], width: float) -> list[str]:
@@ -362,26 +373,36 @@ def footer_lines(footer: Sequence[str], width: float) -> list[str]:
 
 
 def finish(
-    chart: alt.TopLevelMixin, footer: Sequence[str], datasets: dict[str, list] | None = None
+    chart: alt.TopLevelMixin,
+    footer: Sequence[str],
+    datasets: dict[str, list] | None = None,
+    *,
+    legend: bool = True,
 ) -> dict:
-    """Top-level spec: white background, footer lines as a bottom title, named datasets
-    attached after Altair's conversion (Altair deep-copies inline values at every step)."""
+    """Top-level spec: white background, footer lines as a bottom title, no view stroke, the
+    legend unless ``legend`` is False, named datasets attached after Altair's conversion.
+    These are set on the converted dict, as ``properties`` and ``configure_*`` would write
+    them: each of those copies the whole chart first (Altair deep-copies at every step)."""
     import altair as alt
 
-    props: dict = {"background": "white", "padding": 8}
+    spec = chart.to_dict(validate=False)
+    spec.pop("$schema", None)
+    spec.update(background="white", padding=8)
     if footer:
-        props["title"] = alt.TitleParams(
+        spec["title"] = alt.TitleParams(
             text=list(footer),
             orient="bottom",
             anchor="start",
             fontSize=FONT_SIZE,
             fontWeight="normal",
             offset=6,
-        )
-    spec = chart.properties(**props).configure_view(stroke=None).to_dict(validate=False)
-    spec.pop("$schema", None)
+        ).to_dict(validate=False)
+    config = spec.setdefault("config", {})
+    config.setdefault("view", {})["stroke"] = None
+    if not legend:
+        config.setdefault("legend", {})["disable"] = True
     # no ARIA roles on marks and guides: the figure has one name and a text alternative
-    spec.setdefault("config", {})["aria"] = False
+    config["aria"] = False
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
     if datasets:
         spec.setdefault("datasets", {}).update(datasets)
@@ -448,7 +469,7 @@ def funnel_chart(
     lines = (
         alt.Chart(alt.Data(values=funnel))
         .mark_line(strokeDash=[4, 3], color="#777", clip=True)
-        .encode(x=x, y=y, detail="side:N", order="se:Q")
+        .encode(x=x, y=y, detail=alt.Detail("side:N"), order=alt.Order("se:Q"))
     )
     centre = (
         alt.Chart(alt.Data(values=[{"x": math.exp(pooled_log)}])).mark_rule(color=INK).encode(x=x)
@@ -546,20 +567,22 @@ def prisma_chart(
         .mark_rect(fill="#f4f6fb", stroke=INK, strokeWidth=1)
         .encode(
             x=alt.X("x:Q", scale=xs, axis=None),
-            x2="x2:Q",
+            x2=alt.X2("x2"),
             y=alt.Y("y:Q", scale=ys, axis=None),
-            y2="y2:Q",
+            y2=alt.Y2("y2"),
         )
     )
     text = (
         alt.Chart(alt.Data(values=rects))
         .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
-        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text="lines:N")
+        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text=alt.Text("lines:N"))
     )
     rule = (
         alt.Chart(alt.Data(values=links))
         .mark_rule(color=INK, strokeWidth=1.2)
-        .encode(x=alt.X("x:Q", scale=xs), x2="x2:Q", y=alt.Y("y:Q", scale=ys), y2="y2:Q")
+        .encode(
+            x=alt.X("x:Q", scale=xs), x2=alt.X2("x2"), y=alt.Y("y:Q", scale=ys), y2=alt.Y2("y2")
+        )
     )
     head = (
         alt.Chart(alt.Data(values=links))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from markupsafe import Markup
 
@@ -147,28 +147,62 @@ class ChartImage:
     """One rendered layout of a chart: its SVG file (next to the page), size in px, and spec.
 
     ``spec_json`` is trusted markup: JSON made safe for a script element by
-    :func:`evreg.site.html.json_for_html`.
+    :func:`evreg.site.html.json_for_html`; it is None when the spec lives in the page's chart
+    data file (``spec_src``) instead, or once the page is written, or for an image only.
     """
 
     src: str
     width: int
     height: int
-    spec_json: Markup
+    spec_json: Markup | None
+    spec_src: str = ""
+
+
+@dataclass(frozen=True)
+class FigureFiles:
+    """A chart's rendered files: the wide layout, the compact one for narrow screens (or
+    None), the scale of the PNG the browser makes of the wide layout (None when the chart is
+    too tall for a useful raster), and the full plot of every row when the page shows some
+    (an SVG only, or None)."""
+
+    wide: ChartImage
+    compact: ChartImage | None = None
+    png_scale: float | None = 2.0
+    full: ChartImage | None = None
+
+
+class Rendered(Protocol):
+    """A chart being rendered: ``result()`` waits for its files (a Future is one)."""
+
+    def result(self) -> FigureFiles: ...
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart on a page: its wide layout (and compact one for narrow screens, or None), the
-    files written next to the page, its text alternative. ``png`` is False when the chart is
-    too tall for one."""
+    """A chart on a page: its name (the element id and file stem), title and caption (plain
+    text), its files (being rendered while the page is built) and its text alternative."""
 
     name: str
     title: str
     caption: str
-    wide: ChartImage
-    png: bool
+    files: Rendered
     alt: TextAlternative
-    compact: ChartImage | None = None
+
+    @property
+    def wide(self) -> ChartImage:
+        return self.files.result().wide
+
+    @property
+    def compact(self) -> ChartImage | None:
+        return self.files.result().compact
+
+    @property
+    def png_scale(self) -> float | None:
+        return self.files.result().png_scale
+
+    @property
+    def full(self) -> ChartImage | None:
+        return self.files.result().full
 
     @property
     def spec_id(self) -> str:

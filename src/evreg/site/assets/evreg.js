@@ -1,20 +1,48 @@
 // evreg site script (a classic script: it runs from file:// too). Swaps each chart's image for
-// the interactive Vega view of the same spec (the compact spec on narrow screens), lets wide
-// tables' scroll regions take keyboard focus only when they scroll, and makes tables with
-// class "evreg-sortable" sortable. No network access: specs and data are inline.
+// the interactive Vega view of the same spec (the compact spec on narrow screens), offers a PNG
+// of the chart made here from its spec, lets wide tables' scroll regions take keyboard focus
+// only when they scroll, and makes tables with class "evreg-sortable" sortable. No request to
+// another host: specs are inline or in the page's own chart data file (charts.json, fetched
+// over http(s); from file:// the browser refuses, and the image stays the chart).
 (function () {
   "use strict";
   var NARROW = "(max-width: 599.98px)";
+  var chartData = {};
 
   function specFor(el) {
     var narrow = el.dataset.specCompact && window.matchMedia(NARROW).matches;
     return narrow ? el.dataset.specCompact : el.dataset.spec;
   }
 
+  // The spec with element id `id`: inline JSON, else the entry of the page's chart data file.
+  function loadSpec(el, id) {
+    var source = document.getElementById(id);
+    if (source) {
+      return Promise.resolve(JSON.parse(source.textContent));
+    }
+    var src = el.dataset.specSrc;
+    if (!src) {
+      return Promise.reject(new Error("no spec " + id));
+    }
+    if (!chartData[src]) {
+      chartData[src] = fetch(src).then(function (response) {
+        if (!response.ok) {
+          throw new Error(src + ": " + response.status);
+        }
+        return response.json();
+      });
+    }
+    return chartData[src].then(function (data) {
+      if (!data[id]) {
+        throw new Error("no spec " + id + " in " + src);
+      }
+      return data[id];
+    });
+  }
+
   function drawChart(el) {
     var id = specFor(el);
-    var source = document.getElementById(id);
-    if (!source || el.dataset.drawn === id || typeof window.vegaEmbed !== "function") {
+    if (el.dataset.drawn === id || typeof window.vegaEmbed !== "function") {
       return;
     }
     el.dataset.drawn = id;
@@ -27,8 +55,10 @@
     }
     view.hidden = true;
     el.appendChild(view);
-    window
-      .vegaEmbed(view, JSON.parse(source.textContent), { renderer: "svg", actions: false })
+    loadSpec(el, id)
+      .then(function (spec) {
+        return window.vegaEmbed(view, spec, { renderer: "svg", actions: false });
+      })
       .then(function () {
         var svg = view.querySelector("svg");
         if (svg) {
@@ -42,6 +72,7 @@
         }
         view.hidden = false;
         view.classList.add("evreg-rendered");
+        offerPng(el);
       })
       .catch(function (err) {
         // the image of the same chart stays in place
@@ -49,6 +80,50 @@
         el.dataset.drawn = "";
         el.dataset.failed = String(err && err.message);
       });
+  }
+
+  // The PNG of the chart's wide layout (also when a phone shows the compact one), drawn by
+  // Vega on a canvas here (no server, no network) from a view that is never shown, `scale`
+  // times the SVG's size, as a data: URL.
+  function pngUrl(el, scale) {
+    return loadSpec(el, el.dataset.spec)
+      .then(function (spec) {
+        var offscreen = document.createElement("div");
+        return window.vegaEmbed(offscreen, spec, { renderer: "svg", actions: false });
+      })
+      .then(function (embedded) {
+        return embedded.view.toImageURL("png", scale).finally(function () {
+          embedded.finalize();
+        });
+      });
+  }
+
+  function offerPng(el) {
+    var figure = el.closest("figure");
+    var button = figure && figure.querySelector("button.evreg-png");
+    if (!button || button.dataset.ready) {
+      return;
+    }
+    button.dataset.ready = "1";
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      pngUrl(el, parseFloat(button.dataset.pngScale) || 1)
+        .then(function (url) {
+          var link = document.createElement("a");
+          link.href = url;
+          link.download = button.dataset.filename || "chart.png";
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+        })
+        .catch(function (err) {
+          button.dataset.failed = String(err && err.message);
+        })
+        .finally(function () {
+          button.disabled = false;
+        });
+    });
+    button.closest(".evreg-png-offer").hidden = false;
   }
 
   function drawCharts() {

@@ -14,6 +14,7 @@ from evreg.site.forest import (
     overall_line,
 )
 from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
+from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
 from evreg.site.views.context import (
@@ -332,6 +333,13 @@ def _pending_table(
     return table(headers, rows, row_classes=["evreg-pending"] * len(rows), label=label)
 
 
+def _numbers(ctx: SiteContext, a: AnalysisResult, measure: str, here: str) -> Table | None:
+    """The numbers table (a long one shortened, every row in numbers.csv next to the page)."""
+    if not a.used:
+        return None
+    return shorten(_numbers_table(ctx, a, measure, here), ctx.charts.docs_dir, here, "numbers")
+
+
 def _choice(ctx: SiteContext, a: AnalysisResult) -> ModelChoice | None:
     if a.rule is None:
         return None
@@ -370,7 +378,7 @@ def analysis_view(ctx: SiteContext, a: AnalysisResult) -> AnalysisView:
         views=_views_table(a, measure),
         plan=_plan_table(ctx, a, here),
         forest=forest,
-        numbers=_numbers_table(ctx, a, measure, here) if a.used else None,
+        numbers=_numbers(ctx, a, measure, here),
         models=_models_table(a) if a.used else None,
         heterogeneity=heterogeneity_line(a.random if a.primary == "random" else a.fixed),
         overall=overall_line(a.primary_result),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from evreg.data.scope import in_review, review_only_fields
@@ -70,12 +72,21 @@ ESTIMATE_HEADERS = (
 
 @dataclass(frozen=True)
 class StudiesView:
-    """The studies page: the characteristics table and the screening records (None: none)."""
+    """A studies page: the characteristics table and the screening records (None: none).
+
+    A registry of more than STUDIES_PER_PAGE studies has several studies pages: ``shown``
+    says which studies this one lists, ``pages`` links the others (this one as text) and
+    ``everything`` links the CSV of every study; only the first lists the screening records.
+    """
 
     count: str
     studies_split: str
     studies: Table
     candidates: Table | None
+    shown: str = ""
+    pages: tuple[Cell, ...] = ()
+    everything: Link | None = None
+    first: bool = True
 
 
 @dataclass(frozen=True)
@@ -179,22 +190,52 @@ def _review_only(ctx: SiteContext) -> dict[str, str]:
     return review_only_fields(ctx.package.schemas.get("studies", {}))
 
 
-def studies_view(ctx: SiteContext) -> StudiesView:
-    """The studies page: one sortable row per study, linked to its page."""
+STUDIES_PER_PAGE = 1000  # 1,000 rows keep a studies page well under 1 MB
+
+
+def studies_page_dir(page: int) -> str:
+    """Site-relative directory of studies page ``page`` (1: the studies index); "_page-N"
+    cannot clash with a study (ids start with a letter or digit)."""
+    return "studies" if page == 1 else f"studies/_page-{page}"
+
+
+def studies_views(
+    ctx: SiteContext, per_page: int = STUDIES_PER_PAGE
+) -> Iterator[tuple[str, StudiesView]]:
+    """The studies pages (directory, view): one sortable row per study, linked to its page,
+    ``per_page`` studies a page, sorted by study id."""
     raw = sorted(_raw(ctx, "studies"), key=lambda r: r["study_id"])
     cols = [c for c in TABLE_COLUMNS if raw and c in raw[0]]
     review_only = _review_only(ctx)
-    rows = [
-        [study_link("studies", r["study_id"], ctx.labels.get(r["study_id"], r["study_id"]))]
-        + [_cell(c, r, review_only, ctx.words) for c in cols]
-        for r in raw
-    ]
     headers = ["Study"] + [ctx.words.title("studies", c) for c in cols]
-    studies = table(headers, rows, sortable=True, cls="evreg-studies", label="Studies")
     added = sum(1 for r in raw if not in_review(r))
     split = f"{len(raw) - added} from the source review and {added} added since"
     count = plural(len(raw), "study", "studies")
-    return StudiesView(count, split, studies, candidates_table(ctx))
+    chunks = [raw[i : i + per_page] for i in range(0, len(raw), per_page)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        here = studies_page_dir(number)
+        rows = [
+            [study_link(here, r["study_id"], ctx.labels.get(r["study_id"], r["study_id"]))]
+            + [_cell(c, r, review_only, ctx.words) for c in cols]
+            for r in chunk
+        ]
+        studies = table(headers, rows, sortable=True, cls="evreg-studies", label="Studies")
+        view = StudiesView(count, split, studies, candidates_table(ctx) if number == 1 else None)
+        if len(chunks) > 1:
+            first = (number - 1) * per_page + 1
+            pages = tuple(
+                str(i) if i == number else Link(rel(here, studies_page_dir(i) + "/"), str(i))
+                for i in range(1, len(chunks) + 1)
+            )
+            csv_path = "data/" + ctx.package.resource_path("studies")
+            view = dataclasses.replace(
+                view,
+                shown=f"Studies {first:,}\u2013{first + len(chunk) - 1:,} of {len(raw):,}",
+                pages=pages,
+                everything=Link(rel(here, csv_path), "every study (CSV)"),
+                first=number == 1,
+            )
+        yield here, view
 
 
 def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
