@@ -100,7 +100,16 @@ class Mix:
     @property
     def detail(self) -> str:
         """ "baseline: a, b; on_treatment: c" """
-        return "; ".join(f"{k}: {', '.join(v)}" for k, v in self.groups.items())
+        return _detail(self.groups)
+
+    @property
+    def detail_in_words(self) -> str:
+        """ "baseline: a, b; on treatment: c" (values in words, not codes)"""
+        return _detail({k.replace("_", " "): v for k, v in self.groups.items()})
+
+
+def _detail(groups: dict[str, list[str]]) -> str:
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
 
 
 def _family(estimate: dict) -> str:

@@ -42,10 +42,5 @@ def judge(ev: Evidence) -> Judgement:
         return Judgement(
             "not serious", f"{what}: no mix of time points or exposures (evreg validate){unnamed}"
         )
-    detail = " and ".join(f"{m.what} ({_in_words(m.groups)})" for m in ev.mixes)
+    detail = " and ".join(f"{m.what} ({m.detail_in_words})" for m in ev.mixes)
     return Judgement("serious", f"pools estimates that mix {detail}{unnamed}")
-
-
-def _in_words(groups: dict[str, list[str]]) -> str:
-    """ "baseline: Du 2024; on treatment: Suzuki 2024" (values in words, not codes)"""
-    return "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in groups.items())
