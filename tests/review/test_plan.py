@@ -1,7 +1,8 @@
 """run_plan: selection of estimates, harmonisation, both models, the rule, sensitivity analyses.
 
 The example package's numbers are checked end to end (CSV -> harmonise -> SE -> pool) against
-R metafor run for real on the same CSV; selection and pending rows are checked against the
+R metafor run for real on the same CSV (or its committed output where R is absent:
+fixtures.r_reference); selection and pending rows are checked against the
 CSV files read independently with the csv module.
 """
 
@@ -14,7 +15,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import needs_r
+from fixtures.r_reference import outputs
 from fixtures.sites import EXAMPLE, ROOT, copy_package
 from fixtures.synthetic import write_package
 
@@ -219,47 +220,11 @@ def test_small_study_methods_only_for_k_at_least_10(synthetic, example) -> None:
     assert big.get("ets-lung").trim_and_fill.available
 
 
-R_SCRIPT = r"""
-suppressPackageStartupMessages({library(metafor); library(jsonlite)})
-ctl <- list(tol=1e-12, threshold=1e-12, maxiter=1000)
-e <- read.csv("%(est)s", stringsAsFactors=FALSE)
-s <- read.csv("%(stu)s", stringsAsFactors=FALSE)
-e <- merge(e, s[, c("study_id", "year", "design", "first_author")], by="study_id")
-e <- e[order(e$year, e$first_author), ]
-yi <- log(e$hr); sei <- (log(e$ci_upper) - log(e$ci_lower)) / (2 * qnorm(0.975))
-fe <- rma(yi, sei=sei, method="FE", control=ctl)
-dl <- rma(yi, sei=sei, method="DL", control=ctl)
-pr <- predict(dl, transf=exp, pi.type="riley")
-eg <- regtest(dl, model="lm", predictor="sei")
-tf <- trimfill(dl)
-l1 <- leave1out(dl)
-cu <- cumul(dl)
-lev <- sort(unique(e$design))
-fit <- function(g) rma(yi[e$design == g], sei=sei[e$design == g], method="DL", control=ctl)
-sg <- lapply(lev, function(g) { r <- fit(g); list(est=exp(coef(r)[[1]]), tau2=r$tau2, k=r$k) })
-names(sg) <- lev
-est <- sapply(lev, function(g) coef(fit(g))[[1]])
-se <- sapply(lev, function(g) fit(g)$se)
-qb <- rma(est, sei=se, method="FE")
-cat(toJSON(list(
-  fe=list(est=exp(coef(fe)[[1]]), lo=exp(fe$ci.lb), hi=exp(fe$ci.ub), Q=fe$QE, Qp=fe$QEp, I2=fe$I2),
-  dl=list(est=exp(coef(dl)[[1]]), lo=exp(dl$ci.lb), hi=exp(dl$ci.ub), tau2=dl$tau2, p=dl$pval,
-       pil=pr$pi.lb, piu=pr$pi.ub),
-  egger=list(t=eg$zval, p=eg$pval), k0=tf$k0, loo=exp(l1$estimate), cum=exp(cu$estimate),
-  sg=sg, qb=list(Q=qb$QE, p=qb$QEp)
-), digits=NA, auto_unbox=TRUE))
-"""
-
-
-@needs_r
-def test_example_matches_metafor_end_to_end(example) -> None:
-    from fixtures.r_metafor import run_r
-
+@pytest.mark.r
+def test_example_matches_metafor_end_to_end(example, tmp_path_factory) -> None:
+    """R's output: live, or the committed one where R is absent (fixtures.r_reference)."""
     package, results = example
-    r = run_r(
-        R_SCRIPT
-        % {"est": EXAMPLE / "data" / "estimates.csv", "stu": EXAMPLE / "data" / "studies.csv"}
-    )
+    r = outputs(tmp_path_factory, "example")["metafor-example-hackshaw1998"]
     a = results.get("ets-lung")
     assert a.fixed.estimate == pytest.approx(r["fe"]["est"], rel=REL)
     assert (a.fixed.ci_lower, a.fixed.ci_upper) == pytest.approx(

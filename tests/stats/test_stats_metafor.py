@@ -1,4 +1,5 @@
-"""evreg.stats against R metafor 3.8, run for real with Rscript (tests/fixtures/r_metafor.py).
+"""evreg.stats against R metafor 3.8, run for real with Rscript (tests/fixtures/r_metafor.py)
+where R is installed, else against its committed outputs (tests/fixtures/r_reference.py).
 
 Sixteen data sets from metadat (k = 2 to 160; I2 from 0% to 97%; two with tau2 = 0), every
 tau2 method, Wald / HKSJ (knha) / ad hoc HKSJ, prediction interval (t with k-2 df, metafor's
@@ -15,13 +16,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import needs_r
-from fixtures.r_metafor import DATASETS, METHODS, TESTS, metafor_results
-from fixtures.shared import shared_json
+from fixtures.r_metafor import DATASETS, METHODS, TESTS
+from fixtures.r_reference import outputs
 
 from evreg import stats
 
-pytestmark = [needs_r, pytest.mark.r]
+pytestmark = pytest.mark.r
 
 REL = 1e-6
 ABS = 1e-12  # for quantities that are exactly 0 in one tool and ~1e-16 in the other
@@ -30,9 +30,10 @@ NAMES = [d.name for d in DATASETS]
 
 @pytest.fixture(scope="session")
 def metafor(tmp_path_factory) -> dict[str, Any]:
-    """All metafor output, computed once per test run (one Rscript per data set), shared by
-    the run's workers (fixtures.shared)."""
-    return shared_json(tmp_path_factory, "metafor-results", metafor_results)
+    """All metafor output by data set: computed once per test run (one Rscript per data set),
+    shared by the run's workers, or read from the committed files where R is absent."""
+    out = outputs(tmp_path_factory, "metafor")
+    return {name: out[f"metafor-{name}"] for name in NAMES}
 
 
 def close(ours: Any, theirs: Any, what: str, rel: float = REL) -> None:

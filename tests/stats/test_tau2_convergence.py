@@ -1,13 +1,14 @@
 """tau2 where Fisher scoring fails, and the likelihood maximum on random subsets.
 
-Against R (tests/fixtures/r_metafor.py): the cases where metafor 3.8's rma stops with "Fisher
+Against R (tests/fixtures/r_metafor.py; run live, or its committed outputs where R is
+absent: tests/fixtures/r_reference.py): the cases where metafor 3.8's rma stops with "Fisher
 scoring algorithm did not converge" are compared with metafor run with
 control=list(stepadj=0.25, maxiter=10000, threshold=1e-12), with optimize() on the (restricted)
 likelihood and with uniroot() on its score (EB: on its estimating equation). The property
 test draws seeded random subsets of several metadat data sets and checks that evreg's ML and
 REML tau2 (pooling, and the meta-regression used by trim-and-fill) is never below the maximum
-found by a dense grid + optimize. Without R: the same property against a brute-force grid,
-and the drivers' failure paths.
+found by a dense grid + optimize. Also: the same property against a brute-force grid, and
+the drivers' failure paths.
 """
 
 from __future__ import annotations
@@ -17,22 +18,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import needs_r
-from fixtures.r_metafor import (
-    HARD_CASES,
-    PROPERTY_SETS,
-    hard_case_script,
-    property_script,
-    run_r,
-)
-from fixtures.shared import shared_json
+from fixtures.r_metafor import HARD_CASES, PROPERTY_SETS
+from fixtures.r_reference import outputs
 
 from evreg import stats
 from evreg.stats import solvers
 from evreg.stats.metareg import tau2_regression
-
-SEED = 20260311
-PER_SET = 100  # subsets per data set: 800 subsets, 4 fits each
 
 
 def loglik(y: np.ndarray, v: np.ndarray, tau2: float, method: str, x: Any = None) -> float:
@@ -50,24 +41,22 @@ def loglik(y: np.ndarray, v: np.ndarray, tau2: float, method: str, x: Any = None
 
 @pytest.fixture(scope="module")
 def hard(tmp_path_factory) -> dict[str, dict[str, Any]]:
-    out = shared_json(tmp_path_factory, "metafor-hard", lambda: run_r(hard_case_script()))
+    """R's output for the hard cases: live, or the committed file (fixtures.r_reference)."""
+    out = outputs(tmp_path_factory, "metafor-hard")["metafor-hard-cases"]
     return {case["name"]: case for case in out}
 
 
 @pytest.fixture(scope="module")
 def subsets(tmp_path_factory) -> list[dict[str, Any]]:
-    script = property_script(SEED, PER_SET)
-    return shared_json(tmp_path_factory, "metafor-subsets", lambda: run_r(script))
+    return outputs(tmp_path_factory, "metafor-subsets")["metafor-random-subsets"]
 
 
-@needs_r
 @pytest.mark.r
 def test_the_hard_cases_are_hard_for_metafor(hard: dict) -> None:
     """The cases exercise the failure: plain rma stops without an estimate on them."""
     assert all("did not converge" in (c.get("metafor_error") or "") for c in hard.values())
 
 
-@needs_r
 @pytest.mark.r
 @pytest.mark.parametrize("case", HARD_CASES, ids=[c.name for c in HARD_CASES])
 def test_hard_case_gives_the_true_maximum(hard: dict, case) -> None:
@@ -138,7 +127,6 @@ def _regression(y: np.ndarray, v: np.ndarray, method: str, x: Any) -> float:
     return tau2_regression(y, v, np.column_stack([np.ones(y.size), x]), method)[0]
 
 
-@needs_r
 @pytest.mark.r
 @pytest.mark.parametrize("key", ["ML", "REML", "ML slope", "REML slope"])
 def test_ml_and_reml_never_below_the_likelihood_maximum(subsets: list, key: str) -> None:
