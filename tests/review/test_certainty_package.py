@@ -68,6 +68,33 @@ def test_a_reviewer_can_rate_down_a_domain_the_data_do_not(package_copy: Path) -
     assert LEVELS.index(after.level) == max(0, LEVELS.index(before.level) - 2)
 
 
+def test_a_reviewer_row_rating_up_is_applied(package_copy: Path) -> None:
+    """A reviewer's dose-response gradient (one level) and very large association (two
+    levels) rate the evidence up, with the computed judgements kept beside theirs."""
+    before = {a: _rated(package_copy, a).certainty for a in ("il6-pfs", "il6-os")}
+    write_rows(
+        package_copy,
+        "certainty",
+        [
+            HEADER,
+            ["il6-pfs", "dose_response", "present", "HRs rise across tertiles.", "A Reviewer"],
+            ["il6-os", "large_effect", "very large", "HR 6 in both cohorts.", "A Reviewer"],
+        ],
+    )
+    for analysis, upgrade, judgement, up in (
+        ("il6-pfs", "dose_response", "present", 1),
+        ("il6-os", "large_effect", "very large", 2),
+    ):
+        old, new = before[analysis], _rated(package_copy, analysis).certainty
+        j = new.upgrades[upgrade]
+        assert (j.judgement, j.source, j.assessed_by) == (judgement, "reviewer", "A Reviewer")
+        assert j.computed == old.upgrades[upgrade].judgement
+        assert (new.rated_up, new.rated_down) == (old.rated_up + up, old.rated_down)
+        raw = len(LEVELS) - new.rated_down + new.rated_up  # before clamping to the scale
+        assert LEVELS.index(new.level) == min(max(raw, 1), len(LEVELS)) - 1
+        assert new.level != old.level  # both start below high and above the floor
+
+
 def test_published_results_are_rated_from_their_printed_numbers(package_copy: Path) -> None:
     """Each published entry carries its own certainty; its reasons quote what was printed."""
     a = _rated(package_copy, "il6-os")

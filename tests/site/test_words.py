@@ -135,6 +135,31 @@ def test_subgroup_weights_are_within_each_subgroup_and_sum_to_its_subtotal() -> 
         assert drawn == listed
 
 
+def test_each_studys_subgroup_weight_is_from_the_subgroups_own_tau2() -> None:
+    """Random effects within a level: 100 (1 / (se_i^2 + tau2_level)) / sum, with the level's
+    own tau2 (not the overall one), each on its own study's row (not only the right sum)."""
+    package = load_package(EXAMPLE / "datapackage.json")
+    a = run_plan(package).get("ets-lung-design")
+    sg = a.subgroups
+    assert a.primary == "random" and sg is not None and sg.random is not None
+    tau2s = {level: sg.random.groups[level].tau2 for level in sg.levels}
+    assert any(t > 0 and abs(t - a.random.tau2) > 1e-3 for t in tau2s.values())
+    items, _ = subgroup_items(a, "Design", {})
+    shown = {}
+    level = None
+    for item in items:
+        if item.kind == "heading":
+            level = next((x for x in sg.levels if item.label == f"Design: {x}"), None)
+        elif item.kind == "study" and level is not None:
+            shown[(level, item.label)] = item.weight
+    for level, tau2 in tau2s.items():
+        members = [u for u in a.used if u.subgroup_level == level]
+        w = [1 / (u.se**2 + tau2) for u in members]
+        for u, wi in zip(members, w, strict=True):
+            assert shown[(level, u.label)] == pytest.approx(100 * wi / sum(w), rel=1e-9)
+    assert len(shown) == sum(u.subgroup_level is not None for u in a.used)
+
+
 def test_the_site_offers_a_zip_of_itself_for_offline_reading(tmp_path_factory) -> None:
     site = built_site("example", tmp_path_factory)
     data_page = (site / "data" / "index.html").read_text(encoding="utf-8")
