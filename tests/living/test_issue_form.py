@@ -86,7 +86,8 @@ def test_crlf_body_and_a_given_study_id(repo: Path, capsys) -> None:
     text = render_body({**ANSWERS, "study_id": "example-2026b"}).replace("\n", "\r\n")
     body = _body(repo.parent, text=text)
     code, out, err = run_cli(["add-study", "--from-issue", str(body)], repo, capsys)
-    assert code == 0, err and "added study example-2026b" in out
+    assert code == 0, err
+    assert "added study example-2026b" in out
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Each site is built once per session by the real ``evreg build`` (see fixtures.si
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from fixtures.sites import (
     EXTERNAL_RESOURCE,
     HOSTILE,
     HOSTILE_ANALYSIS,
+    HOSTILE_AUTHOR,
     HOSTILE_STUDY,
     ROOT,
     build,
@@ -370,6 +372,17 @@ def test_hostile_text_is_escaped_everywhere(hostile_site: Path) -> None:
     assert not raw_hits
     page = (hostile_site / "analyses" / HOSTILE_ANALYSIS / "index.html").read_text("utf-8")
     assert "\\u003cscript\\u003e" in page  # inline chart JSON escapes < and >
+
+
+def test_hostile_descriptor_text_is_escaped_on_every_page(hostile_site: Path) -> None:
+    """The registry's title and the source review's authors (datapackage.json) reach every
+    page through the footer's citation: escaped there on each page, never raw."""
+    escaped = html.escape(HOSTILE_AUTHOR)
+    pages = sorted(hostile_site.rglob("*.html"))
+    assert len(pages) > 10
+    texts = {p.relative_to(hostile_site).as_posix(): p.read_text("utf-8") for p in pages}
+    assert [rel for rel, text in texts.items() if escaped not in text] == []
+    assert [rel for rel, text in texts.items() if "<img src=x onerror=alert(5)" in text] == []
 
 
 def test_hostile_changelog_and_notes_render_as_text(hostile_site: Path) -> None:
