@@ -11,14 +11,14 @@ of the image.
 Building specs (Altair) and rendering them (vl-convert) dominate a cold build, so they run in a
 pool of worker processes (:mod:`evreg.site.chartjobs`) while the pages are written, and results
 are kept in a content-addressed cache (``~/.cache/evreg``, or ``$EVREG_CACHE_DIR``): the key is
-a SHA-256 of the plot function, its inputs, the library versions and the chart code, so a
-cached file is exactly what a fresh render would produce.
+a SHA-256 of the plot function, its inputs, the library versions and every source file that
+can change a chart (:mod:`evreg.site.cachekey`), so a cached file is exactly what a fresh
+render would produce.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gzip
 import hashlib
 import json
@@ -31,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from evreg.site.cachekey import versions_key
 from evreg.site.chartjobs import (
     ChartPool,
     InProcess,
@@ -62,28 +63,6 @@ def vega_versions() -> dict[str, str]:
     }
 
 
-CHART_CODE = (
-    "formats.py",
-    "layout.py",
-    "plots.py",
-    "compact.py",
-    "forest.py",
-    "charts.py",
-    "chartjobs.py",
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _versions_key() -> str:
-    """Library versions and a hash of the chart code, so a code change invalidates the cache."""
-    names = ("evreg", "altair", "vl-convert-python")
-    here = Path(__file__).parent
-    code = hashlib.sha256()
-    for module in CHART_CODE:
-        code.update((here / module).read_bytes())
-    return ";".join(f"{n}={metadata.version(n)}" for n in names) + ";" + code.hexdigest()
-
-
 def default_cache_dir() -> Path | None:
     """$EVREG_CACHE_DIR ("" or "off" disables), else the user cache: $XDG_CACHE_HOME/evreg
     or ~/.cache/evreg (as pip does), so builds never write into the package or the cwd."""
@@ -103,7 +82,7 @@ class RenderCache:
     def _path(self, parts: tuple) -> Path | None:
         if self.directory is None:
             return None
-        key = hashlib.sha256(repr((_versions_key(),) + parts).encode("utf-8")).hexdigest()
+        key = hashlib.sha256(repr((versions_key(),) + parts).encode("utf-8")).hexdigest()
         return self.directory / key[:2] / key
 
     def get(self, parts: tuple) -> bytes | None:
