@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.breakage import set_cell
 
 from evreg import cli
 from evreg.data.package import load_package
@@ -101,8 +102,35 @@ def test_cli_bad_package_is_one_line_error(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr and "datapackage.json" in proc.stderr
-    assert proc.stderr.startswith("evreg audit: error:") and proc.stdout == ""
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    first, *_, last = proc.stderr.splitlines()
+    assert first.startswith("datapackage.json:1: not valid JSON")  # as evreg validate says
+    assert last.startswith("evreg audit: error:") and "1 validation error(s)" in last
+
+
+@pytest.mark.parametrize("command", ["audit", "certainty"])
+def test_cli_validates_first_and_exits_1_on_invalid_data(
+    package_copy: Path, capsys: pytest.CaptureFixture, command: str
+) -> None:
+    """A CI that excludes its estimate is invalid data, not a note about the source review:
+    nothing is audited or rated, the finding is listed as evreg validate lists it."""
+    line = set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "ci_lower", "9.5")
+    assert cli.main([command, "--package", str(package_copy)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"data/estimates.csv:{line}:ci_lower:" in err and "validation error" in err
+
+
+def test_cli_internal_error_is_exit_3(package_copy: Path, capsys, monkeypatch) -> None:
+    """A bug (any exception that is not a user-facing error): one line, exit 3, not 2."""
+
+    def broken(package):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(audit, "audit_package", broken)
+    assert cli.main(["audit", "--package", str(package_copy)]) == 3
+    err = capsys.readouterr().err
+    assert err == "evreg audit: internal error: KeyError: 'a bug'\n"
 
 
 def test_cli_on_constructed_published_rows(

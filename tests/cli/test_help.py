@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import subprocess
 import sys
@@ -42,3 +43,40 @@ def test_no_command_prints_help_and_exits_2() -> None:
     proc = subprocess.run([sys.executable, "-m", "evreg"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "commands:" in proc.stdout and "Traceback" not in proc.stderr
+
+
+PACKAGE_FREE = {"pool"}  # reads a CSV of ratios, not a data package
+
+
+def _command_parser(name: str) -> argparse.ArgumentParser:
+    parser, _ = _parser([name])
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices[name]
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - PACKAGE_FREE))
+def test_every_command_reading_the_package_takes_package_path(name: str) -> None:
+    """The same --package PATH everywhere (evreg.cli.options.add_package)."""
+    options = {o: a for a in _command_parser(name)._actions for o in a.option_strings}
+    assert "--package" in options, name
+    assert options["--package"].default == "datapackage.json"
+    assert options["--package"].metavar == "PATH"
+
+
+def test_validate_takes_the_package_either_way(tmp_path, capsys) -> None:
+    """--package PATH or the positional PATH (kept as an alias); two different ones: usage."""
+    from evreg.cli import main
+
+    missing = str(tmp_path / "nowhere")
+    assert main(["validate", missing]) == 1
+    positional = capsys.readouterr().out
+    assert main(["validate", "--package", missing]) == 1
+    assert capsys.readouterr().out == positional and "nowhere" in positional
+    assert main(["validate", missing, "--package", str(tmp_path / "elsewhere")]) == 2
+    assert "two packages given" in capsys.readouterr().err
+
+
+def test_help_documents_the_exit_statuses() -> None:
+    text = _help()
+    for status in ("0  done", "1  invalid data", "2  usage error", "3  internal error"):
+        assert status in text

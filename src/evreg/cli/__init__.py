@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 
 from evreg import __version__
+from evreg.cli.options import EXIT_INTERNAL, EXIT_STATUS, EXIT_USAGE
 from evreg.errors import EvregError
 
 DESCRIPTION = """\
@@ -83,6 +84,9 @@ def _epilog() -> str:
         lines.append(f"  {name:<{width}}  {cmd.purpose}")
         lines.append(f"  {'':<{width}}    e.g. {cmd.example}")
     lines.append("")
+    lines.append("Every command that reads the data package takes --package PATH.")
+    lines.append(EXIT_STATUS)
+    lines.append("")
     lines.append("Start with:  evreg build  (then open site_build/index.html)")
     return "\n".join(lines)
 
@@ -106,13 +110,14 @@ def _parser(argv: list[str]) -> tuple[argparse.ArgumentParser, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns the exit code (0 ok, 1 findings/user error, 2 usage)."""
+    """Entry point: returns the exit code (0 ok, 1 invalid data or findings, 2 usage, 3
+    internal error: options.EXIT_STATUS)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, chosen = _parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     try:
         return int(importlib.import_module(COMMANDS[args.command].module).run(args) or 0)
     except EvregError as exc:
@@ -127,4 +132,4 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("EVREG_DEBUG"):
             raise
         print(f"evreg {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_INTERNAL

@@ -20,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from evreg.cli import options
 from evreg.errors import EvregError
 
 
@@ -48,9 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FORM.yml",
         help="the issue form (default: .github/ISSUE_TEMPLATE/submit-a-study.yml by the package)",
     )
-    parser.add_argument(
-        "--package", default="datapackage.json", metavar="PATH", help="the data package"
-    )
+    options.add_package(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json", "markdown"),

@@ -7,7 +7,8 @@ Example::
     $ evreg audit --format json > audit.json
 
 Exit status: 0 whenever the audit ran, whatever it found (findings describe the source review,
-not a fault in the package); 1 if the package cannot be loaded (one-line error naming the file).
+not a fault in the package); 1 if the package does not validate (its errors listed as ``evreg
+validate`` prints them, nothing audited); 2 usage error; 3 internal error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import argparse
 import json
 import sys
 
-from evreg.cli.options import package_and_format
+from evreg.cli import options
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,22 +25,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Reproduce each published result of the source review from the registry's usable "
         "estimates and check its printed numbers against each other, allowing for rounding. "
-        "Exits 0 when the audit ran, even with findings."
+        "Exits 0 when the audit ran, even with findings; 1 when the package does not validate."
     )
-    parser.epilog = "example: evreg audit --package datapackage.json --format json"
-    package_and_format(parser, "one line per finding", "the list of findings")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "example: evreg audit --package datapackage.json --format json\n\n" + (
+        options.EXIT_STATUS
+    )
+    options.package_and_format(parser, "one line per finding", "the list of findings")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the package, audit it, print the findings; 0 when the audit ran."""
-    from evreg.data.package import load_package
+    """Validate the package, audit it, print the findings; 0 when the audit ran."""
     from evreg.review import audit
 
-    package = load_package(args.package)
+    package = options.valid_package(args)
     findings = audit.audit_package(package)
     if args.format == "json":
         json.dump([f.to_dict() for f in findings], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(audit.render_text(findings))
-    return 0
+    return options.EXIT_OK

@@ -17,26 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-
-def add_package_argument(parser: argparse.ArgumentParser) -> None:
-    """The --package option shared by build and serve."""
-    parser.add_argument(
-        "--package",
-        default="datapackage.json",
-        metavar="PATH",
-        help="datapackage.json or its directory (default: ./datapackage.json)",
-    )
-
-
-def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
-    """The --verbose option shared by build and serve."""
-    parser.add_argument(
-        "--verbose",
-        action="store_true",
-        help="print every warning (default: one line saying how many; `evreg validate` "
-        "lists the data's)",
-    )
-
+from evreg.cli import options
 
 EXAMPLES = """examples:
   evreg build                                    # ./datapackage.json -> site_build/
@@ -47,8 +28,8 @@ EXAMPLES = """examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = EXAMPLES
-    add_package_argument(parser)
+    parser.epilog = EXAMPLES + "\n" + options.EXIT_STATUS
+    options.add_package(parser)
     parser.add_argument(
         "--out",
         default="site_build",
@@ -56,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="output directory (default: site_build/); replaced only on success",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
-    add_verbose_argument(parser)
+    options.add_verbose(parser)
     parser.add_argument(
         "--no-cache",
         action="store_true",

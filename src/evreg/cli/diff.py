@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from evreg.cli import options
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg diff``."""
     parser.epilog = "example: evreg diff origin/main > diff.md"
     parser.add_argument("ref", metavar="REF", help="git commit, branch or tag to compare with")
-    parser.add_argument(
-        "--package", default="datapackage.json", metavar="PATH", help="the data package"
-    )
+    options.add_package(parser)
     parser.add_argument(
         "--format",
         choices=("markdown", "json"),

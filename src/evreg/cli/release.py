@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 
+from evreg.cli import options
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg release``."""
@@ -30,9 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
     parser.add_argument("--since", metavar="REF", help="previous release (default: tag v<version>)")
-    parser.add_argument(
-        "--package", default="datapackage.json", metavar="PATH", help="the data package"
-    )
+    options.add_package(parser)
     parser.add_argument(
         "--changelog",
         metavar="PATH",

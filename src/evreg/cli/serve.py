@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from evreg.cli.build import add_package_argument, add_verbose_argument
+from evreg.cli import options
 from evreg.errors import EvregError
 
 
@@ -29,14 +29,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "examples:\n  evreg serve                 # http://127.0.0.1:8000/\n"
         "  evreg serve --package examples/hackshaw1998 --dev-addr 127.0.0.1:8001\n"
     )
-    add_package_argument(parser)
+    options.add_package(parser)
     parser.add_argument(
         "--dev-addr",
         default="127.0.0.1:8000",
         metavar="HOST:PORT",
         help="address to serve on (default: 127.0.0.1:8000)",
     )
-    add_verbose_argument(parser)
+    options.add_verbose(parser)
 
 
 def _address(text: str) -> tuple[str, int]:

@@ -1,9 +1,11 @@
-"""``evreg validate [PATH] [--strict] [--format text|json]``: check a data package.
+"""``evreg validate [--package PATH | PATH] [--strict] [--format text|json]``: check a data
+package.
 
 Example::
 
     evreg validate                      # ./datapackage.json
-    evreg validate path/to/pkg --strict --format json
+    evreg validate --package path/to/pkg --strict --format json
+    evreg validate path/to/pkg          # the same package, given positionally
 
 One line per finding, ``file:line:field: message`` (warnings say ``warning:``); errors exit 1,
 warnings exit 0 unless ``--strict``. Never writes a file.
@@ -15,6 +17,8 @@ import argparse
 import json
 import sys
 
+from evreg.cli import options
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the command's arguments."""
@@ -22,22 +26,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "examples:\n"
         "  evreg validate                          # ./datapackage.json\n"
-        "  evreg validate path/to/pkg --strict     # warnings count as errors\n"
+        "  evreg validate --package path/to/pkg --strict   # warnings count as errors\n"
+        "  evreg validate path/to/pkg              # the same, PATH given positionally\n"
         "  evreg validate --format json            # findings as a JSON list\n\n"
-        "exit status: 1 if any error (or any warning with --strict), else 0"
+        "exit status: 1 if any error (or any warning with --strict), else 0; 2 usage error; "
+        "3 internal error"
     )
-    parser.add_argument(
-        "path",
-        nargs="?",
-        default="datapackage.json",
-        help="datapackage.json or the directory holding it (default: ./datapackage.json)",
-    )
+    options.add_package(parser, positional=True)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: one line per finding; json: a list of {file,row,field,message,severity}",
+    options.add_format(
+        parser,
+        "one line per finding",
+        "a list of {code,file,row,field,message,severity} (code: stable, for scripts)",
     )
 
 
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     """Validate and print the findings; return the exit code."""
     from evreg.data.validate import exit_code, validate_package
 
-    findings = validate_package(args.path)
+    path = options.package_path(args)
+    findings = validate_package(path)
     if args.format == "json":
         print(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
     else:
@@ -53,5 +54,5 @@ def run(args: argparse.Namespace) -> int:
             print(finding)
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
-        print(f"{args.path}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(f"{path}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return exit_code(findings, strict=args.strict)
