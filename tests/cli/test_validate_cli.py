@@ -1,4 +1,5 @@
-"""`evreg validate [PATH] [--strict] [--format text|json]`: output, exit codes, default path."""
+"""`evreg validate [--package PATH | PATH] [--strict] [--format text|json]`: output, exit codes,
+default path, stable codes in JSON."""
 
 from __future__ import annotations
 
@@ -50,10 +51,11 @@ def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None
     data = json.loads(out)
     assert code == 1
     assert data == [f.to_dict() for f in validate_package(package_copy)]
-    assert {"file", "row", "field", "message", "severity"} == set(data[0])
+    assert {"code", "file", "row", "field", "message", "severity"} == set(data[0])
     hit = [d for d in data if d["field"] == "outcome"]
     assert hit == [
         {
+            "code": "constraint-error",
             "file": "data/estimates.csv",
             "row": 2,
             "field": "outcome",
@@ -61,6 +63,20 @@ def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None
             "severity": "error",
         }
     ]
+
+
+def test_json_findings_carry_stable_codes(package_copy: Path, capsys) -> None:
+    """Scripts select findings by code and fields, not by the message's words."""
+    line = set_cell(package_copy, "estimates", "alpha-2020-il6-pfs", "ci_lower", "2.61")
+    code, out, _ = _run(["--package", str(package_copy), "--format", "json"], capsys)
+    assert code == 1
+    (hit,) = [d for d in json.loads(out) if d["code"] == "ci-excludes-estimate"]
+    assert (hit["file"], hit["row"], hit["field"], hit["severity"]) == (
+        "data/estimates.csv",
+        line,
+        "ci_lower",
+        "error",
+    )
 
 
 def test_default_path_is_the_working_directory(package_copy: Path, monkeypatch, capsys) -> None:

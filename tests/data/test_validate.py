@@ -489,6 +489,38 @@ def test_check_reports_broken_copy(name: str, package_copy: Path) -> None:
     assert str(finding).startswith(f"{file}:{line}:" if line else f"{file}")
 
 
+# Cases whose finding has a stable code (evreg.data.validate.finding.TEMPLATES, or
+# frictionless's error type): asserted by code, file, line, field and severity, not by prose.
+CODED = {
+    "hr zero": "ratio-not-positive",
+    "ci_lower above hr": "ci-excludes-estimate",
+    "ci_upper below hr": "ci-excludes-estimate",
+    "published ci_upper below hr": "ci-excludes-estimate",
+    "one CI limit": "ci-limit-missing",
+    "asymmetric CI": "ci-not-symmetric",
+    "p inconsistent": "p-contradicts-ci",
+    "p unreadable": "p-unreadable",
+    "p above 1": "p-not-probability",
+    "hr not a number": "type-error",
+}
+CASES["hr not a number"] = _est("alpha-2020-il6-pfs", "hr", "abc", "error", "is not a valid")
+
+
+@pytest.mark.parametrize("name", list(CODED))
+def test_finding_has_its_stable_code(name: str, package_copy: Path) -> None:
+    file, line, field, severity, _ = CASES[name](package_copy)
+    coded = [f for f in validate_package(package_copy) if f.code == CODED[name]]
+    assert [(f.file, f.row, f.field, f.severity) for f in coded] == [(file, line, field, severity)]
+
+
+def test_every_code_has_a_template_that_names_its_values() -> None:
+    from evreg.data.validate.finding import TEMPLATES, Finding
+
+    assert all(code == code.lower() and " " not in code for code in TEMPLATES)
+    f = Finding.coded("ci-excludes-estimate", EST, 2, "ci_lower", value="2.61", side="below", hr=1)
+    assert (f.code, f.message) == ("ci-excludes-estimate", "2.61 is not below hr 1")
+
+
 def test_rounding_explains_small_asymmetry_and_p(package_copy: Path) -> None:
     """0.54 (0.30-0.96), p 0.03: asymmetric and p = 0.038 at face value, but consistent within
     the printed 2 decimals, so no warning; p 0.02 is outside."""

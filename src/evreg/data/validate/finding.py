@@ -19,6 +19,7 @@ class Finding:
     field: str | None
     message: str
     severity: str = "error"
+    code: str | None = None  # stable, for tests and scripts (TEMPLATES); None: not yet coded
 
     def __post_init__(self) -> None:  # one line per finding, whatever the cells contain
         object.__setattr__(self, "message", " ".join(self.message.split()))
@@ -29,6 +30,42 @@ class Finding:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def coded(
+        cls,
+        code: str,
+        file: str,
+        row: int | None,
+        field: str | None,
+        severity: str = "error",
+        **values: object,
+    ) -> Finding:
+        """A finding with a stable ``code``, its message filled in from the code's template."""
+        return cls(file, row, field, TEMPLATES[code].format(**values), severity, code)
+
+
+# Stable codes and their message templates (frictionless style: each kind of finding has a
+# code that tests and scripts assert, with the values in its message as named fields).
+# Findings from frictionless's own row and schema checks carry frictionless's error type
+# (type-error, constraint-error, primary-key ...) as their code.
+TEMPLATES: dict[str, str] = {
+    "ratio-not-positive": "{value} must be a finite number above 0 (a ratio)",
+    "ci-limit-missing": "empty, but {given} is given: give both limits or neither",
+    "ci-excludes-estimate": "{value} is not {side} hr {hr}",
+    "ci-limits-reversed": "{value} is not above ci_lower {lower}",
+    "ci-not-symmetric": (
+        "CI {lower}-{upper} is not symmetric around hr {hr} on the log scale ({below:.3f} "
+        "below, {above:.3f} above) beyond what the printed rounding explains; check the "
+        "numbers, their order and the CI level"
+    ),
+    "p-unreadable": "{value} is not a p value evreg can read (expected e.g. 0.043 or < 0.001)",
+    "p-not-probability": "{value} is not a probability (0 to 1)",
+    "p-contradicts-ci": (
+        "{value} does not match hr {hr} ({lower}-{upper}): the CI implies p = {p} (between "
+        "{p_low} and {p_high} given the printed rounding)"
+    ),
+}
 
 
 def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:

@@ -48,7 +48,7 @@ def check_numbers(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             text = row.get(name, "").strip()
             value = _decimal(text) if text else None
             if text and value is not None and not _positive(value):
-                yield Finding(file, line, name, f"{text} must be a finite number above 0 (a ratio)")
+                yield Finding.coded("ratio-not-positive", file, line, name, value=text)
             elif value is not None:
                 values[name] = value
         yield from _check_order(file, line, values, row)
@@ -65,16 +65,35 @@ def _check_order(file: str, line: int, v: dict[str, Decimal], row: dict) -> Iter
             if row.get("ci_lower", "").strip()
             else ("ci_upper", "ci_lower")
         )
-        yield Finding(
-            file, line, empty, f"empty, but {given} is given: give both limits or neither"
-        )
+        yield Finding.coded("ci-limit-missing", file, line, empty, given=given)
     if hr is not None and lo is not None and not lo < hr:
-        yield Finding(file, line, "ci_lower", f"{row['ci_lower']} is not below hr {row['hr']}")
+        yield Finding.coded(
+            "ci-excludes-estimate",
+            file,
+            line,
+            "ci_lower",
+            value=row["ci_lower"],
+            side="below",
+            hr=row["hr"],
+        )
     if hr is not None and up is not None and not up > hr:
-        yield Finding(file, line, "ci_upper", f"{row['ci_upper']} is not above hr {row['hr']}")
+        yield Finding.coded(
+            "ci-excludes-estimate",
+            file,
+            line,
+            "ci_upper",
+            value=row["ci_upper"],
+            side="above",
+            hr=row["hr"],
+        )
     if hr is None and lo is not None and up is not None and not lo < up:
-        yield Finding(
-            file, line, "ci_upper", f"{row['ci_upper']} is not above ci_lower {row['ci_lower']}"
+        yield Finding.coded(
+            "ci-limits-reversed",
+            file,
+            line,
+            "ci_upper",
+            value=row["ci_upper"],
+            lower=row["ci_lower"],
         )
 
 
@@ -89,14 +108,17 @@ def _check_symmetry(file: str, line: int, v: dict[str, Decimal]) -> Iterator[Fin
     if low > 0 or high < 0:
         hr, lo, up = (float(v[n]) for n in NUMBERS)
         below, above = math.log(hr / lo), math.log(up / hr)
-        yield Finding(
+        yield Finding.coded(
+            "ci-not-symmetric",
             file,
             line,
             "ci_upper",
-            f"CI {v['ci_lower']}-{v['ci_upper']} is not symmetric around hr {v['hr']} on the log "
-            f"scale ({below:.3f} below, {above:.3f} above) beyond what the printed rounding "
-            "explains; check the numbers, their order and the CI level",
             "warning",
+            lower=v["ci_lower"],
+            upper=v["ci_upper"],
+            hr=v["hr"],
+            below=below,
+            above=above,
         )
 
 
@@ -129,30 +151,31 @@ def _check_p(file: str, line: int, v: dict[str, Decimal], row: dict) -> Iterator
         return
     printed = parse_p(text)
     if printed is None:
-        yield Finding(
-            file,
-            line,
-            "p_as_printed",
-            f"{quote(text)} is not a p value evreg can read (expected e.g. 0.043 or < 0.001)",
-            "warning",
+        yield Finding.coded(
+            "p-unreadable", file, line, "p_as_printed", "warning", value=quote(text)
         )
         return
     if printed[0] > 1:
-        yield Finding(file, line, "p_as_printed", f"{text} is not a probability (0 to 1)")
+        yield Finding.coded("p-not-probability", file, line, "p_as_printed", value=text)
         return
     implied = _implied_p(v, _level(row))
     if implied is None:
         return
     p_mid, p_low, p_high = implied
     if p_high < printed[0] or p_low > printed[1]:
-        yield Finding(
+        yield Finding.coded(
+            "p-contradicts-ci",
             file,
             line,
             "p_as_printed",
-            f"{text} does not match hr {v['hr']} ({v['ci_lower']}-{v['ci_upper']}): the CI "
-            f"implies p = {_fmt_p(p_mid)} (between {_fmt_p(p_low)} and {_fmt_p(p_high)} given the "
-            "printed rounding)",
             "warning",
+            value=text,
+            hr=v["hr"],
+            lower=v["ci_lower"],
+            upper=v["ci_upper"],
+            p=_fmt_p(p_mid),
+            p_low=_fmt_p(p_low),
+            p_high=_fmt_p(p_high),
         )
 
 

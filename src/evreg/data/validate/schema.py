@@ -108,7 +108,8 @@ def _frictionless_metadata(label: str, kind: str, descriptor: dict) -> Iterator[
         yield Finding(label, None, None, f"invalid {kind.lower()} descriptor: {one_line(exc)}")
         return
     for error in errors:
-        yield Finding(label, None, None, f"{error.type}: {one_line(error.note or error.message)}")
+        message = f"{error.type}: {one_line(error.note or error.message)}"
+        yield Finding(label, None, None, message, code=error.type)
 
 
 def schema_findings(name: str, label: str, schema: dict) -> Iterator[Finding]:
@@ -178,7 +179,7 @@ def _map_error(table: RawTable, error: object) -> Finding:
         field = field or _key_field(table.schema)
     else:
         message = f"{kind}: {one_line(note or getattr(error, 'message', ''))}"
-    return Finding(table.file, line, field, message)
+    return Finding(table.file, line, field, message, code=kind)
 
 
 def _constraint_message(cell: object, note: str) -> str:
