@@ -40,6 +40,9 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 class SearchError(EvregError):
     """The search failed: names the endpoint and what went wrong; nothing was written."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message}; nothing was written")
+
 
 @dataclass
 class Eutils:
@@ -111,7 +114,7 @@ class Eutils:
                 reason = getattr(exc, "reason", exc)
                 problem = f"no answer ({reason or type(exc).__name__})"
         tries = f"after {attempt + 1} attempt(s)"
-        raise SearchError(f"{url}: {problem} {tries}; nothing was written")
+        raise SearchError(f"{url}: {problem} {tries}")
 
     def _pace(self) -> None:
         now = self.clock()
