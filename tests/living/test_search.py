@@ -12,43 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fixtures.eutils_standin import StandIn, running
+from fixtures.eutils_standin import QUERY, StandIn, make_package, running
 from fixtures.living_repo import run_cli, snapshot
-from fixtures.synthetic import CANDIDATES, STUDIES, write_package
 
 from evreg.data.validate import validate_package
 from evreg.errors import EvregError
 from evreg.living.eutils import Eutils, SearchError
 from evreg.living.search import SearchRequest, run_search
 
-QUERY = "(fictional marker[Title/Abstract]) AND (survival[Title/Abstract])"
 NEW = {"90000005": "zeta-2026", "90000006": "muller-ludenscheidt-2026"}
-
-
-def make_package(dest: Path) -> Path:
-    """The synthetic package with a PubMed query, an empty search history, and known records:
-    alpha-2020 (DOI 10.5555/alpha.2020), gamma-2022 (DOI 10.5555/gamma.2022), the screening
-    records eta-2024 (PMID 90000004) and zeta-2025 (title, author, year only)."""
-    studies = [dict(s) for s in STUDIES]
-    next(s for s in studies if s["study_id"] == "gamma-2022")["doi"] = "10.5555/gamma.2022"
-    candidates = [dict(c) for c in CANDIDATES]
-    next(c for c in candidates if c["candidate_id"] == "eta-2024")["pmid"] = "90000004"
-    write_package(dest, {"studies": studies, "candidates": candidates})
-    path = dest / "datapackage.json"
-    descriptor = json.loads(path.read_text(encoding="utf-8"))
-    descriptor["review"]["search"] = {"to": "2025-12", "pubmed_query": QUERY}
-    descriptor["resources"].append(
-        {
-            **descriptor["resources"][0],
-            "name": "search_history",
-            "path": "data/search_history.csv",
-            "schema": "schemas/search_history.json",
-        }
-    )
-    path.write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
-    fields = json.loads((dest / "schemas/search_history.json").read_text())["fields"]
-    (dest / "data/search_history.csv").write_text(",".join(f["name"] for f in fields) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -243,3 +215,22 @@ def test_bad_dates_are_refused(package: Path) -> None:
         run_search(package, SearchRequest(since="2026-13-01"), api)
     with pytest.raises(EvregError, match="is after --until"):
         run_search(package, SearchRequest(since="2026-12-01", until="2026-01-01"), api)
+
+
+def test_the_history_is_checked_against_the_screening_records(
+    package: Path, eutils: StandIn
+) -> None:
+    search(package, eutils)
+    data = package.parent / "data"
+    history = (data / "search_history.csv").read_text(encoding="utf-8")
+    (data / "search_history.csv").write_text(history.replace(",7,2,", ",1,2,"), "utf-8")
+    candidates = (data / "candidates.csv").read_text(encoding="utf-8")
+    (data / "candidates.csv").write_text(
+        candidates.replace(
+            "awaiting,,,1.1.0,pubmed-2026-12-02,", "awaiting,,,1.1.0,pubmed-2026-01-01,", 1
+        ),
+        "utf-8",
+    )
+    errors = {f.field: f.message for f in validate_package(package) if f.severity == "error"}
+    assert errors["new_records"] == "2 new of 1 records returned"
+    assert errors["search_id"] == "'pubmed-2026-01-01' is not a search of data/search_history.csv"
