@@ -14,6 +14,7 @@ a warning naming its PMID.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -155,6 +156,23 @@ class SearchRequest:
     today: str | None = None
 
 
+def _window(loaded: Any, request: SearchRequest) -> tuple[str, str, str, str]:
+    """(query, today, since, until) of the search; a clear error for a missing query or
+    history resource, or a bad window."""
+    review_search = loaded.review.get("search") or {}
+    query = str(review_search.get("pubmed_query") or "").strip()
+    if not query:
+        raise EvregError("datapackage.json:review.search.pubmed_query: empty; nothing to search")
+    if HISTORY not in loaded.tables:
+        raise EvregError(f"datapackage.json:resources: no {HISTORY!r} resource to record in")
+    today = request.today or dt.datetime.now(dt.UTC).date().isoformat()
+    since = _iso(request.since or default_since(loaded.search_history, review_search), "--since")
+    until = _iso(request.until or today, "--until")
+    if since > until:
+        raise EvregError(f"--since {since} is after --until {until}", exit_code=2)
+    return query, today, since, until
+
+
 def run_search(
     package: Path,
     request: SearchRequest,
@@ -164,28 +182,17 @@ def run_search(
 ) -> SearchResult:
     """Search, deduplicate and (unless a dry run) write; see the module docstring."""
     loaded = load_package(package)
-    review_search = loaded.review.get("search") or {}
-    query = str(review_search.get("pubmed_query") or "").strip()
-    if not query:
-        raise EvregError("datapackage.json:review.search.pubmed_query: empty; nothing to search")
-    if HISTORY not in loaded.tables:
-        raise EvregError(f"datapackage.json:resources: no {HISTORY!r} resource to record in")
-    history = loaded.search_history
-    today = request.today or dt.datetime.now(dt.UTC).date().isoformat()
-    since = _iso(request.since or default_since(history, review_search), "--since")
-    until = _iso(request.until or today, "--until")
-    if since > until:
-        raise EvregError(f"--since {since} is after --until {until}", exit_code=2)
+    query, today, since, until = _window(loaded, request)
     found = search_pubmed(client, query, since, until, progress, **paging)
-    search_id = _search_id(history, today)
+    search_id = _search_id(loaded.search_history, today)
+    studies, candidates = loaded.raw_tables["studies"], loaded.raw_tables[CANDIDATES]
     known = known_rows(
         (
-            (loaded.resource_path("studies"), loaded.raw_tables["studies"], "study_id"),
-            (loaded.resource_path(CANDIDATES), loaded.raw_tables[CANDIDATES], "candidate_id"),
+            (loaded.resource_path("studies"), studies, "study_id"),
+            (loaded.resource_path(CANDIDATES), candidates, "candidate_id"),
         )
     )
-    taken = {r["study_id"] for r in loaded.raw_tables["studies"]}
-    taken |= {r["candidate_id"] for r in loaded.raw_tables[CANDIDATES]}
+    taken = {r["study_id"] for r in studies} | {r["candidate_id"] for r in candidates}
     version = bump_version(loaded.version, "minor")
     new, matched = _sort_records(found.records, known, taken, version, search_id)
     row = {
@@ -200,22 +207,13 @@ def run_search(
         "run_by": request.run_by or run_by_default(),
     }
     result = SearchResult(
-        search_id,
-        DATABASE,
-        query,
-        since,
-        until,
-        found.count,
-        tuple(new),
-        tuple(matched),
-        found.warnings,
-        row,
-        request.dry_run,
-    )
+        search_id, DATABASE, query, since, until, found.count, tuple(new), tuple(matched),
+        found.warnings, row, request.dry_run,
+    )  # fmt: skip
     if request.dry_run:
         return result
     written = _write(package, loaded, new, row)
-    return SearchResult(**{**result.__dict__, "written": written})
+    return dataclasses.replace(result, written=written)
 
 
 def _sort_records(
