@@ -234,3 +234,14 @@ def test_the_history_is_checked_against_the_screening_records(
     errors = {f.field: f.message for f in validate_package(package) if f.severity == "error"}
     assert errors["new_records"] == "2 new of 1 records returned"
     assert errors["search_id"] == "'pubmed-2026-01-01' is not a search of data/search_history.csv"
+
+
+def test_a_new_record_gets_an_id_no_study_or_record_has(package: Path, eutils: StandIn) -> None:
+    path = package.parent / "data/candidates.csv"
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = {"candidate_id": "zeta-2026", "first_author": "Zeta Z", "year": "2026"}
+    row |= {"title": "Another fictional zeta record", "screening_status": "awaiting"}
+    with path.open("a", encoding="utf-8") as out:
+        out.write(",".join(row.get(column, "") for column in header) + "\n")
+    result = search(package, eutils)
+    assert {r["pmid"]: r["candidate_id"] for r in result.new}["90000005"] == "zeta-2026a"
