@@ -18,6 +18,7 @@ from fixtures.living_repo import run_cli, snapshot
 from evreg.data.validate import validate_package
 from evreg.errors import EvregError
 from evreg.living.eutils import Eutils, SearchError
+from evreg.living.pubmed import read_summary
 from evreg.living.search import SearchRequest, run_search
 
 NEW = {"90000005": "zeta-2026", "90000006": "muller-ludenscheidt-2026"}
@@ -245,3 +246,20 @@ def test_a_new_record_gets_an_id_no_study_or_record_has(package: Path, eutils: S
         out.write(",".join(row.get(column, "") for column in header) + "\n")
     result = search(package, eutils)
     assert {r["pmid"]: r["candidate_id"] for r in result.new}["90000005"] == "zeta-2026a"
+
+
+def test_hostile_summary_text_is_made_inert() -> None:
+    doc = {
+        "uid": "123",
+        "title": "=HYPERLINK(\"http://x\")\u202e<b>bold</b>\u0000" + "x" * 600,
+        "authors": [{"name": "@Evil E", "authtype": "Author"}],
+        "pubdate": "2026 Jan",
+        "articleids": [{"idtype": "doi", "value": "not a doi"}],
+    }
+    record, problem = read_summary("123", doc)
+    assert record is not None, problem
+    assert record.title.startswith("'=HYPERLINK(\"http://x\") bold ")
+    assert len(record.title) == 500 and "\u202e" not in record.title
+    assert record.first_author == "'@Evil E" and record.doi == ""
+    assert read_summary("123", {**doc, "uid": "124"})[0] is None
+    assert read_summary("123", ["not", "a", "dict"]) == (None, "no summary in the esummary answer")

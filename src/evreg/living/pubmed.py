@@ -22,7 +22,10 @@ DB = "pubmed"
 ESEARCH_PAGE = 500  # ids per esearch page
 ESUMMARY_BATCH = 200  # ids per esummary request
 MAX_RECORDS = 9_999  # PubMed esearch cannot page past 10,000 ids: narrow the window instead
-MAX_TEXT = 1_000  # characters kept of a title or journal
+MAX_TEXT = 500  # characters kept of a title or journal (the schema's maxLength)
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): such a text is
+# kept after an apostrophe, so the screening record is neither refused nor run.
+FORMULA_STARTS = ("=", "+", "-", "@")
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_PATTERN = re.compile(r"^10\.[0-9]{4,9}/\S+$")  # as schemas/candidates.json (doi)
 _PMID = re.compile(r"^[1-9][0-9]{0,8}$")  # as schemas/studies.json (pmid), no leading zero
@@ -231,12 +234,14 @@ def strip_doi_prefix(doi: str) -> str:
 
 def _clean(value: object, width: int = MAX_TEXT) -> str:
     """Text from a response: markup tags and control characters removed, spaces collapsed,
-    cut to ``width`` characters; "" for anything that is not a string or a number."""
+    cut to ``width`` characters, an apostrophe before a formula start; "" for anything that
+    is not a string or a number."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return ""
     text = _TAG.sub("", str(value))
     text = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in text)
     text = " ".join(text.split())
+    text = f"'{text}" if text.startswith(FORMULA_STARTS) else text
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
