@@ -93,3 +93,12 @@ def test_pubmed_text_shows_as_text_on_the_page(ctx: SiteContext) -> None:
     assert "Serum interleukin-6 | a fictional cohort [with *markup*] @someone" in page
     assert "Baseline SII and survival" in page and "<i>" not in page  # markup removed
     assert "candidate_id=zeta-2026" in page
+
+
+def test_the_methods_page_renders_the_searches(ctx: SiteContext) -> None:
+    from evreg.site.views.methods import methods_view
+
+    page = render(environment(), "methods.md.j2", view=methods_view(ctx, ""))
+    section = page.split("## Searches since the review", 1)[1].split("\n## ", 1)[0]
+    assert "Last searched 2026-12-02: 7 records, 2 new." in section
+    assert "pubmed-2026-12-02" in section and "2026-01-01 to 2026-12-01" in section
