@@ -251,15 +251,28 @@ def test_a_new_record_gets_an_id_no_study_or_record_has(package: Path, eutils: S
 def test_hostile_summary_text_is_made_inert() -> None:
     doc = {
         "uid": "123",
-        "title": "=HYPERLINK(\"http://x\")\u202e<b>bold</b>\u0000" + "x" * 600,
+        "title": '=HYPERLINK("http://x")\u202e<b>bold</b>\u0000' + "x" * 600,
         "authors": [{"name": "@Evil E", "authtype": "Author"}],
         "pubdate": "2026 Jan",
         "articleids": [{"idtype": "doi", "value": "not a doi"}],
     }
     record, problem = read_summary("123", doc)
     assert record is not None, problem
-    assert record.title.startswith("'=HYPERLINK(\"http://x\") bold ")
+    assert record.title.startswith('\'=HYPERLINK("http://x") bold ')
     assert len(record.title) == 500 and "\u202e" not in record.title
     assert record.first_author == "'@Evil E" and record.doi == ""
     assert read_summary("123", {**doc, "uid": "124"})[0] is None
     assert read_summary("123", ["not", "a", "dict"]) == (None, "no summary in the esummary answer")
+
+
+def test_an_ncbi_error_answer_is_reported_and_changes_nothing(
+    package: Path, eutils: StandIn
+) -> None:
+    before = snapshot(package.parent)
+    eutils.esearch = {"header": {"type": "esearch"}, "esearchresult": {"ERROR": "Invalid query"}}
+    with pytest.raises(SearchError, match=r"esearch\.fcgi: NCBI says: Invalid query"):
+        search(package, eutils)
+    eutils.esearch = {"esearchresult": {"count": "1", "idlist": ["0123"]}}
+    with pytest.raises(SearchError, match=r"esearch\.fcgi: '0123' is not a PMID"):
+        search(package, eutils)
+    assert snapshot(package.parent) == before

@@ -55,8 +55,7 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(known)}); "
-                "it is not checked",
+                f"resource {name!r} is not one evreg knows ({', '.join(known)}); it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)
