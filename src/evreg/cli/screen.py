@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 
+from evreg.cli import options
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg screen``."""
@@ -32,9 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="excluded, with a reason from the fixed list (e.g. 'not HCC', 'not ICI', "
         "'no IL-6 or SII', 'no HR for PFS or OS'; see schemas/candidates.json)",
     )
-    parser.add_argument(
-        "--package", default="datapackage.json", metavar="PATH", help="the data package"
-    )
+    options.add_package(parser)
 
 
 def run(args: argparse.Namespace) -> int:
