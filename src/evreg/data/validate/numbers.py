@@ -66,26 +66,11 @@ def _check_order(file: str, line: int, v: dict[str, Decimal], row: dict) -> Iter
             else ("ci_upper", "ci_lower")
         )
         yield Finding.coded("ci-limit-missing", file, line, empty, given=given)
-    if hr is not None and lo is not None and not lo < hr:
-        yield Finding.coded(
-            "ci-excludes-estimate",
-            file,
-            line,
-            "ci_lower",
-            value=row["ci_lower"],
-            side="below",
-            hr=row["hr"],
-        )
-    if hr is not None and up is not None and not up > hr:
-        yield Finding.coded(
-            "ci-excludes-estimate",
-            file,
-            line,
-            "ci_upper",
-            value=row["ci_upper"],
-            side="above",
-            hr=row["hr"],
-        )
+    for name, side, limit in (("ci_lower", "below", lo), ("ci_upper", "above", up)):
+        if hr is None or limit is None or (limit < hr if side == "below" else limit > hr):
+            continue
+        values = {"value": row[name], "side": side, "hr": row["hr"]}
+        yield Finding.coded("ci-excludes-estimate", file, line, name, **values)
     if hr is None and lo is not None and up is not None and not lo < up:
         yield Finding.coded(
             "ci-limits-reversed",
