@@ -12,6 +12,7 @@ from evreg import stats
 from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
 from evreg.review.certainty.model import ratio_text
+from evreg.review.certainty.quips import StudyRisk, assess, judged_rows
 from evreg.review.results import AnalysisResult
 from evreg.stats.bias import MIN_K
 
@@ -35,6 +36,8 @@ class StudyEvidence:
     hr: float | None = None
     ci_lower: float | None = None
     ci_upper: float | None = None
+    quips: StudyRisk | None = None
+    weight_random: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +112,11 @@ def analysis_evidence(
     studies: Mapping[str, Mapping[str, object]],
     estimates: Mapping[str, Mapping[str, object]],
     plan_row: Mapping[str, object],
+    rob_rows: Sequence[Mapping[str, object]] = (),
 ) -> Evidence:
     """The evidence of the registry's living answer: every eligible study, pooled with the
-    primary model (its weights), with the studies' N and NOS as recorded."""
+    primary model (its weights), with the studies' N and NOS as recorded and their QUIPS
+    assessment for the outcome (reviewers' ``rob_rows``, else computed prompts)."""
     res = a.primary_result
     lower, upper = thresholds(plan_row)
     if res is None:
@@ -131,6 +136,10 @@ def analysis_evidence(
                 u.hr,
                 u.ci_lower,
                 u.ci_upper,
+                quips_assessment(
+                    u.study_id, s, [estimates.get(u.estimate_id, {})], a.outcome, rob_rows
+                ),
+                float(u.weight_random) if u.weight_random else None,
             )
         )
     used = [estimates[u.estimate_id] for u in a.used if u.estimate_id in estimates]
@@ -167,6 +176,17 @@ def labelled_mixes(
         Mix(m.field, m.what, {k: [names.get(i, i) for i in v] for k, v in m.groups.items()})
         for m in estimate_mixes([dict(e) for e in estimates])
     )
+
+
+def quips_assessment(
+    study_id: str,
+    study: Mapping[str, object],
+    estimates: Sequence[Mapping[str, object]],
+    outcome: str,
+    rob_rows: Sequence[Mapping[str, object]],
+) -> StudyRisk:
+    """A study's QUIPS assessment for ``outcome`` (:func:`evreg.review.certainty.quips.assess`)."""
+    return assess(study, estimates, judged_rows(rob_rows, study_id, outcome))
 
 
 def nos_total(study: Mapping[str, object]) -> int | None:

@@ -16,6 +16,7 @@ from evreg.review.certainty.evidence import (
     StudyEvidence,
     _int,
     labelled_mixes,
+    quips_assessment,
     thresholds,
 )
 from evreg.review.certainty.model import Rule
@@ -105,6 +106,11 @@ def published_evidence(
     if level is not None:
         listed = [s for s in listed if _level(s, variable) == level]
     k = int(pub.get("k") or 0)
+    ids = {str(s["study_id"]) for s in listed}
+    qualifying = [
+        e for e in package.estimates if e.get("study_id") in ids and qualifies(e, analysis)
+    ]
+    outcome = str(analysis.get("outcome") or "")
     studies = tuple(
         StudyEvidence(
             str(s["study_id"]),
@@ -113,13 +119,16 @@ def published_evidence(
             _int(s.get("n")),
             _int(s.get("nos_score")),
             _int(s.get("nos_comparability")),
+            quips=quips_assessment(
+                str(s["study_id"]),
+                s,
+                [e for e in qualifying if e.get("study_id") == s["study_id"]],
+                outcome,
+                package.risk_of_bias,
+            ),
         )
         for s in listed
     )
-    ids = {s.study_id for s in studies}
-    qualifying = [
-        e for e in package.estimates if e.get("study_id") in ids and qualifies(e, analysis)
-    ]
     errors, warnings = _concerns(findings, pub, ids)
     lower, upper = thresholds(analysis)
     i2 = pub.get("i2_percent")

@@ -105,7 +105,7 @@ def rate_plan(
     out = []
     for a in analyses:
         row = plan.get(a.analysis_id, {})
-        ev = analysis_evidence(a, studies, estimates, row)
+        ev = analysis_evidence(a, studies, estimates, row, package.risk_of_bias)
         certainty = rate_evidence(ev, reviewer.get(a.analysis_id, {}))
         published = tuple(
             {
