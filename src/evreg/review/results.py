@@ -116,6 +116,22 @@ class Certainty(Serialisable):
 
 
 @dataclass(frozen=True)
+class AbsoluteRow(Serialisable):
+    """The pooled hazard ratio as survival per group at a horizon, from one baseline of the
+    package's ``baseline_risks`` (computed by :mod:`evreg.review.absolute`): survival as
+    fractions, the difference per 100 patients (high minus low) with its interval."""
+
+    baseline_id: str
+    horizon_months: float
+    survival_low: float
+    survival_high: float
+    survival_high_ci: tuple[float, float]
+    difference_per_100: float
+    difference_per_100_ci: tuple[float, float]
+    conversion: str
+
+
+@dataclass(frozen=True)
 class AnalysisResult(Serialisable):
     """Everything computed for one analysis of the plan.
 
@@ -153,6 +169,7 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    absolute: tuple[AbsoluteRow, ...] = ()
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
