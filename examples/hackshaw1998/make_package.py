@@ -156,6 +156,10 @@ _COMMON = {
     "models": "unknown",
     "model_rule": "review_rule",
     "random_method": "DL",
+    # Does spousal smoking cause lung cancer: an aetiological question, so observational
+    # evidence starts at low certainty (GRADE guidelines 3), and the target is an association.
+    "target": "association",
+    "question": "aetiological",
     "effect_measure": "OR",
     "favours_lower": "Lower risk if exposed",
     "favours_higher": "Higher risk if exposed",
