@@ -139,6 +139,7 @@ def rows() -> tuple[list[dict], list[dict]]:
                 "ci_lower": r["or.lb"],
                 "ci_upper": r["or.ub"],
                 "ci_level": "0.95",
+                "events": r["cases"],  # lung cancer cases: the events, as printed
                 "status": "extracted",
                 "source_url": DOI_URL,
                 "source_location": where,
