@@ -101,6 +101,25 @@ class Judgement(Serialisable):
 
 
 @dataclass(frozen=True)
+class Target(Serialisable):
+    """What a certainty rating is about (GRADE guidance 34, Zeng et al. 2022; Foroutan et al.
+    2020): ``kind`` "association" (the ratio differs from 1) or "important_association" (it
+    lies beyond ``lower`` or ``upper``); ``question`` "prognostic" or "aetiological"."""
+
+    kind: str
+    lower: float
+    upper: float
+    question: str = "prognostic"
+
+    @property
+    def start(self) -> str:
+        """Where the rating starts: high for a prognostic factor (cohort studies, GRADE 28), low
+        for an aetiological question from observational studies (GRADE guidelines 3, Balshem
+        et al., J Clin Epidemiol 2011;64:401-6)."""
+        return "low" if self.question == "aetiological" else "high"
+
+
+@dataclass(frozen=True)
 class Certainty(Serialisable):
     """The certainty of one body of evidence (GRADE, rated by :mod:`evreg.review.certainty`):
     its level, the five domains and the two reasons to rate up (each a Judgement), how many
@@ -113,6 +132,7 @@ class Certainty(Serialisable):
     rated_up: int
     summary: str
     start: str = "high"
+    target: Target | None = None
 
 
 @dataclass(frozen=True)

@@ -6,20 +6,19 @@ results, by :mod:`.published`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from evreg import stats
 from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
 from evreg.review.certainty.model import ratio_text
-from evreg.review.certainty.quips import StudyRisk, assess, judged_rows
-from evreg.review.results import AnalysisResult
+from evreg.review.certainty.quips import StudyRisk, assess, data_derived_cutoff, judged_rows
+from evreg.review.certainty.target import plan_target
+from evreg.review.results import AnalysisResult, Target
 from evreg.stats.bias import MIN_K
 
-# Important ratios either side of 1 when the plan gives none (GRADE guidelines 6, Guyatt et
-# al., J Clin Epidemiol 2011;64:1283-93: a ratio under 0.75 or over 1.25 as a rough guide).
-THRESHOLD_LOWER = 0.75
-THRESHOLD_UPPER = 1.25
+DEFAULT_TARGET = plan_target({})
+PENDING = ("not_found", "incomplete")  # statuses of a known missing result
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,31 @@ class StudyEvidence:
     hr: float | None = None
     ci_lower: float | None = None
     ci_upper: float | None = None
+    events: int | None = None
+    n_analysed: int | None = None
+    adjusted: bool | None = None
+    cutoff_data_derived: bool | None = None
     quips: StudyRisk | None = None
     weight_random: float | None = None
+
+
+@dataclass(frozen=True)
+class MissingResult:
+    """A qualifying result known to exist but not available (ROB-ME, Page et al. 2023): its
+    study, why it is pending and the study's N."""
+
+    study_id: str
+    label: str
+    status: str
+    n: int | None
 
 
 @dataclass(frozen=True)
 class Evidence:
     """One body of evidence as the rules see it. ``unidentified`` counts studies in ``k`` that
     no study table names (a published result whose k exceeds its study table); ``printed`` is
-    True for a published result; ``concerns`` are audit findings on it, by domain (errors:
-    reasons for concern; ``remarks``: warnings, shown without rating down)."""
+    True for a published result; ``target`` is what the rating is about (:mod:`.target`);
+    ``missing`` the results known to exist but not available."""
 
     k: int
     estimate: float | None
@@ -60,11 +74,19 @@ class Evidence:
     mixes: tuple[Mix, ...] = ()
     egger: stats.EggerResult | None = None
     trim_and_fill: stats.TrimFillResult | None = None
-    threshold_lower: float = THRESHOLD_LOWER
-    threshold_upper: float = THRESHOLD_UPPER
+    target: Target = DEFAULT_TARGET
     printed: bool = False
-    concerns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    remarks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    missing: tuple[MissingResult, ...] = ()
+
+    @property
+    def threshold_lower(self) -> float:
+        """The target's important ratio below 1."""
+        return self.target.lower
+
+    @property
+    def threshold_upper(self) -> float:
+        """The target's important ratio above 1."""
+        return self.target.upper
 
     @property
     def pooled(self) -> bool:
@@ -83,13 +105,9 @@ class Evidence:
 
 
 def thresholds(plan_row: Mapping[str, object]) -> tuple[float, float]:
-    """The plan's important ratios either side of 1 (``threshold_lower``, ``threshold_upper``),
-    each defaulting to GRADE guidelines 6's rough guide (0.75, 1.25)."""
-    lower, upper = plan_row.get("threshold_lower"), plan_row.get("threshold_upper")
-    return (
-        float(lower) if isinstance(lower, int | float) else THRESHOLD_LOWER,
-        float(upper) if isinstance(upper, int | float) else THRESHOLD_UPPER,
-    )
+    """The plan's important ratios either side of 1 (the target's, :mod:`.target`)."""
+    t = plan_target(plan_row)
+    return t.lower, t.upper
 
 
 def _small_study_tests(
@@ -118,12 +136,14 @@ def analysis_evidence(
     primary model (its weights), with the studies' N and NOS as recorded and their QUIPS
     assessment for the outcome (reviewers' ``rob_rows``, else computed prompts)."""
     res = a.primary_result
-    lower, upper = thresholds(plan_row)
+    target = plan_target(plan_row)
+    missing = missing_results(a, studies)
     if res is None:
-        return Evidence(0, None, None, None, threshold_lower=lower, threshold_upper=upper)
+        return Evidence(0, None, None, None, target=target, missing=missing)
     rows: list[StudyEvidence] = []
     for u in a.used:
         s = studies.get(u.study_id, {})
+        e = estimates.get(u.estimate_id, {})
         weight = u.weight_random if a.primary == "random" else u.weight_fixed
         rows.append(
             StudyEvidence(
@@ -136,9 +156,11 @@ def analysis_evidence(
                 u.hr,
                 u.ci_lower,
                 u.ci_upper,
-                quips_assessment(
-                    u.study_id, s, [estimates.get(u.estimate_id, {})], a.outcome, rob_rows
-                ),
+                _int(e.get("events")),
+                _int(e.get("n_analysed")),
+                e.get("model") == "multivariable",
+                data_derived_cutoff(s),
+                quips_assessment(u.study_id, s, [e], a.outcome, rob_rows),
                 float(u.weight_random) if u.weight_random else None,
             )
         )
@@ -158,9 +180,23 @@ def analysis_evidence(
         mixes=labelled_mixes(used, {u.study_id: u.label for u in a.used}),
         egger=egger,
         trim_and_fill=tf,
-        threshold_lower=lower,
-        threshold_upper=upper,
+        target=target,
+        missing=missing,
     )
+
+
+def missing_results(
+    a: AnalysisResult, studies: Mapping[str, Mapping[str, object]]
+) -> tuple[MissingResult, ...]:
+    """The analysis' known missing results: studies with a qualifying estimate that is pending
+    (not found, incomplete) and no usable one, once per study."""
+    used = {u.study_id for u in a.used}
+    out: dict[str, MissingResult] = {}
+    for p in a.pending:
+        if p.status in PENDING and p.study_id not in used and p.study_id not in out:
+            n = patients(studies.get(p.study_id, {}))
+            out[p.study_id] = MissingResult(p.study_id, p.label, p.status, n)
+    return tuple(out.values())
 
 
 def labelled_mixes(

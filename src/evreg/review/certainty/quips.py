@@ -34,7 +34,10 @@ QUIPS_DOMAINS = (
 )
 # Worst last: an unknown risk is a concern (no one judged), below a stated moderate risk.
 RISK_ORDER = ("low", "unknown", "moderate", "high")
+# How a study set its cut-off (studies.cutoff_method; labels in the schema): searched for in the
+# same data (a risk-of-bias prompt), or set in advance or externally (rating up needs one).
 DATA_DERIVED_CUTOFFS = frozenset({"data_roc", "data_xtile", "data_maxstat", "data_other"})
+CUTOFFS_IN_ADVANCE = frozenset({"prespecified", "external"})
 ABSTRACT_ONLY = ("abstract",)  # source_checked values that start so: only an abstract was read
 REFERENCE = (
     "Hayden et al., Ann Intern Med 2013;158:280-6 (QUIPS); Altman et al., J Natl Cancer Inst "
@@ -69,6 +72,15 @@ class StudyRisk:
         """The domains at the overall risk, when that is not low."""
         worst = self.overall
         return tuple(d for d in self.domains if d.risk == worst and worst != "low")
+
+
+def data_derived_cutoff(study: Mapping[str, object]) -> bool | None:
+    """True when the study's cut-off came from its own data (searched for, or its median),
+    False when set in advance or externally, None when not printed."""
+    method = str(study.get("cutoff_method") or "")
+    if method in DATA_DERIVED_CUTOFFS or method == "median":
+        return True
+    return False if method in CUTOFFS_IN_ADVANCE else None
 
 
 def prompts(

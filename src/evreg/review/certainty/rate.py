@@ -1,7 +1,8 @@
 """Rate one body of evidence, every analysis of the plan and every published result: the five
-domains by their rules, audit concerns (published results), reviewers' judgements from the
-certainty resource, the reasons to rate up, then the level (GRADE for prognostic factors:
-Foroutan et al., J Clin Epidemiol 2020;121:62-70)."""
+domains by their rules, reviewers' judgements from the certainty resource, the reasons to rate
+up, then the level from the target's start (GRADE for prognostic factors: Foroutan et al., J
+Clin Epidemiol 2020;121:62-70); a published result's audit findings give its separate
+reliability verdict (:mod:`.published`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from evreg.review.certainty import (
 )
 from evreg.review.certainty.evidence import Evidence, analysis_evidence
 from evreg.review.certainty.model import DOMAINS, UPGRADES, Certainty, Judgement, combine
-from evreg.review.certainty.published import published_evidence
+from evreg.review.certainty.published import published_evidence, reliability
 from evreg.review.results import AnalysisResult
 
 RULES: dict[str, Callable[[Evidence], Judgement]] = {
@@ -31,20 +32,6 @@ RULES: dict[str, Callable[[Evidence], Judgement]] = {
     "publication_bias": publication_bias.judge,
 }
 NOTHING_POOLED = "no usable estimate yet: nothing pooled to judge"
-
-
-def _with_concerns(
-    judgement: Judgement, errors: Sequence[str], remarks: Sequence[str]
-) -> Judgement:
-    """An audit error makes the domain at least serious (reason appended); a warning is added
-    to the reason only."""
-    if not errors and not remarks:
-        return judgement
-    verdict = judgement.judgement
-    if errors and verdict in ("not serious", "not assessable"):
-        verdict = "serious"
-    reason = "; ".join([judgement.reason, *errors, *(f"{r} (warning)" for r in remarks)])
-    return dataclasses.replace(judgement, judgement=verdict, reason=reason)
 
 
 def _reviewer(judgement: Judgement, row: Mapping[str, object]) -> Judgement:
@@ -64,10 +51,7 @@ def rate_evidence(ev: Evidence, reviewer: Mapping[str, Mapping[str, object]]) ->
     if not ev.pooled:
         domains = {d: Judgement("not assessable", NOTHING_POOLED) for d in DOMAINS}
     else:
-        domains = {
-            d: _with_concerns(rule(ev), ev.concerns.get(d, ()), ev.remarks.get(d, ()))
-            for d, rule in RULES.items()
-        }
+        domains = {d: rule(ev) for d, rule in RULES.items()}
     domains = {d: _reviewer(j, reviewer[d]) if d in reviewer else j for d, j in domains.items()}
     if ev.pooled:
         ups = {
@@ -77,7 +61,8 @@ def rate_evidence(ev: Evidence, reviewer: Mapping[str, Mapping[str, object]]) ->
     else:
         ups = {u: Judgement("not assessable", NOTHING_POOLED) for u in UPGRADES}
     ups = {u: _reviewer(j, reviewer[u]) if u in reviewer else j for u, j in ups.items()}
-    return combine(domains, ups, ev.pooled)
+    ups = upgrades.checked(ups, domains, ev)
+    return combine(domains, ups, ev.pooled, ev.target)
 
 
 def reviewer_rows(package: Package) -> dict[str, dict[str, Mapping[str, object]]]:
@@ -107,14 +92,13 @@ def rate_plan(
         row = plan.get(a.analysis_id, {})
         ev = analysis_evidence(a, studies, estimates, row, package.risk_of_bias)
         certainty = rate_evidence(ev, reviewer.get(a.analysis_id, {}))
-        published = tuple(
-            {
-                **p,
-                "certainty": rate_evidence(
-                    published_evidence(package, row, p, findings, labels), {}
-                ),
-            }
-            for p in a.published
-        )
-        out.append(dataclasses.replace(a, certainty=certainty, published=published))
+        published = []
+        for p in a.published:
+            pev = published_evidence(package, row, p, findings, labels)
+            ids = {s.study_id for s in pev.studies}
+            rated = rate_evidence(pev, {})
+            published.append(
+                {**p, "certainty": rated, "reliability": reliability(findings, p, ids)}
+            )
+        out.append(dataclasses.replace(a, certainty=certainty, published=tuple(published)))
     return tuple(out)

@@ -1,12 +1,16 @@
-"""The certainty ratings of a run plan as text (one block per analysis, its published results
-indented under it) or as JSON-ready rows: what ``evreg certainty`` prints."""
+"""The certainty ratings of a run plan as text (one block per analysis: what is rated, the level,
+each domain's reason; its published results indented under it, each with the reliability of
+its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from evreg.review.certainty.model import ratio_text
+from evreg.review.certainty.published import Reliability
+from evreg.review.certainty.target import describe
 from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
+from evreg.stats.core import to_plain
 
 
 def _judgement_line(name: str, j: Judgement, pad: str) -> str:
@@ -18,8 +22,14 @@ def _judgement_line(name: str, j: Judgement, pad: str) -> str:
 
 def _block(head: str, c: Certainty, pad: str) -> list[str]:
     lines = [f"{head}: {c.level}. {c.summary}"]
+    if c.target is not None:
+        lines.append(f"{pad}what is rated: {describe(c.target)}")
     judged = {**c.domains, **c.upgrades}
     return lines + [_judgement_line(d, j, pad) for d, j in judged.items()]
+
+
+def _reliability_lines(r: Reliability, pad: str) -> list[str]:
+    return [f"{pad}printed result: {r.verdict}"] + [f"{pad}  {line}" for line in r.reasons]
 
 
 def _published_head(p: dict[str, Any]) -> str:
@@ -37,6 +47,8 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
     for p in a.published:
         if isinstance(p.get("certainty"), Certainty):
             lines += _block(_published_head(p), p["certainty"], "      ")
+        if isinstance(p.get("reliability"), Reliability):
+            lines += _reliability_lines(p["reliability"], "      ")
     return lines
 
 
@@ -60,7 +72,11 @@ def ratings(results: RegistryResults) -> list[dict[str, Any]]:
             "title": a.title,
             "certainty": a.certainty.to_dict() if a.certainty is not None else None,
             "published": [
-                {"result_id": p.get("result_id"), "certainty": p["certainty"].to_dict()}
+                {
+                    "result_id": p.get("result_id"),
+                    "certainty": p["certainty"].to_dict(),
+                    "reliability": to_plain(p.get("reliability")),
+                }
                 for p in a.published
                 if isinstance(p.get("certainty"), Certainty)
             ],
