@@ -19,9 +19,10 @@ from evreg.review.certainty.target import plan_target
 from evreg.stats.core import Serialisable
 
 # What each audit check says about the printed result: not reproduced from the studies' own
-# estimates, a misprint (its numbers disagree with each other), a mismatch of k (the studies it rests on), a probable duplicate cohort or a
-# direction error. These are facts about the reliability of the printed numbers, not GRADE
-# domains: they are reported beside the level, each once, and never rate a domain down.
+# estimates, a misprint (its numbers disagree with each other), a count mismatch (k or N: the
+# studies it rests on), a probable duplicate cohort or a direction error. These are facts about
+# the reliability of the printed numbers, not GRADE domains: reported beside the level, each
+# once, they never rate a domain down.
 AUDIT_KINDS: dict[str, str] = {
     "reproduction": "not reproduced",
     "p_vs_ci": "misprint",
