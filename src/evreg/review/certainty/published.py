@@ -1,7 +1,7 @@
 """The source review's printed results as evidence to rate: the printed k, ratio, CI and I²,
 the studies its study table lists for the result (N and NOS as recorded), the estimates of those
 studies that qualify (for indirectness); and, apart from GRADE, the reliability of the printed
-numbers from the audit's findings (misprints, k mismatches, probable duplicate cohorts,
+numbers from the audit's findings (misprints, count mismatches (k or N), probable duplicate cohorts,
 direction errors; Foroutan et al., J Clin Epidemiol 2020;121:62-70)."""
 
 from __future__ import annotations
@@ -24,23 +24,24 @@ from evreg.review.certainty.model import Rule
 from evreg.review.certainty.target import plan_target
 from evreg.stats.core import Serialisable
 
-# What each audit check says about the printed result: a misprint (its numbers disagree with
-# each other), a mismatch of k (the studies it rests on), a probable duplicate cohort or a
-# direction error. These are facts about the reliability of the printed numbers, not GRADE
-# domains: they are reported beside the level, each once, and never rate a domain down.
+# What each audit check says about the printed result: not reproduced from the studies' own
+# estimates, a misprint (its numbers disagree with each other), a count mismatch (k or N: the
+# studies it rests on), a probable duplicate cohort or a direction error. These are facts about
+# the reliability of the printed numbers, not GRADE domains: reported beside the level, each
+# once, they never rate a domain down.
 AUDIT_KINDS: dict[str, str] = {
-    "reproduction": "misprint",
+    "reproduction": "not reproduced",
     "p_vs_ci": "misprint",
     "hr_vs_ci": "misprint",
     "model_vs_rule": "misprint",
     "q_p_vs_i2": "misprint",
     "i2_zero_vs_q_p": "misprint",
     "subgroup_q_partition": "misprint",
-    "subgroup_k_sum": "k mismatch",
-    "k_vs_study_table": "k mismatch",
-    "subgroup_k_vs_study_table": "k mismatch",
-    "n_vs_source": "k mismatch",
-    "totals_vs_abstract": "k mismatch",
+    "subgroup_k_sum": "count mismatch",
+    "k_vs_study_table": "count mismatch",
+    "subgroup_k_vs_study_table": "count mismatch",
+    "n_vs_source": "count mismatch",
+    "totals_vs_abstract": "count mismatch",
     "identical_characteristics": "probable duplicate",
     "two_study_direction": "direction error",
 }
