@@ -90,7 +90,9 @@ class PooledView(Serialisable):
 @dataclass(frozen=True)
 class Judgement(Serialisable):
     """One domain's judgement and its one-line reason. ``source`` is "computed" or "reviewer";
-    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``)."""
+    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``);
+    a reviewer's row made on other studies is not applied (``reviewer_stale``, their words in
+    ``reviewer_note``)."""
 
     judgement: str
     reason: str
@@ -98,6 +100,8 @@ class Judgement(Serialisable):
     assessed_by: str | None = None
     computed: str | None = None
     computed_reason: str | None = None
+    reviewer_stale: bool = False
+    reviewer_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("published_results", "analyses"), plan.check_published_links),
     (("candidates", "studies"), plan.check_candidates),
     (("candidates", "studies"), scope.check_screening),
-    (("certainty", "analyses"), certainty.check_certainty),
+    (("certainty", "analyses", "published_results"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
     (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
     (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
