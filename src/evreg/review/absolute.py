@@ -96,5 +96,28 @@ def with_absolute_effects(
     return tuple(dataclasses.replace(a, absolute=absolute_effects(a, baselines)) for a in analyses)
 
 
+def per_100(fraction: float) -> str:
+    """A survival fraction per 100 patients, whole: 0.672 -> "67"."""
+    return f"{round(100 * fraction):d}"
+
+
+def signed_per_100(value: float) -> str:
+    """A difference per 100, whole, with its sign: "−25", "+3", "0"."""
+    n = round(value)
+    return f"−{-n}" if n < 0 else (f"+{n}" if n > 0 else "0")
+
+
+def effect_text(row: AbsoluteRow, outcome: str) -> str:
+    """ "12-month OS: 67 vs 43 per 100 (difference −25, 95% CI −41 to −9)": the low group
+    first, as GRADE's summary of findings puts the baseline first."""
+    lo, up = row.difference_per_100_ci
+    return (
+        f"{row.horizon_months:g}-month {outcome}: {per_100(row.survival_low)} vs "
+        f"{per_100(row.survival_high)} per 100 (difference "
+        f"{signed_per_100(row.difference_per_100)}, 95% CI {signed_per_100(lo)} to "
+        f"{signed_per_100(up)})"
+    )
+
+
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0

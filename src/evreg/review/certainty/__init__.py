@@ -15,12 +15,14 @@ and the audit's findings as evidence), :mod:`.rate` (``rate_evidence``, ``rate_p
 ``RULES`` lists every rule with its reference, in the order the Methods page shows them.
 """
 
+from evreg.review import absolute
 from evreg.review.certainty import (
     imprecision,
     inconsistency,
     indirectness,
     publication_bias,
     published,
+    reviewer,
     risk_of_bias,
     upgrades,
 )
@@ -58,6 +60,8 @@ RULES: tuple[Rule, ...] = (
     upgrades.DOSE_RESPONSE,
     LEVEL_RULE,
     published.RULE,
+    Rule("absolute_effects", absolute.RULE, absolute.REFERENCE),
+    Rule("reviewer", reviewer.RULE_TEXT, reviewer.RULE_REFERENCE),
 )
 
 __all__ = [

@@ -22,6 +22,19 @@ from evreg.review.results import AnalysisResult, Judgement
 
 Rows = dict[str, Mapping[str, object]]
 
+RULE_TEXT = (
+    "A reviewer's row in the certainty resource (written by evreg certainty judge) records the "
+    "data version and the estimates pooled when it was made, and may target one of the "
+    "review's published results. It replaces the computed judgement of its domain only while "
+    "the same estimates are pooled; when the pooled set changes, the computed judgement is "
+    "shown, flagged, with the reviewer's words as made on other studies (version X), and "
+    "evreg validate warns until someone judges again."
+)
+RULE_REFERENCE = (
+    "GRADE Handbook 5 (Schünemann et al. 2013); Akl et al., J Clin Epidemiol 2017;91:47-53 "
+    "(living systematic reviews)"
+)
+
 
 def reviewer_rows(package: Package) -> dict[tuple[str, str], Rows]:
     """The certainty rows by (analysis id, result id or "") and then by domain."""
