@@ -22,6 +22,7 @@ from typing import Any
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
 from evreg.living.git import extract_package_at, resolve_ref
+from evreg.review.absolute import per_100
 
 _SIG_DIGITS = 12
 
@@ -235,7 +236,25 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "subgroups": {str(level): _pooled(groups[level]) for level in sorted(groups, key=str)},
         "subgroup_test_p": _round(subgroups.get("Q_between_p")),
         "certainty": _level(result.get("certainty")),
+        "absolute": _absolute(result),
     }
+
+
+def _absolute(result: Mapping[str, Any]) -> list[str]:
+    """Each absolute effect as shown ("12-month OS: 67 vs 43 per 100 (imbrave150-os-12m)");
+    empty for results from before absolute effects."""
+    out = []
+    for row in result.get("absolute") or ():
+        if not isinstance(row, Mapping):
+            continue
+        low, high = row.get("survival_low"), row.get("survival_high")
+        if not all(isinstance(v, int | float) for v in (low, high, row.get("horizon_months"))):
+            continue
+        out.append(
+            f"{row['horizon_months']:g}-month {result.get('outcome')}: {per_100(low)} vs "
+            f"{per_100(high)} per 100 ({row.get('baseline_id')})"
+        )
+    return out
 
 
 def _level(certainty: Any) -> str | None:
@@ -269,6 +288,8 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         changes.append("subgroups")
     if before.get("certainty") != after.get("certainty"):
         changes.append("certainty")
+    if before.get("absolute") != after.get("absolute"):
+        changes.append("absolute effects")
     return changes
 
 
