@@ -8,6 +8,7 @@ from typing import Any
 
 from evreg.review.certainty.model import ratio_text
 from evreg.review.certainty.published import Reliability
+from evreg.review.certainty.subgroups import Credibility
 from evreg.review.certainty.target import describe
 from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
 from evreg.stats.core import to_plain
@@ -45,7 +46,12 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
         return [f"{a.analysis_id}: not rated"]
     lines = _block(f"{a.analysis_id} ({a.title})", a.certainty, "    ")
     for p in a.published:
-        if isinstance(p.get("certainty"), Certainty):
+        cred = p.get("subgroup_credibility")
+        if isinstance(cred, Credibility) and not cred.credible:
+            c = p["certainty"]
+            lines.append(f"{_published_head(p)}: {c.level} (the rating of {cred.applies})")
+            lines.append(f"      subgroup effect not credible: {'; '.join(cred.reasons)}")
+        elif isinstance(p.get("certainty"), Certainty):
             lines += _block(_published_head(p), p["certainty"], "      ")
         if isinstance(p.get("reliability"), Reliability):
             lines += _reliability_lines(p["reliability"], "      ")
@@ -76,6 +82,7 @@ def ratings(results: RegistryResults) -> list[dict[str, Any]]:
                     "result_id": p.get("result_id"),
                     "certainty": p["certainty"].to_dict(),
                     "reliability": to_plain(p.get("reliability")),
+                    "subgroup_credibility": to_plain(p.get("subgroup_credibility")),
                 }
                 for p in a.published
                 if isinstance(p.get("certainty"), Certainty)

@@ -127,9 +127,8 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
         u = a.used[0]
         where = f"{of_review}" if u.in_review else ", added since the review"
         return (
-            f"Only one study ({u.label}{where}) has usable data, {measure} "
-            f"{fmt_ci(u.hr, u.ci_lower, u.ci_upper)}; one study cannot show a consistent "
-            "association, so no pooled conclusion is possible."
+            f"Only one study ({u.label}{where}) has usable data: the result above is that "
+            "study's own, and whether studies agree cannot be judged yet."
         )
     higher = bool(res.estimate and res.estimate > 1)
     split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""
