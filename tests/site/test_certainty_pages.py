@@ -65,6 +65,8 @@ def test_results_files_carry_the_certainty_of_every_analysis(tmp_path_factory, n
         assert (row["studies"], row["subgroup_level"], row["primary"]) == ("all", "", "true")
         assert row["certainty"] == c["level"]
         assert [row[d] for d in DOMAINS] == [c["domains"][d]["judgement"] for d in DOMAINS]
+        assert row["certainty_target"] == c["target"]["kind"]
+        assert float(row["certainty_threshold_upper"]) == c["target"]["upper"]
 
 
 @pytest.mark.parametrize("name", SITES)

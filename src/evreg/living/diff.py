@@ -235,12 +235,41 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "subgroups": {str(level): _pooled(groups[level]) for level in sorted(groups, key=str)},
         "subgroup_test_p": _round(subgroups.get("Q_between_p")),
         "certainty": _level(result.get("certainty")),
+        "certainty_domains": _judgements(result.get("certainty")),
     }
 
 
 def _level(certainty: Any) -> str | None:
     """The GRADE level of a certainty dict (None for results from before certainty)."""
     return certainty.get("level") if isinstance(certainty, Mapping) else None
+
+
+def _judgements(certainty: Any) -> dict[str, str]:
+    """Each GRADE domain's and reason to rate up's judgement ({} before certainty)."""
+    if not isinstance(certainty, Mapping):
+        return {}
+    out = {}
+    for part in ("domains", "upgrades"):
+        judged = certainty.get(part)
+        if isinstance(judged, Mapping):
+            out.update(
+                {
+                    str(d): str(j.get("judgement"))
+                    for d, j in judged.items()
+                    if isinstance(j, Mapping)
+                }
+            )
+    return out
+
+
+def certainty_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """ "imprecision: very serious → serious" for each domain whose judgement changed."""
+    b, a = before.get("certainty_domains") or {}, after.get("certainty_domains") or {}
+    return [
+        f"{d.replace('_', ' ')}: {b.get(d, '–')} → {a.get(d, '–')}"
+        for d in sorted(set(b) | set(a))
+        if b.get(d) != a.get(d)
+    ]
 
 
 def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -267,7 +296,7 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         before["subgroup_test_p"] != after["subgroup_test_p"]
     ):
         changes.append("subgroups")
-    if before.get("certainty") != after.get("certainty"):
+    if before.get("certainty") != after.get("certainty") or certainty_changes(before, after):
         changes.append("certainty")
     return changes
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange, certainty_changes
 
 # --------------------------------------------------------------------------- escaping
 
@@ -82,7 +82,9 @@ def _table_row(change: AnalysisChange) -> str:
     if change.before and change.after and "significance" in change.changes:
         flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
     if change.before and change.after and "certainty" in change.changes:
-        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}")
+        domains = "; ".join(md_escape(c) for c in certainty_changes(b, a))
+        why = f" ({domains})" if domains else ""
+        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}{why}")
     if change.status in ("added", "removed"):
         flags.append(change.status)
     elif change.changes:
