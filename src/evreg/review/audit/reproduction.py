@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from evreg.data.formats import MISSING, fmt_ci
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
-from evreg.review.audit.printed import clean, fmt, parse_printed
+from evreg.review.audit.printed import clean, parse_printed
 from evreg.review.audit.rows import (
     Row,
     finding,
@@ -246,8 +248,8 @@ def reproduce(package: Any) -> tuple[Reproduction, ...]:
 
 
 def pooled_text(rec: Mapping[str, Any]) -> str:
-    """A recomputed result for a message: "HR 1.28 (1.05 to 1.56)" at two decimals."""
-    return f"HR {rec['hr']:.2f} ({rec['ci_lower']:.2f} to {rec['ci_upper']:.2f})"
+    """A recomputed result for a message: "HR 1.28 [1.05, 1.56]" (:func:`fmt_ci`)."""
+    return "HR " + fmt_ci(rec.get("hr"), rec.get("ci_lower"), rec.get("ci_upper"))
 
 
 def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFinding]:
@@ -256,7 +258,7 @@ def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFin
     for r in reproduction:
         pub, rec = r.published, r.recomputed
         printed = (
-            f"HR {pub.get('hr')} ({pub.get('ci_lower')} to {pub.get('ci_upper')}), "
+            f"HR {pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}], "
             f"k = {r.k_published}"
         )
         what = f"{r.k_available} of {r.k_published} studies with a usable estimate"
@@ -266,7 +268,7 @@ def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFin
             partial = "" if rec is None else f"; pooled from those held: {pooled_text(rec)}"
             msg = f"cannot be reproduced yet: {what}{partial}; missing: " + "; ".join(r.missing)
         else:
-            expected = f"{pooled_text(rec or {})}, k = {r.k_available}" if rec else "n/a"
+            expected = f"{pooled_text(rec or {})}, k = {r.k_available}" if rec else MISSING
             detail = "; ".join(r.differences) or f"k {r.k_available} vs {r.k_published}"
             msg = (
                 f"reproduced within rounding ({model}); {what}"
