@@ -28,6 +28,7 @@ from evreg.review.audit.rows import (
     review_studies,
     study_ids,
 )
+from evreg.review.selection import model_order, select
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,7 @@ class Reproduction:
 
 PUBLISHED_FIELDS = ("hr", "ci_lower", "ci_upper", "p_as_printed", "i2_percent", "q_p_as_printed")
 RECOMPUTED_FIELDS = ("hr", "ci_lower", "ci_upper", "p", "i2_percent", "q_p")
-
-
-def _usable(est: Row) -> bool:
-    return est.get("status") == "extracted" and all(
-        est.get(f) not in (None, "") for f in ("hr", "ci_lower", "ci_upper")
-    )
+INPUT_FIELDS = ("estimate_id", "study_id", "hr", "ci_lower", "ci_upper", "ci_level", "comparison")
 
 
 def _missing_reason(study: Row, ests: Sequence[Row]) -> str:
@@ -165,7 +161,8 @@ def reproduce_rows(
     ``qualifying`` maps analysis_id -> the estimates the plan admits (all statuses). A subgroup
     level uses the studies the study table assigns to it; studies with the level unknown are listed
     as missing. Model: as printed, else the parent analysis' printed model (RevMan pools subgroups
-    with the overall model), else the review's rule.
+    with the overall model), else the review's rule. Each study contributes the estimate the
+    plan pools (:func:`evreg.review.selection.select`).
     """
     by_id = {a.get("analysis_id"): a for a in analyses}
     parents = parent_rows(published, analyses)
@@ -181,24 +178,8 @@ def reproduce_rows(
             for e in qualifying.get(aid, ())
             if not var or norm_level(by_study.get(e.get("study_id"), {}).get(var)) == level
         ]
-        inputs, used_studies = [], set()
-        for e in ests:
-            if _usable(e) and e.get("study_id") not in used_studies:
-                used_studies.add(e.get("study_id"))
-                inputs.append(
-                    {
-                        f: e.get(f)
-                        for f in (
-                            "estimate_id",
-                            "study_id",
-                            "hr",
-                            "ci_lower",
-                            "ci_upper",
-                            "ci_level",
-                            "comparison",
-                        )
-                    }
-                )
+        inputs = [{f: e.get(f) for f in INPUT_FIELDS} for e in select(ests, model_order(a))]
+        used_studies = {e["study_id"] for e in inputs}
         listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
         missing = _missing(listed, ests, used_studies, var, level)
         model, basis = _choose_model(row, parents.get(aid))
