@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evreg.review.certainty.model import ratio_text
+from evreg.data.formats import fmt_ci
+from evreg.data.text import strip_control
 from evreg.review.certainty.published import Reliability
 from evreg.review.certainty.subgroups import Credibility
 from evreg.review.certainty.target import describe
@@ -35,8 +36,7 @@ def _reliability_lines(r: Reliability, pad: str) -> list[str]:
 
 def _published_head(p: dict[str, Any]) -> str:
     level = f" (subgroup level {p['subgroup_level']})" if p.get("subgroup_level") else ""
-    lo, up = ratio_text(p.get("ci_lower")), ratio_text(p.get("ci_upper"))
-    hr = f"{ratio_text(p.get('hr'))} [{lo}, {up}]"
+    hr = fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper"))
     return f"  published {p.get('result_id')}{level}, {hr}, k = {p.get('k')}"
 
 
@@ -58,15 +58,12 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
     return lines
 
 
-def _printable(text: str) -> str:
-    """Text without control characters (no terminal escape sequences), each shown as '?'."""
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def render_text(results: RegistryResults) -> str:
     """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
     text without control characters (no terminal escape sequences)."""
-    blocks = ("\n".join(_printable(line) for line in analysis_lines(a)) for a in results.analyses)
+    blocks = (
+        "\n".join(strip_control(line) for line in analysis_lines(a)) for a in results.analyses
+    )
     return "\n\n".join(blocks) + "\n"
 
 
