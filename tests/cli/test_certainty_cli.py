@@ -61,13 +61,28 @@ def test_json_is_the_ratings_of_the_plan(package_copy: Path, capsys) -> None:
 
 
 def test_a_reviewer_row_is_marked_and_invalid_rows_exit_1(package_copy: Path, capsys) -> None:
-    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    header = [
+        "analysis_id",
+        "domain",
+        "judgement",
+        "reason",
+        "assessed_by",
+        "result_id",
+        "data_version",
+        "estimate_ids",
+    ]
     write_rows(
-        package_copy, "certainty", [header, ["il6-pfs", "indirectness", "serious", "r", "Q"]]
+        package_copy,
+        "certainty",
+        [header, ["il6-pfs", "indirectness", "serious", "r", "Q", "", "", ""]],
     )
     code, out, _ = _run(["--package", str(package_copy)], capsys)
     assert code == 0 and "    indirectness: serious (reviewer: Q; computed: " in out
-    write_rows(package_copy, "certainty", [header, ["il6-pfs", "indirectness", "large", "r", "Q"]])
+    write_rows(
+        package_copy,
+        "certainty",
+        [header, ["il6-pfs", "indirectness", "large", "r", "Q", "", "", ""]],
+    )
     code, out, err = _run(["--package", str(package_copy)], capsys)
     assert code == 1 and out == "" and "Traceback" not in err
     assert "data/certainty.csv:2:judgement: 'large' is not a judgement for indirectness" in err

@@ -271,8 +271,8 @@ def test_diff_reports_a_change_of_certainty(repo: Path, capsys) -> None:
     before = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
     domain = next(d for d, j in before["domains"].items() if j["judgement"] == "not serious")
     (repo / "data" / "certainty.csv").write_text(
-        "analysis_id,domain,judgement,reason,assessed_by\n"
-        f"il6-pfs,{domain},very serious,Cut-offs differ tenfold.,A Reviewer\n",
+        "analysis_id,domain,judgement,reason,assessed_by,result_id,data_version,estimate_ids\n"
+        f"il6-pfs,{domain},very serious,Cut-offs differ tenfold.,A Reviewer,,,\n",
         encoding="utf-8",
     )
     after = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]

@@ -27,13 +27,16 @@ from evreg.review.certainty import (
     indirectness,
     publication_bias,
     rate_evidence,
-    risk_of_bias,
     upgrades,
 )
 from evreg.review.certainty.evidence import MissingResult
+from evreg.review.certainty.quips import QUIPS_DOMAINS, DomainRisk, StudyRisk
 from evreg.review.plan import run_plan
 from evreg.review.results import Target
 from evreg.stats.power import schoenfeld_events
+
+# A study judged at low risk in every QUIPS domain (risk of bias: test_risk_of_bias.py).
+LOW_RISK = StudyRisk(tuple(DomainRisk(d, "low", "judged", "reviewer") for d in QUIPS_DOMAINS))
 
 
 def _study(i: int, **cells) -> StudyEvidence:
@@ -47,6 +50,7 @@ def _study(i: int, **cells) -> StudyEvidence:
         hr=1.5,
         ci_lower=1.1,
         ci_upper=2.0,
+        quips=LOW_RISK,
     )
     return StudyEvidence(**(base | cells))
 
@@ -67,37 +71,6 @@ def _ev(k: int = 3, **cells) -> Evidence:
 
 def _verdict(rule, ev: Evidence) -> str:
     return rule.judge(ev).judgement
-
-
-# ---------------------------------------------------------------- risk of bias
-
-
-def test_risk_of_bias_serious_only_when_more_than_half_the_weight_is_at_higher_risk() -> None:
-    half = (_study(0, weight=50.0, nos=6), _study(1, weight=50.0))
-    assert _verdict(risk_of_bias, _ev(2, studies=half)) == "not serious"  # 50% is not "most"
-    over = (_study(0, weight=50.1, nos=6), _study(1, weight=49.9))
-    judged = risk_of_bias.judge(_ev(2, studies=over))
-    assert judged.judgement == "serious" and judged.reason.startswith("50% of the weight")
-    assert "Study 0" in judged.reason
-
-
-def test_unknown_quality_and_comparability_zero_are_concerns_not_passes() -> None:
-    unknown = (_study(0, weight=60.0, nos=None), _study(1, weight=40.0))
-    assert _verdict(risk_of_bias, _ev(2, studies=unknown)) == "serious"
-    no_comparability = (_study(0, weight=60.0, nos=8, comparability=0), _study(1, weight=40.0))
-    assert _verdict(risk_of_bias, _ev(2, studies=no_comparability)) == "serious"
-    low = risk_of_bias.LOW_QUALITY_NOS
-    very = (_study(0, weight=51.0, nos=low), _study(1, weight=49.0))
-    assert _verdict(risk_of_bias, _ev(2, studies=very)) == "very serious"
-    just_above = (_study(0, weight=51.0, nos=low + 1), _study(1, weight=49.0))
-    assert _verdict(risk_of_bias, _ev(2, studies=just_above)) == "serious"
-
-
-def test_studies_a_published_k_counts_but_no_table_names_are_of_unknown_quality() -> None:
-    named = (_study(0), _study(1))
-    assert _verdict(risk_of_bias, _ev(2, studies=named, printed=True)) == "not serious"
-    judged = risk_of_bias.judge(_ev(5, studies=named, unidentified=3, printed=True))
-    assert judged.judgement == "serious" and judged.reason.startswith("3 of 5 studies")
 
 
 # ---------------------------------------------------------------- inconsistency

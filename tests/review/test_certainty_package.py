@@ -17,7 +17,16 @@ from evreg.review.audit import audit_package
 from evreg.review.certainty import DOMAINS, LEVELS
 from evreg.review.plan import run_plan
 
-HEADER = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+HEADER = [
+    "analysis_id",
+    "domain",
+    "judgement",
+    "reason",
+    "assessed_by",
+    "result_id",
+    "data_version",
+    "estimate_ids",
+]
 STEP = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}
 
 
@@ -35,7 +44,7 @@ def test_a_reviewer_row_changes_the_domain_and_the_level(package_copy: Path) -> 
     write_rows(
         package_copy,
         "certainty",
-        [HEADER, ["il6-pfs", domain, "not serious", reason, "A Reviewer"]],
+        [HEADER, ["il6-pfs", domain, "not serious", reason, "A Reviewer", "", "", ""]],
     )
     after = _rated(package_copy, "il6-pfs").certainty
     j = after.domains[domain]
@@ -52,7 +61,9 @@ def test_a_reviewer_row_changes_the_domain_and_the_level(package_copy: Path) -> 
     others = [d for d in DOMAINS if d != domain]
     assert all(after.domains[d] == before.domains[d] for d in others)
     # a row for another analysis leaves this one alone
-    write_rows(package_copy, "certainty", [HEADER, ["il6-os", domain, "serious", "r", "A"]])
+    write_rows(
+        package_copy, "certainty", [HEADER, ["il6-os", domain, "serious", "r", "A", "", "", ""]]
+    )
     assert _rated(package_copy, "il6-pfs").certainty == before
 
 
@@ -62,7 +73,10 @@ def test_a_reviewer_can_rate_down_a_domain_the_data_do_not(package_copy: Path) -
     write_rows(
         package_copy,
         "certainty",
-        [HEADER, ["il6-pfs", domain, "very serious", "Cut-offs differ tenfold.", "A B"]],
+        [
+            HEADER,
+            ["il6-pfs", domain, "very serious", "Cut-offs differ tenfold.", "A B", "", "", ""],
+        ],
     )
     after = _rated(package_copy, "il6-pfs").certainty
     assert after.domains[domain].source == "reviewer"

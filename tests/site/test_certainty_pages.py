@@ -158,10 +158,21 @@ def test_a_reviewers_judgement_shows_as_theirs_with_the_computed_one_beside(tmp_
     pkg = write_package(tmp_path / "pkg")
     before = run_plan(load_package(pkg)).get("il6-pfs").certainty
     computed = before.domains["imprecision"]
-    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    header = [
+        "analysis_id",
+        "domain",
+        "judgement",
+        "reason",
+        "assessed_by",
+        "result_id",
+        "data_version",
+        "estimate_ids",
+    ]
     reason = "Both cohorts report complete follow-up."
     write_rows(
-        pkg, "certainty", [header, ["il6-pfs", "imprecision", "not serious", reason, "R Ev"]]
+        pkg,
+        "certainty",
+        [header, ["il6-pfs", "imprecision", "not serious", reason, "R Ev", "", "", ""]],
     )
     package = load_package(pkg)
     results = run_plan(package)

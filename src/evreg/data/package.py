@@ -27,6 +27,9 @@ RESOURCE_NAMES = (
     "candidates",
     "certainty",
 )
+# Resources a package may leave out (older packages, small test packages): read as empty.
+OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks")
+KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -54,11 +57,17 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "candidates": _names("candidate_id first_author title"),
     "certainty": _names("analysis_id domain judgement reason assessed_by"),
+    "risk_of_bias": _names("study_id outcome domain judgement support assessed_by data_version"),
+    "baseline_risks": _names(
+        "baseline_id outcome measure time_months group biomarker value unit horizon_months "
+        "source source_url source_location"
+    ),
 }
 # Types the evreg code relies on (a field not listed may have any type).
 FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("hr", "ci_lower", "ci_upper", "ci_level", "i2_percent"), "number"),
     **dict.fromkeys(("threshold_lower", "threshold_upper"), "number"),
+    **dict.fromkeys(("value", "time_months", "horizon_months"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
     **dict.fromkeys(("hbv_all_patients", "local_treatment", "in_review"), "boolean"),
@@ -156,6 +165,16 @@ class Package:
     def certainty(self) -> tuple[dict, ...]:
         """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
         return self.tables["certainty"]
+
+    @property
+    def risk_of_bias(self) -> tuple[dict, ...]:
+        """Reviewers' QUIPS judgements by study, outcome and domain (empty when none)."""
+        return self.tables.get("risk_of_bias", ())
+
+    @property
+    def baseline_risks(self) -> tuple[dict, ...]:
+        """Printed survival figures for absolute effects (empty when the package has none)."""
+        return self.tables.get("baseline_risks", ())
 
     @property
     def review(self) -> dict:
@@ -403,7 +422,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     """
     root, descriptor = read_descriptor(path)
     tables, raw_tables, row_lines, schemas = {}, {}, {}, {}
-    for name in RESOURCE_NAMES:
+    for name in present_resources(descriptor):
         resource = find_resource(descriptor, name)
         label, schemas[name] = read_schema(root, resource)
         problems = schema_problems(name, schemas[name])
@@ -421,6 +440,13 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         row_lines=row_lines,
         schemas=schemas,
     )
+
+
+def present_resources(descriptor: dict) -> tuple[str, ...]:
+    """The resources a package is read with: every required one, and each optional one its
+    descriptor lists."""
+    names = {r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)}
+    return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in names)
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

@@ -90,7 +90,9 @@ class PooledView(Serialisable):
 @dataclass(frozen=True)
 class Judgement(Serialisable):
     """One domain's judgement and its one-line reason. ``source`` is "computed" or "reviewer";
-    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``)."""
+    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``);
+    a reviewer's row made on other studies is not applied (``reviewer_stale``, their words in
+    ``reviewer_note``)."""
 
     judgement: str
     reason: str
@@ -98,6 +100,8 @@ class Judgement(Serialisable):
     assessed_by: str | None = None
     computed: str | None = None
     computed_reason: str | None = None
+    reviewer_stale: bool = False
+    reviewer_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,22 @@ class Certainty(Serialisable):
     summary: str
     start: str = "high"
     target: Target | None = None
+
+
+@dataclass(frozen=True)
+class AbsoluteRow(Serialisable):
+    """The pooled hazard ratio as survival per group at a horizon, from one baseline of the
+    package's ``baseline_risks`` (computed by :mod:`evreg.review.absolute`): survival as
+    fractions, the difference per 100 patients (high minus low) with its interval."""
+
+    baseline_id: str
+    horizon_months: float
+    survival_low: float
+    survival_high: float
+    survival_high_ci: tuple[float, float]
+    difference_per_100: float
+    difference_per_100_ci: tuple[float, float]
+    conversion: str
 
 
 @dataclass(frozen=True)
@@ -173,6 +193,7 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    absolute: tuple[AbsoluteRow, ...] = ()
 
     @property
     def primary_result(self) -> stats.PoolResult | None:

@@ -11,6 +11,12 @@ where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Mod
 (distribution functions without scipy.special, so that importing the engine is cheap).
 """
 
+from evreg.stats.absolute import (
+    AbsoluteEffect,
+    absolute_effect,
+    survival_from_median,
+    survival_high,
+)
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
     METHODS,
@@ -35,6 +41,7 @@ from evreg.stats.sensitivity import (
 
 __all__ = [
     "METHODS",
+    "AbsoluteEffect",
     "CumulativeResult",
     "CumulativeRow",
     "EggerResult",
@@ -44,6 +51,7 @@ __all__ = [
     "RuleChoice",
     "SubgroupResult",
     "TrimFillResult",
+    "absolute_effect",
     "check_inputs",
     "ci_to_se",
     "cumulative",
@@ -53,5 +61,7 @@ __all__ = [
     "pool",
     "review_rule",
     "subgroups",
+    "survival_from_median",
+    "survival_high",
     "trim_and_fill",
 ]

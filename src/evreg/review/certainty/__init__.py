@@ -17,12 +17,14 @@ audit), :mod:`.subgroups` (ICEMAN: when a subgroup level is rated on its own),
 ``RULES`` lists every rule with its reference, in the order the Methods page shows them.
 """
 
+from evreg.review import absolute
 from evreg.review.certainty import (
     imprecision,
     inconsistency,
     indirectness,
     publication_bias,
     published,
+    reviewer,
     risk_of_bias,
     statement,
     subgroups,
@@ -67,6 +69,8 @@ RULES: tuple[Rule, ...] = (
     subgroups.RULE,
     published.RULE,
     statement.RULE,
+    Rule("absolute_effects", absolute.RULE, absolute.REFERENCE),
+    Rule("reviewer", reviewer.RULE_TEXT, reviewer.RULE_REFERENCE),
 )
 
 __all__ = [

@@ -12,6 +12,7 @@ from evreg import stats
 from evreg.data.formats import fmt_interval
 from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
+from evreg.review.certainty.quips import StudyRisk, assess, data_derived_cutoff, judged_rows
 from evreg.review.certainty.target import plan_target
 from evreg.review.results import AnalysisResult, Target
 from evreg.stats.bias import MIN_K
@@ -38,6 +39,8 @@ class StudyEvidence:
     n_analysed: int | None = None
     adjusted: bool | None = None
     cutoff_data_derived: bool | None = None
+    quips: StudyRisk | None = None
+    weight_random: float | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,11 @@ def analysis_evidence(
     studies: Mapping[str, Mapping[str, object]],
     estimates: Mapping[str, Mapping[str, object]],
     plan_row: Mapping[str, object],
+    rob_rows: Sequence[Mapping[str, object]] = (),
 ) -> Evidence:
     """The evidence of the registry's living answer: every eligible study, pooled with the
-    primary model (its weights), with the studies' N and NOS as recorded."""
+    primary model (its weights), with the studies' N and NOS as recorded and their QUIPS
+    assessment for the outcome (reviewers' ``rob_rows``, else computed prompts)."""
     res = a.primary_result
     target = plan_target(plan_row)
     missing = missing_results(a, studies)
@@ -154,7 +159,9 @@ def analysis_evidence(
                 _int(e.get("events")),
                 _int(e.get("n_analysed")),
                 e.get("model") == "multivariable",
-                data_derived_cutoff(e),
+                data_derived_cutoff(s),
+                quips_assessment(u.study_id, s, [e], a.outcome, rob_rows),
+                float(u.weight_random) if u.weight_random else None,
             )
         )
     used = [estimates[u.estimate_id] for u in a.used if u.estimate_id in estimates]
@@ -176,21 +183,6 @@ def analysis_evidence(
         target=target,
         missing=missing,
     )
-
-
-# How a cut-off was set, where an estimate records it (``cutoff_method``): values that mean
-# it was derived from the same data (ROC, X-tile, maximally selected statistics, median).
-DATA_DERIVED = ("roc", "x_tile", "maximally_selected", "median", "data_derived")
-IN_ADVANCE = ("prespecified", "external", "published", "manufacturer", "upper_limit_of_normal")
-
-
-def data_derived_cutoff(estimate: Mapping[str, object]) -> bool | None:
-    """True when the estimate's cut-off was derived from the same data, False when set in
-    advance or externally, None when not recorded."""
-    method = str(estimate.get("cutoff_method") or "").lower()
-    if method in DATA_DERIVED:
-        return True
-    return False if method in IN_ADVANCE else None
 
 
 def missing_results(
@@ -220,6 +212,17 @@ def labelled_mixes(
         Mix(m.field, m.what, {k: [names.get(i, i) for i in v] for k, v in m.groups.items()})
         for m in estimate_mixes([dict(e) for e in estimates])
     )
+
+
+def quips_assessment(
+    study_id: str,
+    study: Mapping[str, object],
+    estimates: Sequence[Mapping[str, object]],
+    outcome: str,
+    rob_rows: Sequence[Mapping[str, object]],
+) -> StudyRisk:
+    """A study's QUIPS assessment for ``outcome`` (:func:`evreg.review.certainty.quips.assess`)."""
+    return assess(study, estimates, judged_rows(rob_rows, study_id, outcome))
 
 
 def nos_total(study: Mapping[str, object]) -> int | None:

@@ -13,7 +13,13 @@ from evreg.data.package import Package, qualifies
 from evreg.data.scope import in_review
 from evreg.review.audit import AuditFinding
 from evreg.review.audit.rows import norm_level, review_studies
-from evreg.review.certainty.evidence import Evidence, StudyEvidence, _int, labelled_mixes
+from evreg.review.certainty.evidence import (
+    Evidence,
+    StudyEvidence,
+    _int,
+    labelled_mixes,
+    quips_assessment,
+)
 from evreg.review.certainty.model import Rule
 from evreg.review.certainty.target import plan_target
 from evreg.stats.core import Serialisable
@@ -141,6 +147,11 @@ def published_evidence(
     if level is not None:
         listed = [s for s in listed if _level(s, variable) == level]
     k = int(pub.get("k") or 0)
+    ids = {str(s["study_id"]) for s in listed}
+    qualifying = [
+        e for e in package.estimates if e.get("study_id") in ids and qualifies(e, analysis)
+    ]
+    outcome = str(analysis.get("outcome") or "")
     studies = tuple(
         StudyEvidence(
             str(s["study_id"]),
@@ -149,13 +160,16 @@ def published_evidence(
             _int(s.get("n")),
             _int(s.get("nos_score")),
             _int(s.get("nos_comparability")),
+            quips=quips_assessment(
+                str(s["study_id"]),
+                s,
+                [e for e in qualifying if e.get("study_id") == s["study_id"]],
+                outcome,
+                package.risk_of_bias,
+            ),
         )
         for s in listed
     )
-    ids = {s.study_id for s in studies}
-    qualifying = [
-        e for e in package.estimates if e.get("study_id") in ids and qualifies(e, analysis)
-    ]
     i2 = pub.get("i2_percent")
     return Evidence(
         k=k,

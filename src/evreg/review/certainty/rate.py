@@ -23,6 +23,7 @@ from evreg.review.certainty import (
 from evreg.review.certainty.evidence import Evidence, analysis_evidence
 from evreg.review.certainty.model import DOMAINS, UPGRADES, Certainty, Judgement, combine
 from evreg.review.certainty.published import published_evidence, reliability
+from evreg.review.certainty.reviewer import applied, pooled_ids, reviewer_rows
 from evreg.review.results import AnalysisResult
 
 RULES: dict[str, Callable[[Evidence], Judgement]] = {
@@ -35,25 +36,16 @@ RULES: dict[str, Callable[[Evidence], Judgement]] = {
 NOTHING_POOLED = "no usable estimate yet: nothing pooled to judge"
 
 
-def _reviewer(judgement: Judgement, row: Mapping[str, object]) -> Judgement:
-    """The reviewer's judgement of a domain, with the computed one kept beside it."""
-    return Judgement(
-        judgement=str(row.get("judgement")),
-        reason=str(row.get("reason") or ""),
-        source="reviewer",
-        assessed_by=str(row.get("assessed_by") or "") or None,
-        computed=judgement.judgement,
-        computed_reason=judgement.reason,
-    )
-
-
-def rate_evidence(ev: Evidence, reviewer: Mapping[str, Mapping[str, object]]) -> Certainty:
-    """The certainty of one body of evidence; ``reviewer``: certainty rows by domain."""
+def rate_evidence(
+    ev: Evidence, reviewer: Mapping[str, Mapping[str, object]], current: Sequence[str] = ()
+) -> Certainty:
+    """The certainty of one body of evidence; ``reviewer``: certainty rows by domain, applied
+    while made on the ``current`` estimates (:mod:`.reviewer`)."""
     if not ev.pooled:
         domains = {d: Judgement("not assessable", NOTHING_POOLED) for d in DOMAINS}
     else:
         domains = {d: rule(ev) for d, rule in RULES.items()}
-    domains = {d: _reviewer(j, reviewer[d]) if d in reviewer else j for d, j in domains.items()}
+    domains = {d: applied(j, reviewer.get(d), current) for d, j in domains.items()}
     if ev.pooled:
         ups = {
             "large_effect": upgrades.large_effect(ev, domains),
@@ -61,17 +53,9 @@ def rate_evidence(ev: Evidence, reviewer: Mapping[str, Mapping[str, object]]) ->
         }
     else:
         ups = {u: Judgement("not assessable", NOTHING_POOLED) for u in UPGRADES}
-    ups = {u: _reviewer(j, reviewer[u]) if u in reviewer else j for u, j in ups.items()}
+    ups = {u: applied(j, reviewer.get(u), current) for u, j in ups.items()}
     ups = upgrades.checked(ups, domains, ev)
     return combine(domains, ups, ev.pooled, ev.target)
-
-
-def reviewer_rows(package: Package) -> dict[str, dict[str, Mapping[str, object]]]:
-    """The certainty resource's rows by analysis id and domain."""
-    out: dict[str, dict[str, Mapping[str, object]]] = {}
-    for row in package.tables.get("certainty", ()):
-        out.setdefault(str(row.get("analysis_id")), {})[str(row.get("domain"))] = row
-    return out
 
 
 def rate_plan(
@@ -92,13 +76,16 @@ def rate_plan(
     overall: dict[str, Mapping[str, object]] = {}  # analysis id -> its printed overall result
     for a in analyses:
         row = plan.get(a.analysis_id, {})
-        ev = analysis_evidence(a, studies, estimates, row)
-        certainty = rate_evidence(ev, reviewer.get(a.analysis_id, {}))
+        ev = analysis_evidence(a, studies, estimates, row, package.risk_of_bias)
+        rows = reviewer.get((a.analysis_id, ""), {})
+        certainty = rate_evidence(ev, rows, pooled_ids(a))
         published = []
         for p in a.published:
             pev = published_evidence(package, row, p, findings, labels)
             ids = {s.study_id for s in pev.studies}
-            rated = {"certainty": rate_evidence(pev, {})}
+            rid = str(p.get("result_id") or "")
+            rows = reviewer.get((a.analysis_id, rid), {})
+            rated = {"certainty": rate_evidence(pev, rows, pooled_ids(a, rid))}
             rated["reliability"] = reliability(findings, p, ids)
             published.append({**p, **rated})
             if not p.get("subgroup_level"):

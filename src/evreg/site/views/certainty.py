@@ -80,7 +80,14 @@ def note_text(ctx: SiteContext, domain: str, j: Judgement, prefix: str = "") -> 
         else ""
     )
     reason = _sentence(ctx.words.relabel(j.reason))
-    return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}"
+    return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}{stale_text(j)}"
+
+
+def stale_text(j: Judgement) -> str:
+    """ " A reviewer's judgement, not applied: made on other studies (version 1.0.0): ..." """
+    if not j.reviewer_stale:
+        return ""
+    return f" A reviewer's judgement, not applied: {_sentence(j.reviewer_note or '')}"
 
 
 def _sentence(text: str) -> str:
@@ -91,7 +98,7 @@ def _sentence(text: str) -> str:
 
 def _noted(j: Judgement) -> bool:
     """Domains a footnote explains: rated down or up, or judged by a reviewer."""
-    return j.source == "reviewer" or bool(SHIFT.get(j.judgement))
+    return j.source == "reviewer" or j.reviewer_stale or bool(SHIFT.get(j.judgement))
 
 
 def grade(
@@ -174,7 +181,7 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
         row = [
             name + (" (rating up)" if d in UPGRADES else ""),
             j.judgement + SHIFT.get(j.judgement, ""),
-            ctx.words.relabel(j.reason),
+            ctx.words.relabel(j.reason) + stale_text(j),
             _judged_by(j),
         ]
         if reviewed:
@@ -264,6 +271,8 @@ def rules_table(ctx: SiteContext) -> Table:
         "target": "What is rated",
         "subgroups": "Subgroup levels",
         "statement": "Statement",
+        "absolute_effects": "Absolute effects",
+        "reviewer": "Reviewers' judgements",
     }
     rows = [
         [

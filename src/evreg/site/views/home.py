@@ -12,6 +12,7 @@ from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
+from evreg.site.views.absolute import first_absolute
 from evreg.site.views.certainty import Footnotes, grade, statement
 from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, hand_written
 
@@ -19,7 +20,7 @@ SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall su
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    "Relative effect, all eligible studies [95% CI]",
+    "Relative effect, all eligible studies [95% CI], and absolute effect",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
@@ -165,11 +166,14 @@ def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Fo
     return Joined(tuple(parts), "; ") if len(parts) > 1 else parts[0]
 
 
-def _effect_cell(a: AnalysisResult, measure: str) -> str:
+def _effect_cell(ctx: SiteContext, a: AnalysisResult, measure: str) -> str:
+    """The pooled ratio, then its absolute effect at the first baseline (GRADE 27)."""
     res = a.primary_result
-    return (
-        f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}" if res else "not estimable"
-    )
+    if res is None:
+        return "not estimable"
+    absolute = first_absolute(ctx, a)
+    ratio = f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}"
+    return f"{ratio}. {absolute}" if absolute else ratio
 
 
 def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
@@ -189,7 +193,7 @@ def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
     return " ".join(
         [
             f"{a.title}. Studies with usable estimates: {row[1]}.",
-            f"Relative effect: {row[2]}.",
+            f"Effect: {row[2]}.",
             certainty,
             str(row[5]),
             f"The review published: {published}." if published else "",
@@ -208,7 +212,7 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
         row: list[Cell] = [
             analysis_link(from_dir, a.analysis_id, a.title),
             _counts_cell(ctx, a),
-            _effect_cell(a, measure),
+            _effect_cell(ctx, a, measure),
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
