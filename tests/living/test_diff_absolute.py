@@ -9,6 +9,8 @@ from pathlib import Path
 from fixtures.living_repo import make_repo, run_cli
 from fixtures.synthetic import add_resource
 
+from evreg.data.formats import MISSING
+
 BASELINE = {
     "baseline_id": "trial-arm-pfs",
     "population": "Fictional trial arm",
@@ -35,4 +37,4 @@ def test_diff_reports_new_absolute_effects(tmp_path: Path, capsys) -> None:
     assert entry["before"]["absolute"] == []
     assert entry["after"]["absolute"][0].startswith("12-month PFS: 40 vs ")
     code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
-    assert "absolute – → 12-month PFS: 40 vs " in out
+    assert f"absolute {MISSING} → 12-month PFS: 40 vs " in out

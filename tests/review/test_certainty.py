@@ -101,7 +101,7 @@ def test_the_prediction_interval_supports_only_from_5_studies() -> None:
     assert "PI" not in inconsistency.judge(four).reason
     five = _ev(inconsistency.PI_MIN_K, i2=60.0, pi_lower=0.9, pi_upper=3.0)
     judged = inconsistency.judge(five)
-    assert judged.judgement == "serious" and "PI 0.90 to 3.00" in judged.reason
+    assert judged.judgement == "serious" and "PI [0.90, 3.00]" in judged.reason
     clear = replace(five, pi_lower=1.01)
     assert _verdict(inconsistency, clear) == "not serious"
 
@@ -264,7 +264,7 @@ def test_publication_bias_tested_from_k_10_and_not_at_k_9() -> None:
     judged = publication_bias.judge(nine)
     assert judged.judgement == "not serious" and "k = 9 < 10" in judged.reason
     judged = publication_bias.judge(ten)
-    assert judged.judgement == "serious" and "Egger p = " in judged.reason
+    assert judged.judgement == "serious" and "Egger P " in judged.reason
 
 
 def test_egger_p_at_its_threshold_and_trim_and_fill_changing_the_conclusion() -> None:
@@ -479,7 +479,7 @@ def test_the_example_37_study_analysis_rated_from_its_real_numbers() -> None:
     assert c.domains["risk_of_bias"].reason.startswith("100% of the weight")
     assert "above 1 and below 1, I² ≤ 50%; I² 24%" in c.domains["inconsistency"].reason
     assert "4626 events ≥ OIS 631" in c.domains["imprecision"].reason
-    assert "Egger p = 0.023 (< 0.10)" in c.domains["publication_bias"].reason
+    assert "Egger P = 0.02 (< 0.10)" in c.domains["publication_bias"].reason
     assert (c.upgrades["large_effect"].judgement, c.upgrades["dose_response"].judgement) == (
         "none",
         "not assessable",

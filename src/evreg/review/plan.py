@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
 from evreg.data.scope import in_review
+from evreg.review import selection
 from evreg.review.results import (
     AnalysisResult,
     PendingEstimate,
@@ -45,8 +46,6 @@ __all__ = [
     "study_labels",
 ]
 
-MODEL_PREFERENCE_DEFAULT = ("multivariable", "univariable", "unknown")
-COHORT_PREFERENCE = ("whole", "training", "unknown", "validation")
 FLIPPED = ("low_vs_high", "decrease_vs_increase")
 STATUS_REASON = {
     "not_found": "no source available to us prints this estimate",
@@ -91,19 +90,6 @@ def _pending_reason(est: dict) -> str:
     return why
 
 
-def _usable(est: dict) -> bool:
-    return est.get("status") == "extracted" and all(
-        est.get(f) is not None for f in ("hr", "ci_lower", "ci_upper")
-    )
-
-
-def _preference_key(est: dict, models: tuple[str, ...]) -> tuple[int, int]:
-    model_rank = models.index(est["model"]) if est.get("model") in models else len(models)
-    cohort = est.get("cohort")
-    cohort_rank = COHORT_PREFERENCE.index(cohort) if cohort in COHORT_PREFERENCE else 9
-    return model_rank, cohort_rank
-
-
 def select_estimates(
     qualifying: Sequence[dict],
     models: tuple[str, ...],
@@ -112,13 +98,9 @@ def select_estimates(
 ) -> tuple[list[dict], list[PendingEstimate]]:
     """One usable estimate per study (preferring the plan's model order, then whole cohort,
     then file order); all other qualifying estimates become pending with the reason."""
-    by_study: dict[str, list[dict]] = {}
-    for est in qualifying:
-        by_study.setdefault(est["study_id"], []).append(est)
     chosen, pending = [], []
-    for sid, ests in by_study.items():
-        usable = sorted((e for e in ests if _usable(e)), key=lambda e: _preference_key(e, models))
-        pick = usable[0] if usable else None
+    for sid, ests in selection.by_study(qualifying).items():
+        pick = selection.preferred(ests, models)
         if pick is not None:
             chosen.append(pick)
         for est in ests:
@@ -307,7 +289,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     eligible study (the living answer) and, apart, the source review's studies only."""
     studies = {s["study_id"]: s for s in package.studies}
     added = frozenset(sid for sid, s in studies.items() if not in_review(s))
-    models = split_list(analysis.get("models")) or MODEL_PREFERENCE_DEFAULT
+    models = selection.model_order(analysis)
     qualifying = qualifying_estimates(package, analysis)
     chosen, pending = select_estimates(qualifying, models, labels, added)
     variable = analysis.get("subgroup_variable") or None

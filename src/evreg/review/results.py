@@ -293,7 +293,17 @@ CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
         )
     ),
 )
-RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS
+TARGET_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "certainty_target",
+        "string",
+        "What the rating is about: association (the ratio differs from 1) or "
+        "important_association (it lies beyond the thresholds)" + _RATED,
+    ),
+    ("certainty_threshold_lower", "number", "The target's important ratio below 1" + _RATED),
+    ("certainty_threshold_upper", "number", "The target's important ratio above 1" + _RATED),
+)
+RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS + TARGET_FIELDS
 
 
 def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.PoolResult) -> dict:
@@ -313,6 +323,10 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
     values["certainty"] = rated.level if rated is not None else ""
     for name, _, _ in CERTAINTY_FIELDS[1:]:
         values[name] = rated.domains[name].judgement if rated is not None else ""
+    target = rated.target if rated is not None else None
+    values["certainty_target"] = target.kind if target is not None else ""
+    values["certainty_threshold_lower"] = target.lower if target is not None else None
+    values["certainty_threshold_upper"] = target.upper if target is not None else None
     return values
 
 

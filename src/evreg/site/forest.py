@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from evreg.data.formats import MISSING, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
 from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.site import plots
 from evreg.site.compact import compact_forest_chart
-from evreg.site.formats import fmt_ci, fmt_p, fmt_ratio, num, pval
 from evreg.site.plots import ForestItem, ForestOptions
 from evreg.site.viewmodel import TextAlternative, table
 from evreg.stats import PoolResult
@@ -23,7 +23,7 @@ def heterogeneity_line(res: PoolResult | None) -> str:
     if res is None or res.k < 2:
         return "Heterogeneity: not applicable (fewer than two studies)"
     tau2 = f"Tau² = {res.tau2:.2f}; " if res.method != "FE" else ""
-    i2 = "—" if res.I2 is None else f"{res.I2:.0f}%"
+    i2 = fmt_pct(res.I2)
     return f"Heterogeneity: {tau2}Chi² = {res.Q:.2f}, df = {res.Q_df} ({fmt_p(res.Q_p)}); I² = {i2}"
 
 
@@ -227,7 +227,7 @@ def subgroup_test_line(sg) -> str:
     q, df = sg.Q_between, sg.Q_between_df
     i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
     p = fmt_p(sg.Q_between_p)
-    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {i2:.0f}%"
+    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {fmt_pct(i2)}"
 
 
 def sensitivity_spec(
@@ -351,4 +351,4 @@ def funnel_alt(a: AnalysisResult, measure: str) -> TextAlternative:
 
 
 def _ci_of(res: PoolResult | None) -> str:
-    return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable"
+    return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else MISSING

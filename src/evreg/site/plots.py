@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.site.formats import fmt_ci, fmt_ratio
+from evreg.data.formats import fmt_ci, fmt_ratio
 from evreg.site.layout import max_width, wrap
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)

@@ -6,6 +6,7 @@ prediction interval: Handbook 10.10.4.3, IntHout et al., BMJ Open 2016;6:e010247
 
 from __future__ import annotations
 
+from evreg.data.formats import fmt_interval
 from evreg.review.certainty.evidence import Evidence, StudyEvidence
 from evreg.review.certainty.model import Judgement, Rule, ratio_text
 from evreg.review.certainty.target import IMPORTANT
@@ -50,7 +51,7 @@ def _heterogeneity(ev: Evidence) -> str:
     if ev.tau2 is not None and not ev.printed:
         parts.append(f"tau² {ev.tau2:.3g}")
     if ev.k >= PI_MIN_K and ev.pi_lower is not None and ev.pi_upper is not None:
-        parts.append(f"PI {ratio_text(ev.pi_lower)} to {ratio_text(ev.pi_upper)}")
+        parts.append(f"PI {fmt_interval(ev.pi_lower, ev.pi_upper)}")
     return ", ".join(parts)
 
 

@@ -6,8 +6,9 @@ Epidemiol 2011;64:1277-82; ROB-ME, Page et al., BMJ 2023;383:e076754; Cochrane H
 
 from __future__ import annotations
 
+from evreg.data.formats import fmt_ci, fmt_p, plural
 from evreg.review.certainty.evidence import Evidence, MissingResult, labels_text
-from evreg.review.certainty.model import Judgement, Rule, ratio_text
+from evreg.review.certainty.model import Judgement, Rule
 from evreg.stats.bias import MIN_K
 
 EGGER_P = 0.10  # Egger et al. 1997: asymmetry at p < 0.10
@@ -50,7 +51,7 @@ def missing_verdict(ev: Evidence) -> Judgement | None:
     unknown = sum(1 for m in missing if m.n is None)
     size = f"{n_missing} patients" + (f" (N unknown for {unknown})" if unknown else "")
     what = (
-        f"{len(missing)} missing result{'s' if len(missing) > 1 else ''}, {size}: {named}; "
+        f"{plural(len(missing), 'missing result')}, {size}: {named}; "
         f"{with_data} with data, {n_data} patients"
     )
     if len(missing) >= COMPARABLE * with_data or (n_data and n_missing >= COMPARABLE * n_data):
@@ -73,15 +74,15 @@ def _tests(ev: Evidence) -> tuple[bool, str]:
     eg, tf = ev.egger, ev.trim_and_fill
     if eg is None or not eg.available or eg.p is None:
         return False, eg.reason if eg is not None else "Egger's test not computed"
-    reasons = [f"Egger p = {eg.p:.3f}" + (f" (< {EGGER_P:.2f})" if eg.p < EGGER_P else "")]
+    reasons = [f"Egger {fmt_p(eg.p)}" + (f" (< {EGGER_P:.2f})" if eg.p < EGGER_P else "")]
     changed = False
     if tf is not None and tf.available and tf.pooled is not None and ev.estimate is not None:
         filled = tf.pooled
         moved = filled.estimate is not None and (filled.estimate - 1) * (ev.estimate - 1) < 0
         changed = moved or filled.significant == ev.includes_one
         reasons.append(
-            f"trim-and-fill adds {tf.k0}: {ratio_text(filled.estimate)} "
-            f"(CI {ratio_text(filled.ci_lower)} to {ratio_text(filled.ci_upper)})"
+            f"trim-and-fill adds {tf.k0}: "
+            f"{fmt_ci(filled.estimate, filled.ci_lower, filled.ci_upper)}"
             + (", which changes the conclusion" if changed else ", same conclusion")
         )
     return eg.p < EGGER_P or changed, "; ".join(reasons)
@@ -100,7 +101,7 @@ def judge(ev: Evidence) -> Judgement:
             "; ".join(
                 [
                     *parts,
-                    f"suspected: all {n} stud{'y' if n == 1 else 'ies'} small (N < "
+                    f"suspected: all {plural(n, 'study', 'studies')} small (N < "
                     f"{SMALL_STUDY_N}) and significant in the same direction",
                 ]
             ),

@@ -17,6 +17,7 @@ from evreg.review.certainty import (
     indirectness,
     publication_bias,
     risk_of_bias,
+    subgroups,
     upgrades,
 )
 from evreg.review.certainty.evidence import Evidence, analysis_evidence
@@ -72,6 +73,7 @@ def rate_plan(
     if findings is None:
         findings = audit_package(package) if package.published_results else []
     out = []
+    overall: dict[str, Mapping[str, object]] = {}  # analysis id -> its printed overall result
     for a in analyses:
         row = plan.get(a.analysis_id, {})
         ev = analysis_evidence(a, studies, estimates, row, package.risk_of_bias)
@@ -83,9 +85,30 @@ def rate_plan(
             ids = {s.study_id for s in pev.studies}
             rid = str(p.get("result_id") or "")
             rows = reviewer.get((a.analysis_id, rid), {})
-            rated = rate_evidence(pev, rows, pooled_ids(a, rid))
-            published.append(
-                {**p, "certainty": rated, "reliability": reliability(findings, p, ids)}
-            )
+            rated = {"certainty": rate_evidence(pev, rows, pooled_ids(a, rid))}
+            rated["reliability"] = reliability(findings, p, ids)
+            published.append({**p, **rated})
+            if not p.get("subgroup_level"):
+                overall[a.analysis_id] = published[-1]
+        parent = overall.get(str(a.parent_analysis or ""))
+        published = [_level_rating(p, published, parent, row) for p in published]
         out.append(dataclasses.replace(a, certainty=certainty, published=tuple(published)))
     return tuple(out)
+
+
+def _level_rating(
+    p: dict[str, object],
+    levels: Sequence[Mapping[str, object]],
+    parent: Mapping[str, object] | None,
+    plan_row: Mapping[str, object],
+) -> dict[str, object]:
+    """A subgroup level keeps its own rating only when the subgroup effect is credible (ICEMAN);
+    otherwise the overall printed result's rating applies (:mod:`.subgroups`)."""
+    if not p.get("subgroup_level"):
+        return p
+    variable = str(plan_row.get("subgroup_variable") or "")
+    applies = str(parent.get("result_id")) if parent is not None else None
+    cred = subgroups.credibility([q for q in levels if q.get("subgroup_level")], applies, variable)
+    if cred.credible or parent is None:
+        return {**p, "subgroup_credibility": cred}
+    return {**p, "certainty": parent["certainty"], "subgroup_credibility": cred}

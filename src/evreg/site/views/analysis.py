@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evreg.data.formats import MISSING, fmt_ci, fmt_pct, fmt_ratio, num, plural, pval, text
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
 from evreg.site.forest import (
     forest_alt,
@@ -13,7 +14,6 @@ from evreg.site.forest import (
     model_label,
     overall_line,
 )
-from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
@@ -100,14 +100,14 @@ def counts_sentence(a: AnalysisResult) -> str:
 def _view_row(label: str, view: PooledView) -> list[Cell]:
     res = view.primary_result
     if res is None:
-        return [label, str(view.k), "not estimable", "—", "—", "—"]
+        return [label, str(view.k), MISSING, MISSING, MISSING, MISSING]
     why = f"{view.primary}: {view.rule.reason}" if view.rule else str(view.primary)
     return [
         label,
         str(view.k),
         fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
         pval(res.p),
-        num(res.I2, 1),
+        fmt_pct(res.I2),
         why,
     ]
 
@@ -120,7 +120,7 @@ def _views_table(a: AnalysisResult, measure: str) -> Table | None:
         _view_row("All eligible studies (the living answer)", a.all_view),
         _view_row("The review's studies only (reproduction, audit)", a.review_view),
     ]
-    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I² %", "Primary model (why)"]
+    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I²", "Primary model (why)"]
     return table(
         headers,
         rows,
@@ -268,11 +268,11 @@ def _models_table(a: AnalysisResult) -> Table:
                 num(res.Q, 2),
                 str(res.Q_df),
                 pval(res.Q_p),
-                num(res.I2, 1),
+                fmt_pct(res.I2),
                 pi,
             ]
         )
-    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I² %"]
+    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I²"]
     return table(headers + ["95% prediction interval"], rows, label="Both models")
 
 
@@ -283,7 +283,7 @@ def _registry_result(view: PooledView, level: str | None) -> str:
         sg = view.subgroups.random if view.primary == "random" else view.subgroups.fixed
         ours = sg.groups.get(level) if sg is not None else None
     if ours is None:
-        return "not estimable"
+        return MISSING
     return f"k = {ours.k}: " + fmt_ci(ours.estimate, ours.ci_lower, ours.ci_upper)
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from evreg.data.formats import MISSING, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
-from evreg.site.formats import fmt_ci, fmt_ratio, plural, text
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
 from evreg.site.views.absolute import first_absolute
@@ -71,7 +71,7 @@ def _heterogeneity(a: AnalysisResult) -> str:
     res = a.primary_result
     if res is None or res.I2 is None or res.I2 <= 50:
         return ""
-    line = f"; heterogeneity is substantial (I² = {res.I2:.0f}%)"
+    line = f"; heterogeneity is substantial (I² = {fmt_pct(res.I2)})"
     pi = a.random
     if pi is not None and pi.pi_lower is not None and pi.pi_lower < 1 < pi.pi_upper:
         line += (
@@ -97,7 +97,7 @@ def _counts_cell(ctx: SiteContext, a: AnalysisResult) -> str:
     studies = {str(s["study_id"]): s for s in ctx.package.studies}
     review = [u.study_id for u in a.used if u.in_review]
     added = [u.study_id for u in a.used if not u.in_review]
-    of = a.k_in_review if a.k_in_review is not None else "—"
+    of = a.k_in_review if a.k_in_review is not None else MISSING
     line = f"{a.k_review_with_data} of {of} (review)"
     line += f", {_patients(studies, review)}" if review else ""
     if added:
@@ -128,9 +128,8 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
         u = a.used[0]
         where = f"{of_review}" if u.in_review else ", added since the review"
         return (
-            f"Only one study ({u.label}{where}) has usable data, {measure} "
-            f"{fmt_ci(u.hr, u.ci_lower, u.ci_upper)}; one study cannot show a consistent "
-            "association, so no pooled conclusion is possible."
+            f"Only one study ({u.label}{where}) has usable data: the result above is that "
+            "study's own, and whether studies agree cannot be judged yet."
         )
     higher = bool(res.estimate and res.estimate > 1)
     split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""

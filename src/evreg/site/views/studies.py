@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from evreg.data.formats import plural, text
 from evreg.data.scope import in_review, review_only_fields
-from evreg.site.formats import plural, text
 from evreg.site.html import rel
 from evreg.site.labels import Labels
 from evreg.site.viewmodel import (
