@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.breakage import write_rows
+from fixtures.synthetic import CERTAINTY_HEADER
 
 from evreg import cli
 from evreg.data.package import load_package
@@ -61,16 +62,7 @@ def test_json_is_the_ratings_of_the_plan(package_copy: Path, capsys) -> None:
 
 
 def test_a_reviewer_row_is_marked_and_invalid_rows_exit_1(package_copy: Path, capsys) -> None:
-    header = [
-        "analysis_id",
-        "domain",
-        "judgement",
-        "reason",
-        "assessed_by",
-        "result_id",
-        "data_version",
-        "estimate_ids",
-    ]
+    header = CERTAINTY_HEADER
     write_rows(
         package_copy,
         "certainty",

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from fixtures.synthetic import add_resource
+from fixtures.synthetic import TRIAL_BASELINE, add_resource
 
 from evreg import stats
 from evreg.data.package import load_package
@@ -87,23 +87,7 @@ def _package_with_baselines(pkg: Path) -> Path:
             "source_url": "https://example.org/low",
             "source_location": "Abstract",
         },
-        {
-            "baseline_id": "trial-arm-pfs",
-            "population": "Fictional trial arm",
-            "outcome": "PFS",
-            "measure": "survival_at",
-            "time_months": "12",
-            "group": "whole_arm",
-            "value": "40.0",
-            "ci_lower": "35.0",
-            "ci_upper": "45.0",
-            "unit": "percent",
-            "n": "300",
-            "horizon_months": "12",
-            "source": "A fictional trial",
-            "source_url": "https://example.org/trial",
-            "source_location": "Abstract, Results",
-        },
+        dict(TRIAL_BASELINE),
     ]
     add_resource(pkg, "baseline_risks", rows)
     return pkg

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from fixtures.breakage import read_rows, set_cell, write_rows
+from fixtures.synthetic import CERTAINTY_HEADER
 
 from evreg.data.formats import fmt_interval
 from evreg.data.package import load_package
@@ -17,16 +18,7 @@ from evreg.review.audit import audit_package
 from evreg.review.certainty import DOMAINS, LEVELS
 from evreg.review.plan import run_plan
 
-HEADER = [
-    "analysis_id",
-    "domain",
-    "judgement",
-    "reason",
-    "assessed_by",
-    "result_id",
-    "data_version",
-    "estimate_ids",
-]
+HEADER = CERTAINTY_HEADER
 STEP = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}
 
 

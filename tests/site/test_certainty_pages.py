@@ -17,7 +17,7 @@ from conftest import needs_chromium
 from fixtures.breakage import write_rows
 from fixtures.browser import axe_violations, visiting
 from fixtures.sites import built_site
-from fixtures.synthetic import write_package
+from fixtures.synthetic import CERTAINTY_HEADER, write_package
 
 from evreg.data.package import load_package
 from evreg.review.certainty import DOMAINS, RULES
@@ -158,16 +158,7 @@ def test_a_reviewers_judgement_shows_as_theirs_with_the_computed_one_beside(tmp_
     pkg = write_package(tmp_path / "pkg")
     before = run_plan(load_package(pkg)).get("il6-pfs").certainty
     computed = before.domains["imprecision"]
-    header = [
-        "analysis_id",
-        "domain",
-        "judgement",
-        "reason",
-        "assessed_by",
-        "result_id",
-        "data_version",
-        "estimate_ids",
-    ]
+    header = CERTAINTY_HEADER
     reason = "Both cohorts report complete follow-up."
     write_rows(
         pkg,
