@@ -75,6 +75,8 @@ def test_a_row_for_the_outcome_wins_over_a_row_for_every_outcome() -> None:
     assert judged_rows(rows, "s", "OS")["study_attrition"]["judgement"] == "high"
     assert judged_rows(rows, "s", "PFS")["study_attrition"]["judgement"] == "low"
     assert set(judged_rows(rows, "s", "PFS")) == {"study_attrition"}
+    # whatever the order of the rows
+    assert judged_rows(rows[::-1], "s", "OS")["study_attrition"]["judgement"] == "high"
 
 
 def _risk(level: str):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fixtures.synthetic import add_resource, write_package
 
+from evreg.data.formats import per_100, signed_per_100
 from evreg.data.package import load_package
-from evreg.review.absolute import per_100, signed_per_100
 from evreg.review.plan import run_plan
 from evreg.site.build import generate_docs, reproducible
 from evreg.site.charts import default_cache_dir

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evreg.data.formats import per_100
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
 from evreg.living.git import extract_package_at, resolve_ref
@@ -236,7 +237,25 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "subgroup_test_p": _round(subgroups.get("Q_between_p")),
         "certainty": _level(result.get("certainty")),
         "certainty_domains": _judgements(result.get("certainty")),
+        "absolute": _absolute(result),
     }
+
+
+def _absolute(result: Mapping[str, Any]) -> list[str]:
+    """Each absolute effect as shown ("12-month OS: 67 vs 43 per 100 (imbrave150-os-12m)");
+    empty for results from before absolute effects."""
+    out = []
+    for row in result.get("absolute") or ():
+        if not isinstance(row, Mapping):
+            continue
+        low, high = row.get("survival_low"), row.get("survival_high")
+        if not all(isinstance(v, int | float) for v in (low, high, row.get("horizon_months"))):
+            continue
+        out.append(
+            f"{row['horizon_months']:g}-month {result.get('outcome')}: {per_100(low)} vs "
+            f"{per_100(high)} per 100 ({row.get('baseline_id')})"
+        )
+    return out
 
 
 def _level(certainty: Any) -> str | None:
@@ -298,6 +317,8 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         changes.append("subgroups")
     if before.get("certainty") != after.get("certainty") or certainty_changes(before, after):
         changes.append("certainty")
+    if before.get("absolute") != after.get("absolute"):
+        changes.append("absolute effects")
     return changes
 
 

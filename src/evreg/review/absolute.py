@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from evreg import stats
+from evreg.data.formats import per_100, signed_per_100
 from evreg.review.results import AbsoluteRow, AnalysisResult
 
 RULE = (
@@ -94,17 +95,6 @@ def with_absolute_effects(
 ) -> tuple[AnalysisResult, ...]:
     """Every analysis with its ``absolute`` effects (see :func:`absolute_effects`)."""
     return tuple(dataclasses.replace(a, absolute=absolute_effects(a, baselines)) for a in analyses)
-
-
-def per_100(fraction: float) -> str:
-    """A survival fraction per 100 patients, whole: 0.672 -> "67"."""
-    return f"{round(100 * fraction):d}"
-
-
-def signed_per_100(value: float) -> str:
-    """A difference per 100, whole, with its sign: "−25", "+3", "0"."""
-    n = round(value)
-    return f"−{-n}" if n < 0 else (f"+{n}" if n > 0 else "0")
 
 
 def effect_text(row: AbsoluteRow, outcome: str) -> str:

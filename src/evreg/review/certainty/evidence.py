@@ -12,6 +12,7 @@ from evreg import stats
 from evreg.data.formats import fmt_interval
 from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
+from evreg.review.certainty.definition import FactorDefinition, factor_definition
 from evreg.review.certainty.quips import StudyRisk, assess, data_derived_cutoff, judged_rows
 from evreg.review.certainty.target import plan_target
 from evreg.review.results import AnalysisResult, Target
@@ -41,6 +42,7 @@ class StudyEvidence:
     cutoff_data_derived: bool | None = None
     quips: StudyRisk | None = None
     weight_random: float | None = None
+    definition: FactorDefinition | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def analysis_evidence(
                 data_derived_cutoff(s),
                 quips_assessment(u.study_id, s, [e], a.outcome, rob_rows),
                 float(u.weight_random) if u.weight_random else None,
+                factor_definition(s, a.outcome),
             )
         )
     used = [estimates[u.estimate_id] for u in a.used if u.estimate_id in estimates]

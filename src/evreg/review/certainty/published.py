@@ -13,6 +13,7 @@ from evreg.data.package import Package, qualifies
 from evreg.data.scope import in_review
 from evreg.review.audit import AuditFinding
 from evreg.review.audit.rows import norm_level, review_studies
+from evreg.review.certainty.definition import factor_definition
 from evreg.review.certainty.evidence import (
     Evidence,
     StudyEvidence,
@@ -167,6 +168,7 @@ def published_evidence(
                 outcome,
                 package.risk_of_bias,
             ),
+            definition=factor_definition(s, outcome),
         )
         for s in listed
     )
