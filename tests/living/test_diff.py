@@ -300,9 +300,9 @@ def test_diff_reports_a_domain_change_that_keeps_the_level(repo: Path, capsys) -
     if not down or not fine:
         pytest.skip("needs one serious and one not serious domain")
     (repo / "data" / "certainty.csv").write_text(
-        "analysis_id,domain,judgement,reason,assessed_by\n"
-        f"il6-pfs,{down[0]},not serious,Checked.,A Reviewer\n"
-        f"il6-pfs,{fine[0]},serious,Checked.,A Reviewer\n",
+        "analysis_id,domain,judgement,reason,assessed_by,result_id,data_version,estimate_ids\n"
+        f"il6-pfs,{down[0]},not serious,Checked.,A Reviewer,,,\n"
+        f"il6-pfs,{fine[0]},serious,Checked.,A Reviewer,,,\n",
         encoding="utf-8",
     )
     code, js, _ = run_cli(["diff", "v1.0.0", "--format", "json"], repo, capsys)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from evreg.review.certainty.model import combine
-from evreg.review.certainty.statement import NOTHING, VERBS, Wording, statement
+from evreg.review.certainty.statement import NOTHING, Wording, statement
 from evreg.review.results import Judgement, Target
 
 WORDS = Wording("high X", "shorter survival", "longer survival", "survival")
@@ -25,7 +25,8 @@ def _rated(down: int, target: Target = ASSOCIATION):
 
 
 @pytest.mark.parametrize(
-    ("down", "verb"), [(0, VERBS["high"]), (1, VERBS["moderate"]), (2, VERBS["low"])]
+    ("down", "verb"),
+    [(0, "is associated with"), (1, "is probably associated with"), (2, "may be associated with")],
 )
 def test_wording_by_certainty(down: int, verb: str) -> None:
     assert statement(1.6, _rated(down), WORDS) == f"High X {verb} shorter survival."

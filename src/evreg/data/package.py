@@ -27,8 +27,9 @@ RESOURCE_NAMES = (
     "candidates",
     "certainty",
 )
-# Resources a package may leave out (older packages, small test packages): read as empty.
-OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks")
+# Resources a package may leave out (older packages, small test packages): read as empty when
+# absent, checked when present.
+OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history")
 KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
@@ -62,6 +63,9 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
         "baseline_id outcome measure time_months group biomarker value unit horizon_months "
         "source source_url source_location"
     ),
+    "search_history": _names(
+        "search_id date_run database query since until records_returned new_records run_by"
+    ),
 }
 # Types the evreg code relies on (a field not listed may have any type).
 FIELD_TYPES: dict[str, str] = {
@@ -69,6 +73,7 @@ FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("threshold_lower", "threshold_upper"), "number"),
     **dict.fromkeys(("value", "time_months", "horizon_months"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
+    **dict.fromkeys(("records_returned", "new_records"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
     **dict.fromkeys(("hbv_all_patients", "local_treatment", "in_review"), "boolean"),
 }
@@ -177,6 +182,11 @@ class Package:
         return self.tables.get("baseline_risks", ())
 
     @property
+    def search_history(self) -> tuple[dict, ...]:
+        """The searches run since the source review, in file order (none if not recorded)."""
+        return self.tables.get("search_history", ())
+
+    @property
     def review(self) -> dict:
         """The source review's metadata (question, search, eligibility, PRISMA counts...)."""
         return self.descriptor.get("review", {})
@@ -227,6 +237,12 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 text (byte {exc.start})"
     return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def package_resources(descriptor: dict) -> tuple[str, ...]:
+    """The resources to read: every required one, and each optional one the package lists."""
+    listed = {r.get("name") for r in descriptor.get("resources", [])}
+    return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in listed)
 
 
 def find_resource(descriptor: dict, name: str) -> dict:
@@ -422,7 +438,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     """
     root, descriptor = read_descriptor(path)
     tables, raw_tables, row_lines, schemas = {}, {}, {}, {}
-    for name in present_resources(descriptor):
+    for name in package_resources(descriptor):
         resource = find_resource(descriptor, name)
         label, schemas[name] = read_schema(root, resource)
         problems = schema_problems(name, schemas[name])
@@ -440,13 +456,6 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         row_lines=row_lines,
         schemas=schemas,
     )
-
-
-def present_resources(descriptor: dict) -> tuple[str, ...]:
-    """The resources a package is read with: every required one, and each optional one its
-    descriptor lists."""
-    names = {r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)}
-    return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in names)
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

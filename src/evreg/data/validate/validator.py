@@ -15,12 +15,12 @@ from evreg.data.package import (
     PackageError,
     RawTable,
     find_resource,
-    present_resources,
+    package_resources,
     read_descriptor,
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, evidence_inputs, numbers, plan, scope
+from evreg.data.validate import certainty, domain, evidence_inputs, numbers, plan, scope, searches
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -44,6 +44,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("analyses",), certainty.check_thresholds),
     (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
     (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
+    (("search_history", "candidates"), searches.check_search_history),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
@@ -59,7 +60,7 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
         return [from_error(exc)]
     findings = list(descriptor_findings(descriptor))
     tables: dict[str, RawTable] = {}
-    for name in present_resources(descriptor):
+    for name in package_resources(descriptor):
         try:
             resource = find_resource(descriptor, name)
             schema_label, schema = read_schema(root, resource)
