@@ -93,6 +93,10 @@ def test_summary_of_findings_shows_each_certainty_with_its_reasons(tmp_path_fact
         refs = re.findall(r'href="#(sof-note-\d+)"', cells[4])
         assert all(ref in notes for ref in refs)
         noted = " ".join(html.unescape(notes[ref]) for ref in refs)
+        if level != "no evidence":
+            target = a["certainty"]["target"]
+            assert html.unescape(notes[refs[0]]).startswith("What is rated: an ")
+            assert f"above {target['upper']:.2f}" in html.unescape(notes[refs[0]])
         for domain, j in a["certainty"]["domains"].items():
             if j["judgement"] in ("serious", "very serious"):
                 label = domain.replace("_", " ").capitalize()

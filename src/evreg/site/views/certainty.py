@@ -104,12 +104,18 @@ def _noted(j: Judgement) -> bool:
 def grade(
     ctx: SiteContext, c: Certainty | None, notes: Footnotes | None = None, prefix: str = ""
 ) -> Grade:
-    """The certainty as a cell: symbols, words and (with ``notes``) footnoted reasons."""
+    """The certainty as a cell: symbols, words and (with ``notes``) footnoted reasons, led by
+    what is rated (one footnote that rows with the same target share)."""
     level = c.level if c is not None else NO_EVIDENCE
     refs: tuple[NoteRef, ...] = ()
     if c is not None and notes is not None and level != NO_EVIDENCE:
         judged = {**c.domains, **c.upgrades}
-        refs = tuple(
+        what = (
+            (notes.ref(f"What is rated: {describe(c.target)}."),)
+            if c.target is not None and not prefix
+            else ()
+        )
+        refs = what + tuple(
             notes.ref(note_text(ctx, d, j, prefix)) for d, j in judged.items() if _noted(j)
         )
     return Grade(level, grade_words(level), SYMBOLS.get(level, ""), refs)
