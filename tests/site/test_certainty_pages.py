@@ -101,6 +101,11 @@ def test_summary_of_findings_shows_each_certainty_with_its_reasons(tmp_path_fact
             if j["judgement"] in ("serious", "very serious"):
                 label = domain.replace("_", " ").capitalize()
                 assert f"{label}, {j['judgement']}" in noted and j["reason"][:15] in noted
+        comments = _text(cells[6])  # facts and the rating's own reasons, never a verdict
+        assert "associated with" not in comments and "no pooled conclusion" not in comments
+        for d, j in a["certainty"]["domains"].items():
+            if level != "no evidence" and j["judgement"] in ("serious", "very serious"):
+                assert d.replace("_", " ") in comments.split("rated down for")[1]
         statement = _text(cells[5])
         if level == "very low":
             assert statement.startswith("The evidence is very uncertain")

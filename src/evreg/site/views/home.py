@@ -9,14 +9,14 @@ from markupsafe import Markup
 
 from evreg.data.formats import MISSING, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
+from evreg.review.certainty.model import rated_down
 from evreg.review.plan import AnalysisResult
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
 from evreg.site.views.absolute import first_absolute
 from evreg.site.views.certainty import Footnotes, grade, statement
-from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, hand_written
+from evreg.site.views.context import SiteContext, analysis_link, hand_written
 
-SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
@@ -54,16 +54,6 @@ class HomeView:
     n_estimates: int
     n_analyses: int
     summary: SummaryOfFindings
-
-
-def _effect(a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool) -> str:
-    """What the pooled ratio's direction means, in words."""
-    if a.outcome in OUTCOME_NAMES:
-        return f"high {a.biomarker} is associated with " + (
-            SHORTER[a.outcome] if higher else f"longer {OUTCOME_NAMES[a.outcome]}"
-        )
-    side = favours[1] if higher else favours[0]
-    return f"the pooled {measure} is {'above' if higher else 'below'} 1 ({side.lower()})"
 
 
 def _heterogeneity(a: AnalysisResult) -> str:
@@ -115,7 +105,7 @@ def _review_only_cell(a: AnalysisResult) -> str:
     return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
 
 
-def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str:
+def conclusion(a: AnalysisResult) -> str:
     """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
     res = a.primary_result
@@ -129,26 +119,27 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
         where = f"{of_review}" if u.in_review else ", added since the review"
         return (
             f"Only one study ({u.label}{where}) has usable data: the result above is that "
-            "study's own, and whether studies agree cannot be judged yet."
+            f"study's own, and whether studies agree cannot be judged yet{_rated_down(a)}."
         )
-    higher = bool(res.estimate and res.estimate > 1)
     split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""
     line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
-    if res.significant:
-        line += (
-            f"{_effect(a, measure, favours, higher)} ({measure} "
-            f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}; the CI excludes 1)"
-        )
-    else:
-        line += (
-            f"the CI ({fmt_ratio(res.ci_lower)} to {fmt_ratio(res.ci_upper)}) includes 1, so "
-            "the data are compatible with no association"
-        )
+    line += "the CI excludes 1" if res.significant else "the CI includes 1"
     line += _heterogeneity(a)
     if a.k_in_review and a.k_review_with_data < a.k_in_review:
         missing = a.k_in_review - a.k_review_with_data
         line += f"; {missing} of the review's studies are still pending"
-    return line + "."
+    return line + _rated_down(a) + "."
+
+
+def _rated_down(a: AnalysisResult) -> str:
+    """ "; certainty rated down for risk of bias and imprecision" from the rating itself, so
+    the comment and the statement beside it come from one computation ("" if none)."""
+    c = a.certainty
+    down = [d.replace("_", " ") for d, j in (c.domains if c else {}).items() if rated_down(j)]
+    if not down:
+        return ""
+    names = ", ".join(down[:-1]) + (" and " if len(down) > 1 else "") + down[-1]
+    return f"; certainty rated down for {names} (see the footnotes)"
 
 
 def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Footnotes) -> Cell:
@@ -216,7 +207,7 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
-            conclusion(a, measure, ctx.favours(a)),
+            conclusion(a),
             _published_cell(ctx, a, measure, notes),
         ]
         rows.append(row)
