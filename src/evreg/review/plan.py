@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
-from evreg.data.scope import in_review
+from evreg.data.scope import in_review, patients
 from evreg.review.results import (
     AnalysisResult,
     PendingEstimate,
@@ -208,6 +208,7 @@ def _harmonised(
                 "level_value": _subgroup_level(study, variable),
                 "in_review": in_review(study or {}),
                 "added_in_version": (study or {}).get("added_in_version"),
+                "n_patients": patients(study or {}),
             }
         )
     rows.sort(
@@ -297,6 +298,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            n_patients=r["n_patients"],
         )
         for i, r in enumerate(rows)
     )

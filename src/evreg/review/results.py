@@ -41,6 +41,7 @@ class UsedEstimate(Serialisable):
     source_location: str | None
     in_review: bool = True
     added_in_version: str | None = None
+    n_patients: int | None = None  # the study's patients (evreg.data.scope.patients)
 
 
 @dataclass(frozen=True)
