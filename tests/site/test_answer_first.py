@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import needs_chromium
-from fixtures.browser import visiting
+from fixtures.browser import visiting, wait_for_charts
 from fixtures.sites import built_site
 from fixtures.synthetic import ADDED_STUDY
 
@@ -90,3 +90,37 @@ def test_the_answers_are_on_the_first_screen(browser, tmp_path_factory, name, si
                 box = answers.nth(i).locator(part).bounding_box()
                 assert box is not None and box["height"] > 0, (i, part)
                 assert box["y"] + box["height"] <= height, (name, size, i, part, box)
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_prisma_text_is_readable_and_png_looks_like_a_link(browser, tmp_path_factory) -> None:
+    """At 1280 px the PRISMA boxes' text is at least 12 px as drawn (its font size times the
+    diagram's scale), and the PNG download is underlined in the link colour like the SVG."""
+    site = built_site("main", tmp_path_factory)
+    with visiting(browser, site, viewport={"width": 1280, "height": 800}) as visit:
+        visit.open("methods/index.html", wait="load")
+        wait_for_charts(visit.page)
+        drawn = visit.page.evaluate(
+            """() => {
+              const svg = document.querySelector('#prisma .evreg-chart svg');
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              const sizes = [...svg.querySelectorAll('text')].map(
+                  (t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+              return Math.min(...sizes);
+            }"""
+        )
+        assert drawn >= 12, drawn
+        styles = visit.page.evaluate(
+            """() => {
+              const fig = document.querySelector('figure.evreg-figure');
+              const svg = fig.querySelector('figcaption a[download]');
+              const png = fig.querySelector('button.evreg-png');
+              const s = (e) => { const c = getComputedStyle(e);
+                return [c.color, c.textDecorationLine, c.backgroundColor, c.borderTopWidth]; };
+              return [s(svg), s(png)];
+            }"""
+        )
+        svg, png = styles
+        assert png[:2] == svg[:2], styles
+        assert png[3] == "0px", styles
