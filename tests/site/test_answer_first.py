@@ -124,3 +124,56 @@ def test_prisma_text_is_readable_and_png_looks_like_a_link(browser, tmp_path_fac
         svg, png = styles
         assert png[:2] == svg[:2], styles
         assert png[3] == "0px", styles
+
+
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\-\\/\\u2013\\u2014:]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.parametrize("name", ["main", "added"])
+def test_study_estimates_never_break_a_word_at_desktop_width(
+    browser, tmp_path_factory, name
+) -> None:
+    site = built_site(name, tmp_path_factory)
+    pages = sorted(p.parent.name for p in (site / "studies").glob("*/index.html"))
+    with visiting(browser, site, viewport={"width": 1280, "height": 800}) as visit:
+        for sid in pages:
+            visit.open(f"studies/{sid}/index.html", wait="load")
+            assert visit.page.evaluate(BROKEN_WORDS, "table.evreg-estimates td") == [], sid
+
+
+def test_study_pages_link_where_each_number_was_read_and_the_doi_apart(tmp_path_factory):
+    import csv
+
+    site = built_site("main", tmp_path_factory)
+    with (site / "data" / "estimates.csv").open(encoding="utf-8") as f:
+        estimates = list(csv.DictReader(f))
+    with (site / "data" / "studies.csv").open(encoding="utf-8") as f:
+        dois = {s["study_id"]: s.get("doi", "") for s in csv.DictReader(f)}
+    checked = 0
+    for e in estimates:
+        page = (site / "studies" / e["study_id"] / "index.html").read_text(encoding="utf-8")
+        table = page[page.index('class="evreg-table evreg-estimates"') :]
+        if e["source_url"]:
+            assert f'href="{html.escape(e["source_url"])}"' in table, e["estimate_id"]
+            checked += 1
+        doi = dois.get(e["study_id"])
+        if doi and re.fullmatch(r"10\.\d{4,9}/\S+", doi):
+            assert f'href="https://doi.org/{html.escape(doi)}"' in table
+    assert checked

@@ -159,16 +159,16 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
 
 
 def source_cell(doi: str | None, url: str | None, location: str | None) -> Cell:
-    """An estimate's source: the study's DOI link where it has one, else the address the
-    number was read at, then where in the source it is printed."""
+    """An estimate's source: a link to the address the number was read at, where in that
+    source it is printed, then the study's DOI as a link of its own."""
     where = text(location).strip()
     parts: list[Cell] = []
-    if doi:
-        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
-    elif url:
-        parts.append(external_link(url, "source"))
+    if url:
+        parts.append(external_link(url, "where it was read"))
     if where:
         parts.append(where)
+    if doi:
+        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
     if not parts:
         return ""
     return Joined(tuple(parts), " — ") if len(parts) > 1 else parts[0]

@@ -293,6 +293,8 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
         correct=ctx.links.correct_link(here, sid, label),
         characteristics=table(["Field", "Value"], chars, label="Characteristics"),
         quality=table(["Domain", "Stars"], quality, label="Quality") if quality else None,
-        estimates=table(ESTIMATE_HEADERS, estimates, label="Estimates") if estimates else None,
+        estimates=table(ESTIMATE_HEADERS, estimates, cls="evreg-estimates", label="Estimates")
+        if estimates
+        else None,
         notes=raw.get("notes") or "None.",
     )
