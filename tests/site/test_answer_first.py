@@ -162,9 +162,9 @@ def test_study_pages_link_where_each_number_was_read_and_the_doi_apart(tmp_path_
     import csv
 
     site = built_site("main", tmp_path_factory)
-    with (site / "data" / "estimates.csv").open(encoding="utf-8") as f:
+    with (site / "data" / "data" / "estimates.csv").open(encoding="utf-8") as f:
         estimates = list(csv.DictReader(f))
-    with (site / "data" / "studies.csv").open(encoding="utf-8") as f:
+    with (site / "data" / "data" / "studies.csv").open(encoding="utf-8") as f:
         dois = {s["study_id"]: s.get("doi", "") for s in csv.DictReader(f)}
     checked = 0
     for e in estimates:
