@@ -76,6 +76,25 @@ def fmt_p(p: float | None) -> str:
     return f"P {text}" if text.startswith("<") else f"P = {text}"
 
 
+def fmt_level(level: float) -> str:
+    """A confidence level as a percentage: 0.95 -> "95%", 0.9 -> "90%", 0.995 -> "99.5%"."""
+    return f"{100 * level:.10g}%"
+
+
+def ci_label(level: float) -> str:
+    """The name of a CI at ``level``: "95% CI"."""
+    return f"{fmt_level(level)} CI"
+
+
+def printed_as(level_as_printed: float | str | None, level: float) -> str:
+    """ "printed as 90% CI" when a source printed its CI at another level than ``level``
+    (the one shown), else ""."""
+    if level_as_printed in (None, ""):
+        return ""
+    printed = float(level_as_printed)
+    return "" if math.isclose(printed, level) else f"printed as {ci_label(printed)}"
+
+
 def fmt_pct(value: float | None, digits: int = 0) -> str:
     """A percentage such as I²: ``45%``; :data:`MISSING` when unavailable."""
     return f"{value:.{digits}f}%" if _finite(value) else MISSING

@@ -5,8 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_pct, fmt_ratio, num, plural, pval, text
+from evreg.data.formats import (
+    MISSING,
+    ci_label,
+    fmt_ci,
+    fmt_level,
+    fmt_pct,
+    fmt_ratio,
+    num,
+    plural,
+    printed_as,
+    pval,
+    text,
+)
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
+from evreg.review.results import CI_LEVEL
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -120,7 +133,8 @@ def _views_table(a: AnalysisResult, measure: str) -> Table | None:
         _view_row("All eligible studies (the living answer)", a.all_view),
         _view_row("The review's studies only (reproduction, audit)", a.review_view),
     ]
-    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I²", "Primary model (why)"]
+    ci = ci_label(CI_LEVEL)
+    headers = ["Studies pooled", "k", f"{measure} [{ci}]", "p", "I²", "Primary model (why)"]
     return table(
         headers,
         rows,
@@ -179,6 +193,8 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
     classes = []
     for u in a.used:
         printed = fmt_ci(u.hr_as_printed, u.ci_lower_as_printed, u.ci_upper_as_printed)
+        note = printed_as(u.ci_level_as_printed, u.ci_level)
+        printed += f" ({note})" if note else ""
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
@@ -219,7 +235,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         "Estimate",
         f"{measure} [CI] as printed",
         "Direction",
-        f"{measure} [95% CI] high vs low",
+        f"{measure} [{ci_label(a.ci_level)}] high vs low",
         f"log {measure}",
         "SE",
         "Weight fixed %",
@@ -272,8 +288,9 @@ def _models_table(a: AnalysisResult) -> Table:
                 pi,
             ]
         )
-    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I²"]
-    return table(headers + ["95% prediction interval"], rows, label="Both models")
+    level = fmt_level(a.ci_level)
+    headers = ["Model", "k", f"Ratio [{level} CI]", "p", "tau²", "Q", "df", "Q p", "I²"]
+    return table(headers + [f"{level} prediction interval"], rows, label="Both models")
 
 
 def _registry_result(view: PooledView, level: str | None) -> str:
@@ -360,7 +377,7 @@ def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
         "forest",
         ctx.charts.spec(forest_spec, a, measure, ctx.favours(a)),
         title=f"Forest plot: {a.title}",
-        caption=f"{measure} with 95% CI per study; squares sized by weight.",
+        caption=f"{measure} with {ci_label(a.ci_level)} per study; squares sized by weight.",
         alt=forest_alt(a, measure),
     )
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_pct, fmt_ratio, plural, text
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
+from evreg.review.results import CI_LEVEL
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
 from evreg.site.views.certainty import Footnotes, grade, statement
@@ -19,7 +20,7 @@ SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall su
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    "Relative effect, all eligible studies [95% CI]",
+    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}]",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
