@@ -15,7 +15,7 @@ from fixtures.browser import visiting, wait_for_charts
 from fixtures.sites import built_site
 from fixtures.synthetic import ADDED_STUDY
 
-from evreg.site.formats import fmt_ci, plural
+from evreg.data.formats import fmt_ci, plural
 
 
 def _answers(site: Path) -> list[str]:
