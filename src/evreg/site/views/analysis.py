@@ -198,7 +198,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
-                u.estimate_id,
+                ctx.exposures.get(u.estimate_id) or MISSING,
                 printed,
                 ctx.words.value("estimates", "comparison", u.comparison)
                 + (" (harmonised: reciprocal)" if u.harmonised else ""),
@@ -232,7 +232,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         classes.append("evreg-total")
     headers = [
         "Study",
-        "Estimate",
+        "Exposure",
         f"{measure} [CI] as printed",
         "Direction",
         f"{measure} [{ci_label(a.ci_level)}] high vs low",
@@ -339,14 +339,14 @@ def _pending_table(
         return None
     rows = [
         [
-            p.estimate_id,
             study_link(here, p.study_id, p.label),
+            ctx.exposures.get(p.estimate_id) or MISSING,
             Badge(p.status, ctx.words.value("estimates", "status", p.status)),
             ctx.words.relabel(p.reason),
         ]
         for p in items
     ]
-    headers = ["Estimate", "Study", "Status", "Why it is not pooled"]
+    headers = ["Study", "Exposure", "Status", "Why it is not pooled"]
     return table(headers, rows, row_classes=["evreg-pending"] * len(rows), label=label)
 
 

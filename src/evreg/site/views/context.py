@@ -70,6 +70,11 @@ class SiteContext:
         return out
 
     @functools.cached_property
+    def exposures(self) -> dict[str, str]:
+        """Each estimate's exposure as its source defines it, by estimate id."""
+        return {str(e["estimate_id"]): str(e.get("exposure") or "") for e in self.package.estimates}
+
+    @functools.cached_property
     def pooled_in(self) -> dict[str, list[str]]:
         """Analysis ids that pool each estimate, by estimate id."""
         out: dict[str, list[str]] = {}

@@ -57,7 +57,6 @@ CANDIDATE_HEADERS = (
     "Source",
 )
 ESTIMATE_HEADERS = (
-    "Estimate",
     "Biomarker / outcome",
     "Exposure",
     "Comparison, time point, model, cohort",
@@ -255,7 +254,6 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     )
     doi = ctx.dois.get(e.get("study_id", ""))
     return [
-        e["estimate_id"],
         f"{e.get('biomarker')} / {w.value('estimates', 'outcome', e.get('outcome'))}",
         text(e.get("exposure")),
         design,
