@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_pct, pval
+from evreg.data.formats import MISSING, fmt_ci, fmt_pct, plural, pval
 from evreg.data.text import md_escape
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
 
@@ -193,9 +193,11 @@ def render_json(diff: ResultsDiff) -> str:
     return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def add_study_markdown(result: Any, source: str = "the submission") -> str:
+def add_study_markdown(result: Any, source: str = "the submission", form: Any = None) -> str:
     """What ``evreg add-study`` did, as markdown for an issue comment: the study added, or each
-    problem (file:line:field) that stopped it; contributor text escaped."""
+    problem that stopped it — by file:line:field, or with ``form`` (a
+    :class:`evreg.living.form_errors.FormWords`) by the form's question; contributor text
+    escaped."""
     if getattr(result, "added", False):
         ids = ", ".join(md_escape(i) for i in result.estimate_ids) or "no estimates"
         lines = [
@@ -207,11 +209,18 @@ def add_study_markdown(result: Any, source: str = "the submission") -> str:
             lines += [f"- {md_escape(w, limit=500)}" for w in result.warnings]
         return "\n".join(lines) + "\n"
     errors = list(getattr(result, "errors", ()))
+    where = (
+        "Each line names the question of the form it is about"
+        if form is not None
+        else "Each line names the file, line and field (and the part of "
+        f"{md_escape(source)} it comes from)"
+    )
+    if form is not None:
+        errors = form.messages(result)
     lines = [
-        f"**The submission could not be added: {len(errors)} problem(s).** No file was "
-        "changed and no pull request was opened. Each line names the file, line and field "
-        f"(and the part of {md_escape(source)} it comes from). Edit the issue to fix them; the "
-        "checks run again.",
+        f"**The submission could not be added: {plural(len(errors), 'problem')}.** No file "
+        f"was changed and no pull request was opened. {where}. Edit the issue to fix them; "
+        "the checks run again.",
         "",
         *(f"- {md_escape(e, limit=500)}" for e in errors),
     ]
