@@ -13,6 +13,7 @@ from typing import Any
 from evreg.data.formats import MISSING, fmt_ci, fmt_pct, pval
 from evreg.data.text import md_escape
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.stats.rule import RULE_TEXT
 
 # --------------------------------------------------------------------------- markdown
 
@@ -182,8 +183,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     out.append(
         "k: studies with usable data (in brackets: of the source review's studies, of the k it "
         "pooled, and added since the review). HR > 1: a high "
-        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
-        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
+        "marker level goes with shorter survival. Model: the one the review's rule picks "
+        f"({RULE_TEXT}, DL)."
     )
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -30,7 +30,6 @@ PAD = 6  # room around a text column's widest text
 INK = "#1f1f1f"
 FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
-STUDY_KINDS = ("study",)
 
 
 @dataclass(frozen=True)

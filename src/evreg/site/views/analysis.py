@@ -31,7 +31,6 @@ from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
 from evreg.site.views.context import (
-    OUTCOME_NAMES,
     SiteContext,
     analysis_dir,
     analysis_link,
@@ -149,7 +148,7 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
     outcome = w.value("analyses", "outcome", a.outcome)
     items = [
         ("biomarker", a.biomarker),
-        ("outcome", OUTCOME_NAMES.get(a.outcome, outcome)),
+        ("outcome", outcome),
         ("timepoints", w.values("estimates", "timepoint", row.get("timepoints") or "")),
         ("comparisons", w.values("estimates", "comparison", row.get("comparisons") or "")),
         ("models", w.values("estimates", "model", row.get("models") or "")),
