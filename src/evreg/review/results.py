@@ -49,6 +49,13 @@ class UsedEstimate(Serialisable):
     in_review: bool = True
     added_in_version: str | None = None
 
+    @property
+    def printed_high_vs_low(self) -> tuple[float, float, float]:
+        """The ratio and CI as printed, harmonised to high vs low (at ``ci_level_as_printed``)."""
+        printed = (self.hr_as_printed, self.ci_lower_as_printed, self.ci_upper_as_printed)
+        (hr,), (lo,), (up,) = stats.harmonise(*printed, self.comparison)
+        return float(hr), float(lo), float(up)
+
 
 @dataclass(frozen=True)
 class PendingEstimate(Serialisable):
