@@ -10,9 +10,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_pct, plural, pval
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, plural, pval
 from evreg.data.text import md_escape
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.review.results import CI_LEVEL
+from evreg.stats.rule import RULE_TEXT
+
+CI = ci_label(CI_LEVEL)  # the level of every pooled CI compared
 
 # --------------------------------------------------------------------------- markdown
 
@@ -156,7 +160,7 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     shown = [a for a in diff.analyses if a.status != "unchanged"]
     if shown:
         out += [
-            "| Analysis | k (review, added) | HR [95% CI] before | HR [95% CI] after | p | I² "
+            f"| Analysis | k (review, added) | HR [{CI}] before | HR [{CI}] after | p | I² "
             "| Model | What changed |",
             "| --- " * 8 + "|",
         ]
@@ -182,8 +186,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     out.append(
         "k: studies with usable data (in brackets: of the source review's studies, of the k it "
         "pooled, and added since the review). HR > 1: a high "
-        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
-        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
+        "marker level goes with shorter survival. Model: the one the review's rule picks "
+        f"({RULE_TEXT}, DL)."
     )
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -31,6 +31,7 @@ from evreg.review.results import (
     results_rows,
     results_schema,
 )
+from evreg.stats import FLIPPED
 
 # The result types and their table form live in evreg.review.results; importable from here too.
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "study_labels",
 ]
 
-FLIPPED = ("low_vs_high", "decrease_vs_increase")
 STATUS_REASON = {
     "not_found": "no source available to us prints this estimate",
     "incomplete": "the source prints only part of what pooling needs",

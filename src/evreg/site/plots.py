@@ -1,10 +1,9 @@
 """Altair (Vega-Lite) chart specs for the evidence site: forest, funnel and PRISMA charts.
 
 Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
-offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout
-follows RevMan 5 forest plots (Cochrane Handbook 10.12.1): one row per study with its square
-sized by weight and CI arms, pooled diamonds, the heterogeneity line and the overall-effect test
-under the plot, a log x-axis with the null line at 1 and "favours" labels.
+offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
+RevMan 5 forest plots (Cochrane Handbook 10.12.1): a row per study (square sized by weight, CI
+arms), pooled diamonds, heterogeneity and overall-effect lines, a log x-axis, "favours" labels.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ PAD = 6  # room around a text column's widest text
 INK = "#1f1f1f"
 FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
-STUDY_KINDS = ("study",)
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,10 @@ class ForestOptions:
     right_header: str | None = None
     x_title: str | None = None
     extra: dict = field(default_factory=dict)
-    ci_level: float = CI_LEVEL
 
     @property
-    def ci_header(self) -> str:
-        """ "HR [95% CI]" at the analysis' level."""
-        return f"{self.measure} [{ci_label(self.ci_level)}]"
+    def ci_header(self) -> str:  # "HR [95% CI]": the analyses' level
+        return f"{self.measure} [{ci_label(CI_LEVEL)}]"
 
 
 def flag_color() -> alt.ColorValue:

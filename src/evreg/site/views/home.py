@@ -14,9 +14,8 @@ from evreg.review.results import CI_LEVEL, UsedEstimate
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Grade, Joined, Link, Table, table
 from evreg.site.views.certainty import Footnotes, grade, statement
-from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, hand_written
+from evreg.site.views.context import SiteContext, analysis_link, hand_written
 
-SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
@@ -71,11 +70,14 @@ class HomeView:
     summary: SummaryOfFindings
 
 
-def _effect(a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool) -> str:
-    """What the pooled ratio's direction means, in words."""
-    if a.outcome in OUTCOME_NAMES:
-        return f"high {a.biomarker} is associated with " + (
-            SHORTER[a.outcome] if higher else f"longer {OUTCOME_NAMES[a.outcome]}"
+def _effect(
+    a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool, survival: str | None
+) -> str:
+    """What the pooled ratio's direction means, in words (``survival``: the outcome's name
+    when it is a survival outcome)."""
+    if survival:
+        return (
+            f"high {a.biomarker} is associated with {'shorter' if higher else 'longer'} {survival}"
         )
     side = favours[1] if higher else favours[0]
     return f"the pooled {measure} is {'above' if higher else 'below'} 1 ({side.lower()})"
@@ -119,6 +121,10 @@ def _counts_cell(a: AnalysisResult) -> str:
     return line
 
 
+def _survival(ctx: SiteContext, a: AnalysisResult) -> str | None:
+    return ctx.outcome_name(a.outcome) if ctx.survival_outcome(a.outcome) else None
+
+
 def _review_only_cell(a: AnalysisResult) -> str:
     """The review's studies only: "same" when no study was added (no duplicate number)."""
     if not a.k_added_with_data:
@@ -129,8 +135,11 @@ def _review_only_cell(a: AnalysisResult) -> str:
     return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
 
 
-def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str:
-    """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
+def conclusion(
+    a: AnalysisResult, measure: str, favours: tuple[str, str], survival: str | None = None
+) -> str:
+    """One plain-language line on what can and cannot be concluded (no hedging beyond data);
+    ``survival``: the outcome's name when it is a survival outcome."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
     res = a.primary_result
     if res is None:
@@ -151,7 +160,7 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
     line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
     if res.significant:
         line += (
-            f"{_effect(a, measure, favours, higher)} ({measure} "
+            f"{_effect(a, measure, favours, higher, survival)} ({measure} "
             f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}; the CI excludes 1)"
         )
     else:
@@ -231,7 +240,7 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
-            conclusion(a, measure, ctx.favours(a)),
+            conclusion(a, measure, ctx.favours(a), _survival(ctx, a)),
             _published_cell(ctx, a, measure, notes),
         ]
         rows.append(row)
