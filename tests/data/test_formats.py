@@ -23,6 +23,8 @@ NAN, INF = math.nan, math.inf
         (0.1, "0.10"),
         (12.0, "12.00"),
         (123456.0, "1.23e+05"),
+        (0.0000234, "2.34e-05"),
+        (0.001, "0.001"),
         (0.0, "0.00"),
         (None, "—"),
         (NAN, "—"),
@@ -126,3 +128,14 @@ def test_markdown_escaper_is_inert_for_github_and_the_site() -> None:
     assert site == github.replace("&#8203;", "")
     assert md_escape("x" * 500, limit=50) == "x" * 49 + "…"
     assert md_escape("&#124;", github=False) == "&amp;#124;"  # a reference stays text
+
+
+def test_ci_levels() -> None:
+    assert (
+        f.fmt_level(0.95) == "95%" and f.fmt_level(0.9) == "90%" and f.fmt_level(0.995) == "99.5%"
+    )
+    assert f.ci_label(0.95) == "95% CI"
+    assert f.printed_as(0.9, 0.95) == "printed as 90% CI"
+    assert f.printed_as("0.90", 0.95) == "printed as 90% CI"
+    assert f.printed_as(0.95, 0.95) == "" and f.printed_as(None, 0.95) == ""
+    assert f.printed_as("", 0.95) == ""

@@ -22,6 +22,7 @@ from typing import Any
 from evreg.data.scope import ADDED_IN_VERSION, IN_REVIEW
 from evreg.data.template import (
     CANDIDATE_KEY,
+    ESTIMATES_KEY,
     RISK_OF_BIAS_KEY,
     STUDY_KEY,
     load_descriptor,
@@ -37,6 +38,7 @@ from evreg.living.files import (
     replace_atomically,
     replace_record,
 )
+from evreg.living.form_errors import Problem
 from evreg.living.submission import load_submission, risk_of_bias_rows, submission_rows
 from evreg.living.versions import bump_version
 
@@ -58,6 +60,7 @@ class AddStudyResult:
     warnings: tuple[str, ...]
     files: tuple[str, ...]
     added_in_version: str = ""
+    problems: tuple[Problem, ...] = ()  # the errors in the submitted rows, with their values
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class AddStudyResult:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "files": list(self.files),
+            "problems": [p.to_dict() for p in self.problems],
         }
 
 
@@ -196,6 +200,7 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
             (f.severity, _finding_text(f, copy.parent, {}), _finding_text(f, copy.parent, origin))
             for f in findings
         ]
+        problems = _problems(findings, copy.parent, change)
     errors = tuple(
         text + (" (already in the package)" if plain in before else "")
         for severity, plain, text in after
@@ -215,10 +220,33 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         warnings=warnings,
         files=tuple(sorted(change.origins)),
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
+        problems=problems,
     )
     if result.added:
         replace_atomically(change.files, originals)
     return result
+
+
+def _problems(findings: Any, root: Path, change: _Change) -> tuple[Problem, ...]:
+    """The errors found in the submitted rows, each with the entry it came from and the value
+    given (for messages in the issue form's language)."""
+    submitted = {STUDY_KEY: change.study}
+    submitted.update((f"{ESTIMATES_KEY}[{i}]", e) for i, e in enumerate(change.estimates, 1))
+    rows = {
+        (rel, line): (label, submitted.get(label, {}))
+        for rel, entries in change.origins.items()
+        for line, label in entries
+    }
+    prefix = str(root) + os.sep
+    out = []
+    for f in findings:
+        rel = str(f.file).replace(prefix, "")
+        if f.severity != "error" or (rel, f.row or 0) not in rows:
+            continue
+        label, row = rows[(rel, f.row or 0)]
+        value = str(row.get(f.field or "", "") or "")
+        out.append(Problem(rel, f.row, f.field, f.message, label, value))
+    return tuple(out)
 
 
 def candidate_template(package: Path, candidate_id: str) -> str:

@@ -3,11 +3,12 @@
 For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`) are
 split into *used* (status ``extracted`` with ratio and CI) and *pending* (everything else, with
 why); used ratios are harmonised to high vs low (Cochrane Handbook 6.3.2) and converted to log
-ratio + SE from the CI at the row's level; fixed effect and random effects (the plan's tau2
-method, DL as RevMan) are both computed and the review's rule picks the primary model. Then,
-as the plan asks: leave-one-out, cumulative by publication year, subgroups, and Egger's test
-and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4). The results are the frozen
-dataclasses of :mod:`evreg.review.results`.
+ratio + SE from the CI at the row's level, and each study's CI is shown recomputed from them at
+the analysis' level (``CI_LEVEL``, beside the printed one); fixed effect and random effects
+(the plan's tau2 method, DL as RevMan) are both computed and the review's rule picks the
+primary model. Then, as the plan asks: leave-one-out, cumulative by publication year,
+subgroups, and Egger's test and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4).
+The results are the frozen dataclasses of :mod:`evreg.review.results`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Sequence
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
-from evreg.data.scope import in_review
+from evreg.data.scope import in_review, patients
 from evreg.review import selection
 from evreg.review.results import (
+    CI_LEVEL,
     AnalysisResult,
     PendingEstimate,
     PooledView,
@@ -29,6 +31,7 @@ from evreg.review.results import (
     results_rows,
     results_schema,
 )
+from evreg.stats import FLIPPED
 
 # The result types and their table form live in evreg.review.results; importable from here too.
 __all__ = [
@@ -46,7 +49,6 @@ __all__ = [
     "study_labels",
 ]
 
-FLIPPED = ("low_vs_high", "decrease_vs_increase")
 STATUS_REASON = {
     "not_found": "no source available to us prints this estimate",
     "incomplete": "the source prints only part of what pooling needs",
@@ -175,6 +177,7 @@ def _harmonised(
         )
         level = est.get("ci_level") or 0.95
         (log_hr,), (se,) = stats.ci_to_se(hr, lo, up, level)
+        (lo,), (up,) = stats.ci_from_se(log_hr, se, CI_LEVEL)
         study = studies.get(est["study_id"])
         rows.append(
             {
@@ -190,6 +193,7 @@ def _harmonised(
                 "level_value": _subgroup_level(study, variable),
                 "in_review": in_review(study or {}),
                 "added_in_version": (study or {}).get("added_in_version"),
+                "n_patients": patients(study or {}),
             }
         )
     rows.sort(
@@ -245,8 +249,8 @@ def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
         return PooledView(studies, 0, ids, None, None, None, None, None)
     yi = [r["log_hr"] for r in rows]
     sei = [r["se"] for r in rows]
-    fixed = stats.pool(yi, sei, "FE")
-    random = stats.pool(yi, sei, method)
+    fixed = stats.pool(yi, sei, "FE", level=CI_LEVEL)
+    random = stats.pool(yi, sei, method, level=CI_LEVEL)
     rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
     sub = _subgroups(rows, variable, method, rule.model) if variable else None
     return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
@@ -269,7 +273,8 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             hr_as_printed=r["est"]["hr"],
             ci_lower_as_printed=r["est"]["ci_lower"],
             ci_upper_as_printed=r["est"]["ci_upper"],
-            ci_level=r["level"],
+            ci_level_as_printed=r["level"],
+            ci_level=CI_LEVEL,
             log_hr=r["log_hr"],
             se=r["se"],
             weight_fixed=fixed_w[i] if i < len(fixed_w) else None,
@@ -279,6 +284,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            n_patients=r["n_patients"],
         )
         for i, r in enumerate(rows)
     )

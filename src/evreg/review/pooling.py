@@ -1,12 +1,13 @@
 """`evreg pool`: pool a table of study effects and report it (JSON or RevMan-style text).
 
 The table comes from :func:`evreg.data.effects.read_effects`. Rows whose ``comparison`` is
-``low_vs_high`` or ``decrease_vs_increase`` (the data package's values, :data:`FLIPPED` of the
-analysis plan) are harmonised to high vs low exactly as the build does: reciprocal ratio with
-swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook 6.3.2), then log ratio and
-SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale the sign flips. ``high_vs_low``
-and ``increase_vs_decrease`` rows are pooled as printed; ``unknown`` (and anything else) is an
-error naming the row, since a study of unknown direction cannot be pooled honestly.
+``low_vs_high`` or ``decrease_vs_increase`` (the data package's values,
+:data:`evreg.stats.FLIPPED`) are harmonised to high vs low exactly as the build does:
+reciprocal ratio with swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook
+6.3.2), then log ratio and SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale
+the sign flips. ``high_vs_low`` and ``increase_vs_decrease`` rows are pooled as printed;
+``unknown`` (and anything else) is an error naming the row, since a study of unknown
+direction cannot be pooled honestly.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ import numpy as np
 
 from evreg import stats
 from evreg.data.effects import DELIMITER_NAMES, EffectTable
-from evreg.data.formats import fmt_ci, fmt_interval, fmt_p, fmt_pct, fmt_ratios, num
+from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, fmt_ratios, num
 from evreg.data.text import strip_control as safe
 from evreg.errors import EvregError
-from evreg.review.plan import FLIPPED
+from evreg.stats import AS_PRINTED, FLIPPED
 from evreg.stats.core import input_problem
-from evreg.stats.dist import norm_ppf
 
-AS_PRINTED = ("high_vs_low", "increase_vs_decrease")  # already high vs low
 COMPARISONS = AS_PRINTED + FLIPPED
 MEASURES = {"HR": "hazard ratio", "OR": "odds ratio", "RR": "risk ratio", "RATIO": "ratio"}
 LABELS = {"HR": "HR", "OR": "OR", "RR": "RR", "RATIO": "Ratio"}
@@ -201,10 +200,10 @@ def study_rows(
     effects: Effects, idx: np.ndarray, res: Any, level: float, names: list[str]
 ) -> StudyRows:
     """Ratio and CI recomputed from log ratio and SE at the analysis level, weight in %."""
-    z = float(norm_ppf(0.5 + level / 2.0))
     y, se = effects.log_ratio[idx], effects.se[idx]
+    lo, up = stats.ci_from_se(y, se, level)
     with np.errstate(over="ignore"):
-        est, lo, up = np.exp(y), np.exp(y - z * se), np.exp(y + z * se)
+        est = np.exp(y)
     weight = np.asarray(res.weights, dtype=float)
     return StudyRows(names, est, lo, up, weight, effects.flipped[idx])
 
@@ -272,7 +271,7 @@ def _input_notes(table: EffectTable, effects: Effects, res: Any, level: float) -
     if res.tau2_ci_lower is not None and res.tau2_ci_upper is not None:
         i2 = fmt_pct(res.I2_tau, 1)
         notes.append(
-            f"tau2 = {res.tau2:.4g}, {100 * level:g}% Q-profile CI "
+            f"tau2 = {res.tau2:.4g}, {fmt_level(level)} Q-profile CI "
             f"{res.tau2_ci_lower:.4g} to {res.tau2_ci_upper:.4g}; tau2-based I2 = {i2}"
         )
     notes.append(
@@ -414,7 +413,7 @@ def _sequence(out: dict[str, Any], key: str, width: int) -> list[str]:
 
 def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) -> str:
     """A readable RevMan-style summary of the report."""
-    pct = f"{100 * level:g}%"
+    pct = fmt_level(level)
     longest = max(map(len, out["studies"].study), default=0)
     width = max(len(f"Subtotal ({pct} CI), k = {out['k']}"), min(longest, 40))
     model = "Fixed effect" if out["method"] == "FE" else "Random effects"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
 from evreg.review.plan import AnalysisResult, UsedEstimate
+from evreg.review.results import CI_LEVEL
 from evreg.site import plots
 from evreg.site.compact import compact_forest_chart
 from evreg.site.plots import ForestItem, ForestOptions
@@ -313,7 +314,8 @@ def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
         f"primary model {a.primary or 'none'}: {measure} "
         f"{_ci_of(primary)}."
     )
-    return TextAlternative(summary, table(["Study", f"{measure} [95% CI]", "Weight %"], rows))
+    header = f"{measure} [{ci_label(a.ci_level)}]"
+    return TextAlternative(summary, table(["Study", header, "Weight %"], rows))
 
 
 def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAlternative:
@@ -327,7 +329,8 @@ def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAl
         for i in items
         if i.kind != "interval"
     ]
-    return TextAlternative(summary, table(["Row", f"{measure} [95% CI]", "Weight %"], rows))
+    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    return TextAlternative(summary, table(["Row", ci, "Weight %"], rows))
 
 
 def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAlternative:
@@ -341,7 +344,8 @@ def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAl
         ]
         for r in rows
     ]
-    return TextAlternative(table=table([header, "k", f"{measure} [95% CI]", "p"], body))
+    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    return TextAlternative(table=table([header, "k", ci, "p"], body))
 
 
 def funnel_alt(a: AnalysisResult, measure: str) -> TextAlternative:

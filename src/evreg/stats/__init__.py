@@ -19,15 +19,18 @@ from evreg.stats.absolute import (
 )
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
+    AS_PRINTED,
+    FLIPPED,
     METHODS,
     PoolResult,
     RuleChoice,
     check_inputs,
+    ci_from_se,
     ci_to_se,
     harmonise,
     pool,
-    review_rule,
 )
+from evreg.stats.rule import review_rule
 from evreg.stats.sensitivity import (
     CumulativeResult,
     CumulativeRow,
@@ -40,6 +43,8 @@ from evreg.stats.sensitivity import (
 )
 
 __all__ = [
+    "AS_PRINTED",
+    "FLIPPED",
     "METHODS",
     "AbsoluteEffect",
     "CumulativeResult",
@@ -53,6 +58,7 @@ __all__ = [
     "TrimFillResult",
     "absolute_effect",
     "check_inputs",
+    "ci_from_se",
     "ci_to_se",
     "cumulative",
     "egger",

@@ -15,20 +15,12 @@ from evreg.review.certainty.statement import VERBS, Wording
 from evreg.review.certainty.statement import statement as say
 from evreg.review.certainty.subgroups import Credibility
 from evreg.review.certainty.target import describe
-from evreg.review.results import AnalysisResult, Certainty, Judgement
+from evreg.review.results import LEVEL_MEANINGS, LEVELS, AnalysisResult, Certainty, Judgement
 from evreg.site.html import rel
 from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
-from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_dir
+from evreg.site.views.context import SiteContext, analysis_dir
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
-MEANING = {
-    "high": "further research is very unlikely to change our confidence in the association",
-    "moderate": "further research is likely to have an important impact on our confidence in "
-    "the association and may change it",
-    "low": "further research is very likely to have an important impact on our confidence in "
-    "the association and is likely to change it",
-    "very low": "any estimate of the association is very uncertain",
-}
 SHIFT = {
     "not serious": "",
     "serious": " (−1)",
@@ -37,8 +29,6 @@ SHIFT = {
     "very large": " (+2)",
     "present": " (+1)",
 }
-SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
-LONGER = {"PFS": "longer progression-free survival", "OS": "longer overall survival"}
 
 
 def grade_words(level: str) -> str:
@@ -124,11 +114,9 @@ def grade(
 def wording(ctx: SiteContext, a: AnalysisResult) -> Wording:
     """How the analysis is named in its statement: the factor, the association each way and
     the outcome's name."""
-    if a.outcome in OUTCOME_NAMES:
-        return Wording(
-            f"high {a.biomarker}", SHORTER[a.outcome], LONGER[a.outcome], OUTCOME_NAMES[a.outcome]
-        )
-    outcome = ctx.words.value("analyses", "outcome", a.outcome) or a.outcome
+    outcome = ctx.outcome_name(a.outcome)
+    if ctx.survival_outcome(a.outcome):
+        return Wording(f"high {a.biomarker}", f"shorter {outcome}", f"longer {outcome}", outcome)
     return Wording(
         a.biomarker, f"a higher risk of {outcome}", f"a lower risk of {outcome}", outcome
     )
@@ -296,12 +284,12 @@ def levels_table() -> Table:
     rows = [
         [
             Grade(level, grade_words(level), SYMBOLS[level]),
-            MEANING[level],
+            LEVEL_MEANINGS[level],
             f"high X {VERBS[level]} …"
             if level in VERBS
             else "the evidence is very uncertain about the association between …",
         ]
-        for level in ("high", "moderate", "low", "very low")
+        for level in reversed(LEVELS)
     ]
     return table(
         ["Certainty", "What it means", "Statement worded as"], rows, label="Certainty levels"
