@@ -23,6 +23,7 @@ from evreg.stats.derive.tierney import (
     from_logrank,
     from_o_minus_e,
     parse_p,
+    positive,
     z_from_p,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "from_logrank",
     "from_o_minus_e",
     "parse_p",
+    "positive",
     "reconstruct",
     "z_from_p",
 ]

@@ -28,6 +28,7 @@ class CurveInput:
     survival: np.ndarray
     where: str
     total_events: int | None = None
+    lines: np.ndarray | None = None  # each point's line in its file (default: index + 2)
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,17 @@ def derive_km(
     reference: str,
     inputs: dict[str, Any],
     level: float = LEVEL,
+    at_risk_lines: np.ndarray | None = None,
 ) -> tuple[DerivedEstimate, dict[str, GroupIPD]]:
     """Guyot 2012 per group, then the Cox HR of the non-reference group vs the reference."""
     other, ref = _groups(curves, reference, list(at_risk), at_risk_where)
     notes: list[str] = []
     groups: dict[str, GroupIPD] = {}
     for c in (ref, other):
-        curve: Curve = clean_curve(c.label, c.time, c.survival, c.where)
-        rt, rn, rnotes = check_at_risk(curve, at_risk_time, at_risk[c.label], at_risk_where)
+        curve: Curve = clean_curve(c.label, c.time, c.survival, c.where, c.lines)
+        rt, rn, rnotes = check_at_risk(
+            curve, at_risk_time, at_risk[c.label], at_risk_where, at_risk_lines
+        )
         g = reconstruct(curve, rt, rn, c.total_events)
         if c.total_events is not None and g.events > c.total_events + 0:
             notes.append(f"{c.label}: {g.events} events reconstructed, {c.total_events} printed")

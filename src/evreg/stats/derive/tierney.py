@@ -45,7 +45,7 @@ def z_from_p(p: float) -> float:
     return float(norm_ppf(1.0 - p / 2.0))
 
 
-def _positive(value: Any, name: str, integer: bool = False) -> float:
+def positive(value: Any, name: str, integer: bool = False) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -79,10 +79,10 @@ def from_logrank(
     R = n_high / n_low (the allocation ratio), E the total number of events."""
     if (p is None) == (chisq is None):
         raise DerivationError("give the log-rank p or its chi-squared, not both and not neither")
-    e = _positive(events, "events", integer=True)
-    r = _positive(ratio, "ratio")
+    e = positive(events, "events", integer=True)
+    r = positive(ratio, "ratio")
     sign = _sign(worse)
-    inputs: dict[str, Any] = {"events": int(e), "ratio": r, "worse": worse}
+    inputs: dict[str, Any] = {}
     notes: list[str] = []
     if p is not None:
         pv, pnotes = parse_p(p)
@@ -98,6 +98,7 @@ def from_logrank(
             raise DerivationError(f"chisq {chisq}: a chi-squared statistic is 0 or more")
         z = math.sqrt(x2)
         inputs["chisq"] = x2
+    inputs.update(events=int(e), ratio=r, worse=worse)
     v = e * r / (1.0 + r) ** 2
     if r == 1:
         notes.append("equal allocation assumed (ratio 1): V = events / 4")
@@ -116,7 +117,7 @@ def from_o_minus_e(
         oe = float(o_minus_e)
     except (TypeError, ValueError):
         raise DerivationError(f"o_minus_e {o_minus_e!r} is not a number") from None
-    v = _positive(variance, "variance")
+    v = positive(variance, "variance")
     inputs: dict[str, Any] = {"o_minus_e": oe, "variance": v}
     notes = ["O\u2212E is the high group's (observed minus expected events)"]
     if worse is not None:
@@ -136,7 +137,7 @@ def from_hr_ci(*, hr: Any, ci_lower: Any, ci_upper: Any, level: float = LEVEL) -
     """Tierney 2007: SE = (ln U - ln L) / (2 z), the whole width, so that a CI printed
     asymmetric (rounded) about the HR on the log scale still gives one SE; the HR is kept."""
     h, lo, up = (
-        _positive(v, n) for v, n in ((hr, "hr"), (ci_lower, "ci_lower"), (ci_upper, "ci_upper"))
+        positive(v, n) for v, n in ((hr, "hr"), (ci_lower, "ci_lower"), (ci_upper, "ci_upper"))
     )
     if not lo <= h <= up or lo >= up:
         raise DerivationError(f"ci_lower {lo:g} to ci_upper {up:g} must enclose hr {h:g}")
@@ -155,7 +156,7 @@ def from_hr_ci(*, hr: Any, ci_lower: Any, ci_upper: Any, level: float = LEVEL) -
 
 def from_hr_p(*, hr: Any, p: Any, level: float = LEVEL) -> DerivedEstimate:
     """Tierney 2007: SE = |ln HR| / z with z from the two-sided p of the HR's (Wald) test."""
-    h = _positive(hr, "hr")
+    h = positive(hr, "hr")
     pv, notes = parse_p(p)
     if h == 1:
         raise DerivationError("hr 1: a p-value gives no SE when ln HR is 0")
