@@ -27,6 +27,15 @@ RESOURCE_NAMES = (
     "candidates",
     "certainty",
 )
+# Resources a package may leave out (read as empty when absent).
+OPTIONAL_RESOURCE_NAMES = ("derivations",)
+ALL_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
+
+
+def resource_names(descriptor: dict) -> tuple[str, ...]:
+    """The resources to read: every required one, and the optional ones the package has."""
+    present = {r.get("name") for r in descriptor.get("resources", [])}
+    return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in present)
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -156,6 +165,11 @@ class Package:
     def certainty(self) -> tuple[dict, ...]:
         """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
         return self.tables["certainty"]
+
+    @property
+    def derivations(self) -> tuple[dict, ...]:
+        """Inputs of derived estimates, as printed (one row per derived estimate; often none)."""
+        return self.tables.get("derivations", ())
 
     @property
     def review(self) -> dict:
@@ -403,7 +417,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     """
     root, descriptor = read_descriptor(path)
     tables, raw_tables, row_lines, schemas = {}, {}, {}, {}
-    for name in RESOURCE_NAMES:
+    for name in resource_names(descriptor):
         resource = find_resource(descriptor, name)
         label, schemas[name] = read_schema(root, resource)
         problems = schema_problems(name, schemas[name])

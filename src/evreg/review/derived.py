@@ -167,3 +167,78 @@ def km_inputs_in(folder: Path, reference: str, events: str | None) -> dict[str, 
         "reference": reference,
         "events": parse_pairs(events, "events") if events else {},
     }
+
+
+# ---- derived estimates of a package ---------------------------------------------------------
+
+DIGITS = 4  # decimals of a derived hr and CI as stored in estimates.csv
+DERIVATIONS_DIR = "data/derivations"
+
+
+def row_inputs(raw: Mapping[str, str], root: Path) -> tuple[str, dict[str, Any]]:
+    """(method, inputs) of a derivations row as printed (km: its files under
+    data/derivations/<estimate_id>/)."""
+    method = raw.get("method", "")
+    if method == "km":
+        folder = root / DERIVATIONS_DIR / raw["estimate_id"]
+        return method, km_inputs_in(folder, raw.get("reference", ""), raw.get("events_by_group"))
+    return method, {k: v for k, v in raw.items() if v != "" and k not in ("estimate_id",)}
+
+
+def stored_numbers(est: d.DerivedEstimate) -> dict[str, float]:
+    """The numbers a derived estimate keeps in estimates.csv (hr, ci_lower, ci_upper, level)."""
+    return {
+        "hr": round(est.hr, DIGITS),
+        "ci_lower": round(est.ci_lower, DIGITS),
+        "ci_upper": round(est.ci_upper, DIGITS),
+        "ci_level": est.level,
+    }
+
+
+def derive_package(package: Any) -> dict[str, d.DerivedEstimate]:
+    """Derive every row of the package's ``derivations`` resource and check that each derived
+    estimate in estimates.csv holds the derived numbers. Raises EvregError naming the file,
+    line and field of the first problem (inputs no formula can use, numbers that differ)."""
+    from evreg.errors import EvregError
+
+    file = package.resource_path("derivations") if package.derivations else ""
+    raws = package.raw_tables.get("derivations", ())
+    out: dict[str, d.DerivedEstimate] = {}
+    for line, raw in zip(package.row_lines.get("derivations", ()), raws, strict=True):
+        method, inputs = row_inputs(raw, package.root)
+        try:
+            out[raw["estimate_id"]] = derive(method, _cleaned(method, inputs))
+        except EvregError as exc:
+            raise EvregError(f"{file}:{line}: {raw['estimate_id']}: {exc}") from None
+    _check_stored(package, out, file)
+    return out
+
+
+def _cleaned(method: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    keep = {k: v for k, v in inputs.items() if k not in ("method", "source_location", "notes")}
+    if method != "km":
+        keep.pop("events_by_group", None)
+        keep.pop("reference", None)
+    return keep
+
+
+def _check_stored(package: Any, derived: dict[str, d.DerivedEstimate], file: str) -> None:
+    from evreg.errors import EvregError
+
+    est_file = package.resource_path("estimates")
+    lines = package.row_lines.get("estimates", ())
+    for line, est in zip(lines, package.estimates, strict=True):
+        if est.get("status") != "derived":
+            continue
+        got = derived.get(est["estimate_id"])
+        if got is None:
+            raise EvregError(
+                f"{est_file}:{line}: status: derived, but {file or 'the package'} has no "
+                f"derivation for {est['estimate_id']}"
+            )
+        for name, value in stored_numbers(got).items():
+            if est.get(name) is not None and abs(est[name] - value) > 0.6 * 10**-DIGITS:
+                raise EvregError(
+                    f"{est_file}:{line}: {name}: {est[name]:g}, but its derivation in {file} "
+                    f"gives {value:.{DIGITS}f} (write that, or fix the inputs)"
+                )

@@ -1,12 +1,13 @@
 """Run the analysis plan: every analysis row of the package, pooled with both models.
 
-For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`) are
-split into *used* (status ``extracted`` with ratio and CI) and *pending* (everything else, with
-why); used ratios are harmonised to high vs low (Cochrane Handbook 6.3.2) and converted to log
-ratio + SE from the CI at the row's level; fixed effect and random effects (the plan's tau2
-method, DL as RevMan) are both computed and the review's rule picks the primary model. Then,
-as the plan asks: leave-one-out, cumulative by publication year, subgroups, and Egger's test
-and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4). The results are the frozen
+For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`)
+are split into *used* (status ``extracted`` or ``derived`` with ratio and CI) and *pending*
+(everything else, with why); used ratios are harmonised to high vs low (Cochrane Handbook
+6.3.2) and converted to log ratio + SE from the CI at the row's level; fixed effect and
+random effects (the plan's tau2 method, DL as RevMan) are both computed and the review's rule
+picks the primary model. Then, as the plan asks: leave-one-out, cumulative by publication
+year, subgroups, and Egger's test and trim-and-fill (k >= 10 only, Cochrane Handbook
+13.3.5.4); with derived estimates, the extracted ones alone. The results are the frozen
 dataclasses of :mod:`evreg.review.results`.
 """
 
@@ -91,8 +92,11 @@ def _pending_reason(est: dict) -> str:
     return why
 
 
+USABLE_STATUSES = ("extracted", "derived")
+
+
 def _usable(est: dict) -> bool:
-    return est.get("status") == "extracted" and all(
+    return est.get("status") in USABLE_STATUSES and all(
         est.get(f) is not None for f in ("hr", "ci_lower", "ci_upper")
     )
 
@@ -270,7 +274,9 @@ def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
     return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
 
 
-def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
+def _used(
+    rows: Sequence[dict], view: PooledView, methods: dict[str, str]
+) -> tuple[UsedEstimate, ...]:
     fixed_w = list(view.fixed.weights) if view.fixed else []
     random_w = list(view.random.weights) if view.random else []
     return tuple(
@@ -297,6 +303,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            derivation_method=methods.get(r["est"]["estimate_id"]),
         )
         for i, r in enumerate(rows)
     )
@@ -314,6 +321,9 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     rows = _harmonised(chosen, studies, labels, variable)
     everything = _view(rows, "all", analysis)
     review = _view([r for r in rows if r["in_review"]], "review", analysis)
+    methods = {d["estimate_id"]: d["method"] for d in package.derivations}
+    extracted = [r for r in rows if r["est"]["estimate_id"] not in methods]
+    extracted_only = _view(extracted, "extracted", analysis) if len(extracted) < len(rows) else None
     sensitivity = split_list(analysis.get("sensitivity"))
     notes: list[str] = []
     loo = cum = egger = tf = None
@@ -347,7 +357,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
         k_with_data=len(rows),
         k_review_with_data=n_review,
         k_added_with_data=len(rows) - n_review,
-        used=_used(rows, everything),
+        used=_used(rows, everything, methods),
         pending=tuple(sorted(pending, key=lambda p: p.estimate_id)),
         not_qualifying=tuple(_not_qualifying(package, analysis, labels)),
         fixed=everything.fixed,
@@ -363,6 +373,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
         published=_published(package, analysis["analysis_id"]),
         notes=tuple(notes),
         review_studies=review,
+        extracted_only=extracted_only,
     )
 
 
@@ -370,7 +381,9 @@ def run_plan(package: Package) -> RegistryResults:
     """Run every analysis of the package's plan, in the plan's order, and rate the certainty
     of each and of each published result (:mod:`evreg.review.certainty`)."""
     from evreg.review.certainty import rate_plan
+    from evreg.review.derived import derive_package
 
+    derive_package(package)  # derived estimates hold what their printed inputs give
     labels = study_labels(package.studies)
     analyses = tuple(run_analysis(package, a, labels) for a in package.analyses)
     analyses = rate_plan(package, analyses, labels)

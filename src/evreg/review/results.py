@@ -41,6 +41,14 @@ class UsedEstimate(Serialisable):
     source_location: str | None
     in_review: bool = True
     added_in_version: str | None = None
+    # Set when evreg derived the HR from printed statistics or curves (derivations resource):
+    # logrank, oe, ci, p or km. The certainty rules read it (risk of bias, statistical
+    # analysis: a derived HR is unadjusted, km a reconstruction); pages mark the estimate.
+    derivation_method: str | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.derivation_method is not None
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,9 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    # Sensitivity analysis: the estimates extracted as printed only (derived ones left out);
+    # None when no used estimate is derived.
+    extracted_only: PooledView | None = None
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
