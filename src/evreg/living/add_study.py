@@ -28,6 +28,7 @@ from evreg.data.template import (
     resource,
 )
 from evreg.errors import EvregError
+from evreg.living.derivation_block import apply_blocks, split_blocks
 from evreg.living.files import (
     appended_bytes,
     copy_package,
@@ -100,6 +101,7 @@ class _Change:
     origins: dict[str, tuple[tuple[int, str], ...]]
     study: dict[str, str]
     estimates: list[dict[str, str]]
+    derived: bool = False
 
 
 def _candidate_change(
@@ -125,10 +127,11 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
         name: root / str(resource(descriptor, name, package).get("path"))
         for name in ("studies", "estimates")
     }
-    originals = {path: read_bytes(path) for path in targets.values()}
+    originals: dict[Path, bytes | None] = {path: read_bytes(path) for path in targets.values()}
     styles = {name: csv_style(originals[path], path) for name, path in targets.items()}
+    plain, blocks = split_blocks(submission, ESTIMATES_KEY)
     study, estimates = submission_rows(
-        submission, styles["studies"].header, styles["estimates"].header, source
+        plain, styles["studies"].header, styles["estimates"].header, source
     )
     study[IN_REVIEW] = "false"
     study[ADDED_IN_VERSION] = bump_version(str(descriptor.get("version") or ""), "minor")
@@ -147,13 +150,53 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
         )
         for name, path in targets.items()
     }
+    if blocks:
+        _derivations_change(
+            package, descriptor, blocks, estimates, source, (files, originals, origins)
+        )
+        files[targets["estimates"]] = originals[targets["estimates"]] + appended_bytes(
+            styles["estimates"], estimates
+        )
     if submission.get(CANDIDATE_KEY):
         path, old, new, line = _candidate_change(
             root, descriptor, package, submission[CANDIDATE_KEY], study.get("study_id", "")
         )
         originals[path], files[path] = old, new
         origins[os.path.relpath(path, root).replace(os.sep, "/")] = ((line, CANDIDATE_KEY),)
-    return _Change(files, origins, study, estimates), originals
+    return _Change(files, origins, study, estimates, bool(blocks)), originals
+
+
+def _derivations_change(
+    package: Path,
+    descriptor: dict,
+    blocks: Mapping[int, Any],
+    estimates: list[dict[str, str]],
+    source: str,
+    change: tuple[dict, dict, dict],
+) -> None:
+    """Derive the estimates that give a derivation block (in place) and add the derivations
+    rows and Kaplan-Meier files to ``change`` (files, originals, origins)."""
+    files, originals, origins = change
+    root = package.parent
+    try:
+        path = root / str(resource(descriptor, "derivations", package).get("path"))
+    except EvregError:
+        raise EvregError(
+            f"{source}: a derivation needs the package's derivations resource"
+        ) from None
+    data = read_bytes(path)
+    style = csv_style(data, path)
+    base = Path(source).parent
+    added = apply_blocks(blocks, estimates, list(style.header), base, source, ESTIMATES_KEY)
+    files[path], originals[path] = data + appended_bytes(style, added.rows), data
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    origins[rel] = tuple((_next_line(data) + i, lab) for i, lab in enumerate(added.labels))
+    for name, content in added.files.items():
+        target = root / name
+        files[target], originals[target] = (
+            content,
+            (target.read_bytes() if target.exists() else None),
+        )
 
 
 def add_study(package: Path, submission_path: Path) -> AddStudyResult:
@@ -173,7 +216,10 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
         for path, content in change.files.items():
+            (copy.parent / path.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
             (copy.parent / path.relative_to(root)).write_bytes(content)
+        if change.derived:
+            _check_derived(copy)
         findings = validate_package(copy)
         origin = {
             (rel, line): f"{source} {label}"
@@ -205,8 +251,22 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
     )
     if result.added:
+        for path in change.files:
+            path.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(change.files, originals)
     return result
+
+
+def _check_derived(copy: Path) -> None:
+    """The build's own check on the changed copy: every derivation gives its estimate's
+    numbers (a bad Kaplan-Meier file stops here, naming it)."""
+    from evreg.data.package import PackageError, load_package
+    from evreg.review.derived import derive_package
+
+    try:
+        derive_package(load_package(copy))
+    except PackageError:
+        return  # validate_package reports it, naming file, line and field
 
 
 def candidate_template(package: Path, candidate_id: str) -> str:

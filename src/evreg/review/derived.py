@@ -171,6 +171,18 @@ def km_inputs_in(folder: Path, reference: str, events: str | None) -> dict[str, 
 
 # ---- derived estimates of a package ---------------------------------------------------------
 
+STAT_INPUTS = (
+    "p",
+    "chisq",
+    "events",
+    "ratio",
+    "worse",
+    "o_minus_e",
+    "variance",
+    "hr",
+    "ci_lower",
+    "ci_upper",
+)
 DIGITS = 4  # decimals of a derived hr and CI as stored in estimates.csv
 DERIVATIONS_DIR = "data/derivations"
 
@@ -182,7 +194,7 @@ def row_inputs(raw: Mapping[str, str], root: Path) -> tuple[str, dict[str, Any]]
     if method == "km":
         folder = root / DERIVATIONS_DIR / raw["estimate_id"]
         return method, km_inputs_in(folder, raw.get("reference", ""), raw.get("events_by_group"))
-    return method, {k: v for k, v in raw.items() if v != "" and k not in ("estimate_id",)}
+    return method, {k: raw[k] for k in STAT_INPUTS if raw.get(k, "") != ""}
 
 
 def stored_numbers(est: d.DerivedEstimate) -> dict[str, float]:
@@ -207,19 +219,11 @@ def derive_package(package: Any) -> dict[str, d.DerivedEstimate]:
     for line, raw in zip(package.row_lines.get("derivations", ()), raws, strict=True):
         method, inputs = row_inputs(raw, package.root)
         try:
-            out[raw["estimate_id"]] = derive(method, _cleaned(method, inputs))
+            out[raw["estimate_id"]] = derive(method, inputs)
         except EvregError as exc:
             raise EvregError(f"{file}:{line}: {raw['estimate_id']}: {exc}") from None
     _check_stored(package, out, file)
     return out
-
-
-def _cleaned(method: str, inputs: dict[str, Any]) -> dict[str, Any]:
-    keep = {k: v for k, v in inputs.items() if k not in ("method", "source_location", "notes")}
-    if method != "km":
-        keep.pop("events_by_group", None)
-        keep.pop("reference", None)
-    return keep
 
 
 def _check_stored(package: Any, derived: dict[str, d.DerivedEstimate], file: str) -> None:

@@ -57,6 +57,15 @@ def positive(value: Any, name: str, integer: bool = False) -> float:
     return x
 
 
+def allocation_ratio(ratio: Any) -> float:
+    """n_high / n_low: a number, or the two group sizes as printed ("45/75")."""
+    text = str(ratio).strip()
+    if "/" in text:
+        high, _, low = text.partition("/")
+        return positive(high, "ratio (high group)") / positive(low, "ratio (low group)")
+    return positive(text, "ratio")
+
+
 def _sign(worse: str) -> float:
     if worse not in WORSE:
         raise DerivationError(
@@ -80,7 +89,7 @@ def from_logrank(
     if (p is None) == (chisq is None):
         raise DerivationError("give the log-rank p or its chi-squared, not both and not neither")
     e = positive(events, "events", integer=True)
-    r = positive(ratio, "ratio")
+    r = allocation_ratio(ratio)
     sign = _sign(worse)
     inputs: dict[str, Any] = {}
     notes: list[str] = []
@@ -98,7 +107,7 @@ def from_logrank(
             raise DerivationError(f"chisq {chisq}: a chi-squared statistic is 0 or more")
         z = math.sqrt(x2)
         inputs["chisq"] = x2
-    inputs.update(events=int(e), ratio=r, worse=worse)
+    inputs.update(events=int(e), ratio=str(ratio).strip() if "/" in str(ratio) else r, worse=worse)
     v = e * r / (1.0 + r) ** 2
     if r == 1:
         notes.append("equal allocation assumed (ratio 1): V = events / 4")
