@@ -36,6 +36,8 @@ def resource_names(descriptor: dict) -> tuple[str, ...]:
     """The resources to read: every required one, and the optional ones the package has."""
     present = {r.get("name") for r in descriptor.get("resources", [])}
     return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in present)
+
+
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -409,6 +411,23 @@ def typed_rows(table: RawTable) -> tuple[tuple[dict, ...], tuple[dict[str, str],
     return tuple(typed), tuple(raw), tuple(lines)
 
 
+DERIVATION_METHOD = "derivation_method"
+
+
+def mark_derived(estimates: tuple[dict, ...], derivations: tuple[dict, ...]) -> tuple[dict, ...]:
+    """Estimates with a derivations row carry its method as ``derivation_method`` (logrank,
+    oe, ci, p, km): what pages and the certainty rules read to mark and rate them."""
+    methods = {d.get("estimate_id"): d.get("method") for d in derivations}
+    if not methods:
+        return estimates
+    return tuple(
+        {**e, DERIVATION_METHOD: methods[e["estimate_id"]]}
+        if e.get("estimate_id") in methods
+        else e
+        for e in estimates
+    )
+
+
 def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     """Read the package at ``path`` (datapackage.json or its directory) into typed rows.
 
@@ -425,6 +444,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
             raise PackageError(label, problems[0][1], field_name=problems[0][0])
         table = read_table(root, resource)
         tables[name], raw_tables[name], row_lines[name] = typed_rows(table)
+    tables["estimates"] = mark_derived(tables["estimates"], tables.get("derivations", ()))
     return Package(
         root=root,
         descriptor=descriptor,

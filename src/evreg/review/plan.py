@@ -274,9 +274,7 @@ def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
     return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
 
 
-def _used(
-    rows: Sequence[dict], view: PooledView, methods: dict[str, str]
-) -> tuple[UsedEstimate, ...]:
+def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
     fixed_w = list(view.fixed.weights) if view.fixed else []
     random_w = list(view.random.weights) if view.random else []
     return tuple(
@@ -303,7 +301,7 @@ def _used(
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
-            derivation_method=methods.get(r["est"]["estimate_id"]),
+            derivation_method=r["est"].get("derivation_method"),
         )
         for i, r in enumerate(rows)
     )
@@ -321,8 +319,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     rows = _harmonised(chosen, studies, labels, variable)
     everything = _view(rows, "all", analysis)
     review = _view([r for r in rows if r["in_review"]], "review", analysis)
-    methods = {d["estimate_id"]: d["method"] for d in package.derivations}
-    extracted = [r for r in rows if r["est"]["estimate_id"] not in methods]
+    extracted = [r for r in rows if not r["est"].get("derivation_method")]
     extracted_only = _view(extracted, "extracted", analysis) if len(extracted) < len(rows) else None
     sensitivity = split_list(analysis.get("sensitivity"))
     notes: list[str] = []
@@ -357,7 +354,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
         k_with_data=len(rows),
         k_review_with_data=n_review,
         k_added_with_data=len(rows) - n_review,
-        used=_used(rows, everything, methods),
+        used=_used(rows, everything),
         pending=tuple(sorted(pending, key=lambda p: p.estimate_id)),
         not_qualifying=tuple(_not_qualifying(package, analysis, labels)),
         fixed=everything.fixed,
