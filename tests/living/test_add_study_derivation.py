@@ -6,81 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 import pytest
+from fixtures.derived import LOGRANK, package_with_derivations, rows, submission
 from fixtures.km_sim import write_inputs
-from fixtures.living_repo import EXAMPLE_STUDY, snapshot
+from fixtures.living_repo import snapshot
 from fixtures.r_survival import trial
-from fixtures.synthetic import write_package
 
 from evreg.data.package import load_package
 from evreg.errors import EvregError
 from evreg.living.add_study import add_study
 from evreg.review.plan import run_plan
 from evreg.stats.derive import from_logrank
-
-ESTIMATE = {
-    "biomarker": "SII",
-    "outcome": "PFS",
-    "exposure": "SII above 500, before the first dose",
-    "comparison": "high_vs_low",
-    "timepoint": "baseline",
-    "model": "univariable",
-    "cohort": "whole",
-    "source_url": "https://example.org/fictional-study",
-    "source_location": "Figure 2",
-}
-
-
-def package_with_derivations(dest: Path) -> Path:
-    """The synthetic package with an (empty) derivations resource."""
-    write_package(dest)
-    desc = json.loads((dest / "datapackage.json").read_text())
-    desc["resources"].append(
-        {
-            **desc["resources"][-1],
-            "name": "derivations",
-            "path": "data/derivations.csv",
-            "schema": "schemas/derivations.json",
-        }
-    )
-    (dest / "datapackage.json").write_text(json.dumps(desc, indent=2) + "\n")
-    fields = json.loads((dest / "schemas/derivations.json").read_text())["fields"]
-    (dest / "data/derivations.csv").write_text(",".join(f["name"] for f in fields) + "\n")
-    return dest / "datapackage.json"
-
-
-def submission(path: Path, derivation: dict, estimate: dict | None = None) -> Path:
-    lines = ["study:"] + [f"  {k}: {json.dumps(v)}" for k, v in EXAMPLE_STUDY.items()]
-    lines += ["estimates:"]
-    est = {**ESTIMATE, **(estimate or {})}
-    lines += [
-        ("  - " if i == 0 else "    ") + f"{k}: {json.dumps(v)}"
-        for i, (k, v) in enumerate(est.items())
-    ]
-    lines += ["    derivation:"]
-    for k, v in derivation.items():
-        if isinstance(v, dict):
-            lines += [f"      {k}:"] + [f"        {a}: {json.dumps(b)}" for a, b in v.items()]
-        else:
-            lines += [f"      {k}: {json.dumps(v)}"]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def rows(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text())))
-
-
-LOGRANK = {
-    "method": "logrank",
-    "p": "0.004",
-    "events": "80",
-    "worse": "high",
-    "source_location": "Figure 2, log-rank test",
-}
 
 
 def test_logrank_derivation_is_stored_derived_and_pooled(tmp_path: Path) -> None:

@@ -112,3 +112,18 @@ def test_bad_ci_inputs() -> None:
         from_hr_p(hr="1", p="0.5")
     with pytest.raises(DerivationError, match="variance 0"):
         from_o_minus_e(o_minus_e="1", variance="0")
+
+
+def test_method_labels_are_the_schema_labels() -> None:
+    """One label per method: the derivations schema's enumLabels are the code's labels."""
+    import json
+    from pathlib import Path
+
+    from evreg.stats.derive import METHOD_LABELS
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "derivations.json").read_text()
+    )
+    method = next(f for f in schema["fields"] if f["name"] == "method")
+    assert method["enumLabels"] == METHOD_LABELS
+    assert method["constraints"]["enum"] == list(METHOD_LABELS)

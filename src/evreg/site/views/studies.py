@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from evreg.data.scope import in_review, review_only_fields
+from evreg.site.derived import inputs_text, method_text
 from evreg.site.formats import plural, text
 from evreg.site.html import rel
 from evreg.site.labels import Labels
@@ -243,6 +244,10 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     links = tuple(analysis_link(here, x, ctx.titles.get(x, x)) for x in used)
     pooled: Cell = Joined(links, "; ") if used else "none"
     ci = f"{e.get('hr') or '—'} [{e.get('ci_lower') or '—'}, {e.get('ci_upper') or '—'}]"
+    derivation = ctx.derivations.get(e["estimate_id"])
+    if derivation is not None:
+        files = f"data/derivations/{e['estimate_id']}/"
+        ci += f" — {method_text(derivation.get('method'))}: {inputs_text(derivation, files)}"
     w = ctx.words
     design = ", ".join(
         f"{w.title('estimates', k).lower()}: {w.value('estimates', k, e.get(k))}"
