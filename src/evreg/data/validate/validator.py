@@ -15,12 +15,12 @@ from evreg.data.package import (
     PackageError,
     RawTable,
     find_resource,
+    package_resources,
     read_descriptor,
     read_schema,
     read_table,
-    resource_names,
 )
-from evreg.data.validate import certainty, derivations, domain, numbers, plan, scope
+from evreg.data.validate import certainty, derivations, domain, numbers, plan, scope, searches
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -42,6 +42,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("candidates", "studies"), scope.check_screening),
     (("certainty", "analyses"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("search_history", "candidates"), searches.check_search_history),
     (("derivations",), derivations.check_derivation_inputs),
     (("derivations", "estimates"), derivations.check_derivation_links),
 )
@@ -59,7 +60,7 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
         return [from_error(exc)]
     findings = list(descriptor_findings(descriptor))
     tables: dict[str, RawTable] = {}
-    for name in resource_names(descriptor):
+    for name in package_resources(descriptor):
         try:
             resource = find_resource(descriptor, name)
             schema_label, schema = read_schema(root, resource)
