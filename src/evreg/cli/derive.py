@@ -118,6 +118,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, object]:
+    from evreg.data.derivations import STAT_INPUTS
     from evreg.review.derived import parse_pairs
 
     if args.method == "km":
@@ -127,19 +128,7 @@ def _inputs(args: argparse.Namespace) -> dict[str, object]:
             "reference": args.reference,
             "events": parse_pairs(args.events, "--events"),
         }
-    keys = (
-        "p",
-        "chisq",
-        "events",
-        "ratio",
-        "worse",
-        "o_minus_e",
-        "variance",
-        "hr",
-        "ci_lower",
-        "ci_upper",
-    )
-    return {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    return {k: getattr(args, k) for k in STAT_INPUTS if getattr(args, k, None) is not None}
 
 
 def _ci_method(args: argparse.Namespace) -> str:

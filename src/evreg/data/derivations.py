@@ -19,6 +19,22 @@ import numpy as np
 
 from evreg.errors import EvregError
 
+# The inputs of a derivation as printed (columns of the derivations resource, in this order):
+# printed statistics (logrank, oe, ci, p), then a Kaplan-Meier derivation's reference curve and
+# printed events per curve (its curves and at-risk table are files).
+STAT_INPUTS = (
+    "p",
+    "chisq",
+    "events",
+    "ratio",
+    "worse",
+    "o_minus_e",
+    "variance",
+    "hr",
+    "ci_lower",
+    "ci_upper",
+)
+KM_INPUTS = ("reference", "events_by_group")
 MAX_BYTES = 2_000_000
 MAX_ROWS = 20_000
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from evreg.data.derivations import read_at_risk, read_curve
+from evreg.data.derivations import STAT_INPUTS, read_at_risk, read_curve
 from evreg.stats import derive as d
 
 KM_FILES = ("at-risk.csv",)  # plus curve-<label>.csv per group, under data/derivations/<id>/
@@ -171,18 +171,6 @@ def km_inputs_in(folder: Path, reference: str, events: str | None) -> dict[str, 
 
 # ---- derived estimates of a package ---------------------------------------------------------
 
-STAT_INPUTS = (
-    "p",
-    "chisq",
-    "events",
-    "ratio",
-    "worse",
-    "o_minus_e",
-    "variance",
-    "hr",
-    "ci_lower",
-    "ci_upper",
-)
 DIGITS = 4  # decimals of a derived hr and CI as stored in estimates.csv
 DERIVATIONS_DIR = "data/derivations"
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from evreg.data.derivations import KM_INPUTS, STAT_INPUTS
 from evreg.review.results import UsedEstimate
 from evreg.stats.derive import METHOD_LABELS
 
 DERIVED_MARK = " (derived)"
-INPUT_ORDER = (
-    "p",
-    "chisq",
-    "events",
-    "ratio",
-    "worse",
-    "o_minus_e",
-    "variance",
-    "hr",
-    "ci_lower",
-    "ci_upper",
-    "reference",
-    "events_by_group",
-)
+INPUT_ORDER = STAT_INPUTS + KM_INPUTS
 
 
 def plot_label(u: UsedEstimate) -> str:
