@@ -112,3 +112,24 @@ def test_km_derivation_keeps_its_files_and_the_build_rederives(tmp_path: Path) -
         r"derivation in data/derivations.csv gives",
     ):
         run_plan(load_package(pkg))
+
+
+def test_contributing_worked_example_adds_a_derived_estimate(tmp_path: Path) -> None:
+    """CONTRIBUTING's derivation example, as printed there, goes through add-study."""
+    import json
+
+    from fixtures.living_repo import EXAMPLE_STUDY
+
+    guide = (Path(__file__).resolve().parents[2] / ".github" / "CONTRIBUTING.md").read_text()
+    section = guide[guide.index("### When the paper prints no hazard ratio") :]
+    block = section.split("```")[3].removeprefix("\n")  # the second fenced block
+    assert "derivation:" in block and "method: logrank" in block
+    study = "\n".join(f"  {k}: {json.dumps(v)}" for k, v in EXAMPLE_STUDY.items())
+    yaml_path = tmp_path / "example.yaml"
+    yaml_path.write_text(f"study:\n{study}\nestimates:\n{block}")
+    pkg = package_with_derivations(tmp_path / "pkg")
+    result = add_study(pkg, yaml_path)
+    assert result.added, result.errors
+    est = rows(pkg.parent / "data/estimates.csv")[-1]
+    expected = from_logrank(chisq="25.42", events=74, ratio="45/75", worse="high")
+    assert est["status"] == "derived" and float(est["hr"]) == round(expected.hr, 4)
