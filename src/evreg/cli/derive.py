@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from evreg.cli.options import output_format
 from evreg.errors import EvregError
 
 EXAMPLES = {
@@ -49,12 +50,10 @@ def _sub(sub: argparse._SubParsersAction, name: str, epilog: str = "") -> argpar
         epilog=f"{epilog}\nexamples:\n  {EXAMPLES[name]}\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (summary, default) or json (hr, ci_lower, ci_upper, log_hr, se, method, "
-        "inputs, notes)",
+    output_format(
+        p,
+        "the HR, CI, SE, method, inputs and notes (default)",
+        "hr, ci_lower, ci_upper, log_hr, se, method, inputs, notes",
     )
     return p
 
