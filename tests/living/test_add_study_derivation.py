@@ -133,3 +133,29 @@ def test_contributing_worked_example_adds_a_derived_estimate(tmp_path: Path) -> 
     est = rows(pkg.parent / "data/estimates.csv")[-1]
     expected = from_logrank(chisq="25.42", events=74, ratio="45/75", worse="high")
     assert est["status"] == "derived" and float(est["hr"]) == round(expected.hr, 4)
+
+
+def test_km_files_must_sit_beside_the_yaml_and_an_issue_form_has_none(tmp_path: Path) -> None:
+    from evreg.living.add_study import add_submission
+    from evreg.living.submission import load_submission
+
+    pkg = package_with_derivations(tmp_path / "pkg")
+    before = snapshot(pkg.parent)
+    write_inputs(trial("hr1.6-n90x140"), tmp_path)
+    outside = {"low": "../secret.csv", "high": "curve-high.csv"}
+    block = {
+        "method": "km",
+        "reference": "low",
+        "source_location": "Figure 2",
+        "curves": outside,
+        "at_risk": "at-risk.csv",
+    }
+    (tmp_path / "sub").mkdir()
+    yaml_path = submission(tmp_path / "sub" / "s.yaml", block)
+    with pytest.raises(EvregError, match=r"curves\.low: '\.\./secret\.csv': a \.csv file beside"):
+        add_study(pkg, yaml_path)
+    fine = {**block, "curves": {"low": "curve-low.csv", "high": "curve-high.csv"}}
+    yaml_path = submission(tmp_path / "s.yaml", fine)
+    with pytest.raises(EvregError, match="needs its files: send it in a pull request"):
+        add_submission(pkg, load_submission(yaml_path), "issue body")  # as --from-issue does
+    assert snapshot(pkg.parent) == before

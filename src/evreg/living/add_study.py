@@ -120,7 +120,9 @@ def _candidate_change(
     raise EvregError(f"{CANDIDATE_KEY}: {candidate!r} is not a candidate_id in {path.name}")
 
 
-def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[_Change, dict]:
+def _change(
+    package: Path, submission: Mapping[str, Any], source: str, files_beside: bool
+) -> tuple[_Change, dict]:
     descriptor = load_descriptor(package)
     root = package.parent
     targets = {
@@ -151,8 +153,9 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
         for name, path in targets.items()
     }
     if blocks:
+        base = Path(source).parent if files_beside else None
         _derivations_change(
-            package, descriptor, blocks, estimates, source, (files, originals, origins)
+            package, descriptor, blocks, estimates, (source, base), (files, originals, origins)
         )
         files[targets["estimates"]] = originals[targets["estimates"]] + appended_bytes(
             styles["estimates"], estimates
@@ -171,12 +174,14 @@ def _derivations_change(
     descriptor: dict,
     blocks: Mapping[int, Any],
     estimates: list[dict[str, str]],
-    source: str,
+    where: tuple[str, Path | None],
     change: tuple[dict, dict, dict],
 ) -> None:
     """Derive the estimates that give a derivation block (in place) and add the derivations
-    rows and Kaplan-Meier files to ``change`` (files, originals, origins)."""
+    rows and Kaplan-Meier files to ``change`` (files, originals, origins). ``where``: the
+    submission's name and the folder its files may be in (None: no files, an issue form)."""
     files, originals, origins = change
+    source, base = where
     root = package.parent
     try:
         path = root / str(resource(descriptor, "derivations", package).get("path"))
@@ -186,7 +191,6 @@ def _derivations_change(
         ) from None
     data = read_bytes(path)
     style = csv_style(data, path)
-    base = Path(source).parent
     added = apply_blocks(blocks, estimates, list(style.header), base, source, ESTIMATES_KEY)
     files[path], originals[path] = data + appended_bytes(style, added.rows), data
     rel = os.path.relpath(path, root).replace(os.sep, "/")
@@ -201,17 +205,20 @@ def _derivations_change(
 
 def add_study(package: Path, submission_path: Path) -> AddStudyResult:
     """Append a study and its estimates from a YAML file (see :func:`add_submission`)."""
-    return add_submission(package, load_submission(submission_path), str(submission_path))
+    submission = load_submission(submission_path)
+    return add_submission(package, submission, str(submission_path), files_beside=True)
 
 
-def add_submission(package: Path, submission: Mapping[str, Any], source: str) -> AddStudyResult:
+def add_submission(
+    package: Path, submission: Mapping[str, Any], source: str, files_beside: bool = False
+) -> AddStudyResult:
     """Append an added study and its estimates (and mark its screening record included) if
     the whole package then validates; otherwise change nothing. ``source`` names the
     submission in findings ("(from smith-2026.yaml estimates[1])")."""
     from evreg.data.validate import validate_package
 
     root = package.parent
-    change, originals = _change(package, submission, source)
+    change, originals = _change(package, submission, source, files_beside)
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))

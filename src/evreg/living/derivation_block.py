@@ -10,7 +10,8 @@ An estimate whose source prints no hazard ratio may give, instead of hr/ci_lower
       source_location: "Figure 2, log-rank test"
 
 For ``km``: ``curves`` (label: file.csv, two) and ``at_risk`` (file.csv), paths relative to
-the YAML file; they are copied to data/derivations/<estimate_id>/. The estimate is derived
+the YAML file and inside its folder; they are copied to data/derivations/<estimate_id>/. An
+issue form has no files: a km derivation from one is refused. The estimate is derived
 with :func:`evreg.review.derived.derive` (what `evreg derive` and the build use), gets status
 derived and the derived hr and CI; the inputs become a row of the derivations resource.
 """
@@ -65,7 +66,26 @@ def _cells(block: Mapping[str, Any], columns: list[str], where: str) -> dict[str
     return out
 
 
-def _km_files(block: Mapping[str, Any], base: Path, folder: str, where: str) -> dict[str, Any]:
+def _beside(base: Path | None, rel: Any, where: str) -> Path:
+    """A file named in the YAML: a relative path inside the YAML's folder (never an absolute
+    path, never "..", never a file of an issue form, which has none)."""
+    if base is None:
+        raise EvregError(
+            f"{where}: a Kaplan-Meier derivation needs its files: send it in a pull request "
+            "(evreg add-study FILE.yaml, the files beside it)"
+        )
+    path = Path(str(rel))
+    if path.is_absolute() or ".." in path.parts or path.suffix.lower() != ".csv":
+        raise EvregError(f"{where}: {str(rel)!r}: a .csv file beside the YAML, e.g. fig2-low.csv")
+    full = (base / path).resolve()
+    if not full.is_relative_to(base.resolve()):
+        raise EvregError(f"{where}: {str(rel)!r} is outside the YAML's folder")
+    return full
+
+
+def _km_files(
+    block: Mapping[str, Any], base: Path | None, folder: str, where: str
+) -> dict[str, Any]:
     curves = block.get("curves")
     if not isinstance(curves, dict) or len(curves) != 2:
         raise EvregError(f"{where}.curves: give two curves, label: file.csv")
@@ -73,10 +93,10 @@ def _km_files(block: Mapping[str, Any], base: Path, folder: str, where: str) -> 
     for label, rel in curves.items():
         if not LABEL.match(str(label)):
             raise EvregError(f"{where}.curves.{label}: a label is letters, digits, - or _")
-        files[f"{folder}/curve-{label}.csv"] = base / str(rel)
+        files[f"{folder}/curve-{label}.csv"] = _beside(base, rel, f"{where}.curves.{label}")
     if not block.get("at_risk"):
         raise EvregError(f"{where}.at_risk: the numbers-at-risk file is required for km")
-    files[f"{folder}/at-risk.csv"] = base / str(block["at_risk"])
+    files[f"{folder}/at-risk.csv"] = _beside(base, block["at_risk"], f"{where}.at_risk")
     return files
 
 
@@ -84,7 +104,7 @@ def apply_blocks(
     blocks: Mapping[int, Any],
     estimates: list[dict[str, str]],
     columns: list[str],
-    base: Path,
+    base: Path | None,
     source: str,
     key: str,
 ) -> DerivationRows:
@@ -113,7 +133,7 @@ def apply_blocks(
                 for rel, path in paths.items():
                     out.files[rel] = path.read_bytes()
             else:
-                result = derived.derive(method, derived.row_inputs(row, base)[1])
+                result = derived.derive(method, derived.row_inputs(row, Path())[1])
         except (EvregError, OSError) as exc:
             raise EvregError(f"{where}: {exc}") from None
         numbers = derived.stored_numbers(result)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,8 @@ def row_inputs(raw: Mapping[str, str], root: Path) -> tuple[str, dict[str, Any]]
     data/derivations/<estimate_id>/)."""
     method = raw.get("method", "")
     if method == "km":
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw.get("estimate_id", "")):
+            raise d.DerivationError(f"estimate_id {raw.get('estimate_id')!r}: not an estimate id")
         folder = root / DERIVATIONS_DIR / raw["estimate_id"]
         return method, km_inputs_in(folder, raw.get("reference", ""), raw.get("events_by_group"))
     return method, {k: raw[k] for k in STAT_INPUTS if raw.get(k, "") != ""}

@@ -34,7 +34,7 @@ class Curve:
         return self.survival[np.clip(idx, 0, None)]
 
 
-def _scale(label: str, s: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
+def _scale(s: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
     if np.nanmax(s) > 1.0 + 0.5:
         return s / 100.0, [f"{where}: survival read as percentages (largest {np.max(s):g})"]
     return s, [f"{where}: survival read as fractions 0-1"]
@@ -58,7 +58,7 @@ def clean_curve(
         raise DerivationError(f"{where}:{line[np.flatnonzero(bad)[0]]}: not a number")
     if (t < 0).any():
         raise DerivationError(f"{where}:{line[np.flatnonzero(t < 0)[0]]}: time below 0")
-    s, notes = _scale(label, s, where)
+    s, notes = _scale(s, where)
     out = (s > 1 + TOLERANCE) | (s < -TOLERANCE)
     if out.any():
         i = int(np.flatnonzero(out)[0])

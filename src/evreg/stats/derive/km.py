@@ -92,7 +92,7 @@ def derive_km(
             curve, at_risk_time, at_risk[c.label], at_risk_where, at_risk_lines
         )
         g = reconstruct(curve, rt, rn, c.total_events)
-        if c.total_events is not None and g.events > c.total_events + 0:
+        if c.total_events is not None and g.events != c.total_events:
             notes.append(f"{c.label}: {g.events} events reconstructed, {c.total_events} printed")
         notes += [*curve.notes, *rnotes, *(f"{c.label}: {n}" for n in g.notes)]
         groups[c.label] = g
