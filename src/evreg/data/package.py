@@ -10,6 +10,7 @@ schema's field types (Frictionless Table Schema v1: integer, number, boolean, st
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from collections.abc import Iterator
@@ -142,9 +143,11 @@ class Package:
     def studies(self) -> tuple[dict, ...]:
         return self.tables["studies"]
 
-    @property
+    @functools.cached_property
     def estimates(self) -> tuple[dict, ...]:
-        return self.tables["estimates"]
+        """Typed estimate rows; a derived one also carries ``derivation_method`` (logrank, oe,
+        ci, p or km: the method of its derivations row), which pages and ratings read."""
+        return mark_derived(self.tables["estimates"], self.tables.get("derivations", ()))
 
     @property
     def analyses(self) -> tuple[dict, ...]:
@@ -450,7 +453,6 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
             raise PackageError(label, problems[0][1], field_name=problems[0][0])
         table = read_table(root, resource)
         tables[name], raw_tables[name], row_lines[name] = typed_rows(table)
-    tables["estimates"] = mark_derived(tables["estimates"], tables.get("derivations", ()))
     return Package(
         root=root,
         descriptor=descriptor,
