@@ -41,6 +41,10 @@ def test_logrank_derivation_is_stored_derived_and_pooled(tmp_path: Path) -> None
     assert sii_pfs[0].extracted_only is not None
     assert est["estimate_id"] not in sii_pfs[0].extracted_only.estimate_ids
     assert sii_pfs[0].extracted_only.k == sii_pfs[0].k_with_data - 1
+    from evreg.review.results import results_rows
+
+    extracted = [r for r in results_rows(results) if r["studies"] == "extracted"]
+    assert {r["analysis_id"] for r in extracted} == {a.analysis_id for a in sii_pfs}
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,8 @@ RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
     (
         "studies",
         "string",
-        "all: every eligible study (the living answer); review: the source review's studies only",
+        "all: every eligible study (the living answer); review: the source review's studies "
+        "only; extracted: the estimates extracted as printed only (derived ones left out)",
     ),
     ("subgroup_level", "string", "empty for the whole analysis; the level for a subgroup row"),
     ("model", "string", "fixed (inverse variance) or random (tau2 method in 'method')"),
@@ -287,11 +288,12 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
 
 
 def results_rows(results: RegistryResults) -> list[dict]:
-    """One row per analysis x studies (all, review) x (subgroup level) x model, for
-    results.csv."""
+    """One row per analysis x studies (all, review; extracted when some estimates are
+    derived) x (subgroup level) x model, for results.csv."""
     rows = []
     for a in results.analyses:
-        for view in (a.all_view, a.review_view):
+        extracted = (a.extracted_only,) if a.extracted_only is not None else ()
+        for view in (a.all_view, a.review_view, *extracted):
             for res in (view.fixed, view.random):
                 if res is not None:
                     rows.append(_result_row(a, view, "", res))
