@@ -90,10 +90,15 @@ def test_low_vs_high_estimate_is_harmonised(synthetic) -> None:
     hr, lo, up = float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"])
     assert used.harmonised
     assert used.hr == pytest.approx(1 / hr, rel=1e-12)
-    assert (used.ci_lower, used.ci_upper) == pytest.approx((1 / up, 1 / lo), rel=1e-12)
-    assert used.se == pytest.approx(
-        (math.log(up) - math.log(lo)) / (2 * 1.959963984540054), rel=1e-9
+    se = (math.log(up) - math.log(lo)) / (2 * 1.959963984540054)
+    assert used.se == pytest.approx(se, rel=1e-9)
+    # shown at the analysis' level, recomputed from the harmonised log ratio and SE (RevMan)
+    shown = (
+        math.exp(-math.log(hr) - 1.959963984540054 * se),
+        math.exp(-math.log(hr) + 1.959963984540054 * se),
     )
+    assert (used.ci_lower, used.ci_upper) == pytest.approx(shown, rel=1e-9)
+    assert (used.ci_lower_as_printed, used.ci_upper_as_printed) == (lo, up)
 
 
 def test_analysis_without_data_has_no_model_and_lists_pending(synthetic) -> None:
@@ -168,8 +173,11 @@ def test_results_rows_follow_their_schema(example) -> None:
     assert len(rows) == 2 * (2 * 2 + 2 * 2)
     assert {r["studies"] for r in rows} == {"all", "review"}
     assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2 * 2
-    rated = [f["name"] for f in results_schema()["fields"]][-6:]  # certainty: rated row only
-    assert rated == ["certainty", *DOMAINS]
+    rated = [f["name"] for f in results_schema()["fields"]][-9:]  # certainty: rated row only
+    target = ["certainty_target", "certainty_threshold_lower", "certainty_threshold_upper"]
+    assert rated == ["certainty", *DOMAINS, *target]
+    (row,) = [r for r in rows if r["certainty"] and r["analysis_id"] == "ets-lung"]
+    assert (row["certainty_target"], row["certainty_threshold_upper"]) == ("association", 1.25)
 
     def pooled(r: dict) -> dict:
         return {k: v for k, v in r.items() if k not in rated}

@@ -12,12 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg import stats
+from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, DOWNGRADE_JUDGEMENTS
 from evreg.stats.core import Serialisable
+
+CI_LEVEL = 0.95  # the level of every CI the plan computes, a study's displayed CI included
 
 
 @dataclass(frozen=True)
 class UsedEstimate(Serialisable):
-    """One estimate entering the analysis, harmonised to high vs low."""
+    """One estimate entering the analysis, harmonised to high vs low. ``ci_lower`` and
+    ``ci_upper`` are recomputed from ``log_hr`` and ``se`` at the analysis' level
+    (``ci_level``, as RevMan's generic inverse variance shows a study); the source's numbers
+    and their level stay beside them (``*_as_printed``, ``ci_level_as_printed``)."""
 
     estimate_id: str
     study_id: str
@@ -31,6 +37,7 @@ class UsedEstimate(Serialisable):
     hr_as_printed: float
     ci_lower_as_printed: float
     ci_upper_as_printed: float
+    ci_level_as_printed: float
     ci_level: float
     log_hr: float
     se: float
@@ -41,6 +48,15 @@ class UsedEstimate(Serialisable):
     source_location: str | None
     in_review: bool = True
     added_in_version: str | None = None
+    n_patients: int | None = None  # the study's patients (evreg.data.scope.patients)
+
+    @property
+    def printed_high_vs_low(self) -> tuple[float, float, float]:
+        """The ratio and CI as printed, harmonised to high vs low (at ``ci_level_as_printed``)."""
+        printed = (self.hr_as_printed, self.ci_lower_as_printed, self.ci_upper_as_printed)
+        (hr,), (lo,), (up,) = stats.harmonise(*printed, self.comparison)
+        return float(hr), float(lo), float(up)
+
     # Set when evreg derived the HR from printed statistics or curves (derivations resource):
     # logrank, oe, ci, p or km. The certainty rules read it (risk of bias, statistical
     # analysis: a derived HR is unadjusted, km a reconstruction); pages mark the estimate.
@@ -98,7 +114,9 @@ class PooledView(Serialisable):
 @dataclass(frozen=True)
 class Judgement(Serialisable):
     """One domain's judgement and its one-line reason. ``source`` is "computed" or "reviewer";
-    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``)."""
+    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``);
+    a reviewer's row made on other studies is not applied (``reviewer_stale``, their words in
+    ``reviewer_note``)."""
 
     judgement: str
     reason: str
@@ -106,6 +124,40 @@ class Judgement(Serialisable):
     assessed_by: str | None = None
     computed: str | None = None
     computed_reason: str | None = None
+    reviewer_stale: bool = False
+    reviewer_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Target(Serialisable):
+    """What a certainty rating is about (GRADE guidance 34, Zeng et al. 2022; Foroutan et al.
+    2020): ``kind`` "association" (the ratio differs from 1) or "important_association" (it
+    lies beyond ``lower`` or ``upper``); ``question`` "prognostic" or "aetiological"."""
+
+    kind: str
+    lower: float
+    upper: float
+    question: str = "prognostic"
+
+    @property
+    def start(self) -> str:
+        """Where the rating starts: high for a prognostic factor (cohort studies, GRADE 28), low
+        for an aetiological question from observational studies (GRADE guidelines 3, Balshem
+        et al., J Clin Epidemiol 2011;64:401-6)."""
+        return "low" if self.question == "aetiological" else "high"
+
+
+# GRADE's four levels, lowest first (level n is LEVELS[n - 1]), and what each means (Balshem
+# et al., J Clin Epidemiol 2011;64:401-6, Table 2), worded for an association.
+LEVELS = ("very low", "low", "moderate", "high")
+LEVEL_MEANINGS = {
+    "high": "further research is very unlikely to change our confidence in the association",
+    "moderate": "further research is likely to have an important impact on our confidence in "
+    "the association and may change it",
+    "low": "further research is very likely to have an important impact on our confidence in "
+    "the association and is likely to change it",
+    "very low": "any estimate of the association is very uncertain",
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +173,23 @@ class Certainty(Serialisable):
     rated_up: int
     summary: str
     start: str = "high"
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class AbsoluteRow(Serialisable):
+    """The pooled hazard ratio as survival per group at a horizon, from one baseline of the
+    package's ``baseline_risks`` (computed by :mod:`evreg.review.absolute`): survival as
+    fractions, the difference per 100 patients (high minus low) with its interval."""
+
+    baseline_id: str
+    horizon_months: float
+    survival_low: float
+    survival_high: float
+    survival_high_ci: tuple[float, float]
+    difference_per_100: float
+    difference_per_100_ci: tuple[float, float]
+    conversion: str
 
 
 @dataclass(frozen=True)
@@ -161,6 +230,8 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    absolute: tuple[AbsoluteRow, ...] = ()
+    ci_level: float = CI_LEVEL
     # Sensitivity analysis: the estimates extracted as printed only (derived ones left out);
     # None when no used estimate is derived.
     extracted_only: PooledView | None = None
@@ -191,11 +262,6 @@ class AnalysisResult(Serialisable):
             self.primary,
             self.subgroups,
         )
-
-    @property
-    def primary_method(self) -> str:
-        """The tau2 method of the primary model ("FE" for fixed effect)."""
-        return "FE" if self.primary == "fixed" else self.random_method
 
 
 @dataclass(frozen=True)
@@ -246,25 +312,30 @@ CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
     (
         "certainty",
         "string",
-        "GRADE certainty of the evidence: high, moderate, low, very low" + _RATED,
+        "GRADE certainty of the evidence: " + ", ".join(reversed(LEVELS)) + _RATED,
     ),
     *(
         (
             d,
             "string",
-            f"GRADE {d.replace('_', ' ')}: not serious, serious, very serious or not "
-            f"assessable (the reviewer's judgement where certainty.csv gives one){_RATED}",
+            f"GRADE {d.replace('_', ' ')}: {', '.join(DOWNGRADE_JUDGEMENTS[:-1])} or "
+            f"{DOWNGRADE_JUDGEMENTS[-1]} (the reviewer's judgement where certainty.csv gives "
+            f"one){_RATED}",
         )
-        for d in (
-            "risk_of_bias",
-            "inconsistency",
-            "indirectness",
-            "imprecision",
-            "publication_bias",
-        )
+        for d in DOWNGRADE_DOMAINS
     ),
 )
-RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS
+TARGET_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "certainty_target",
+        "string",
+        "What the rating is about: association (the ratio differs from 1) or "
+        "important_association (it lies beyond the thresholds)" + _RATED,
+    ),
+    ("certainty_threshold_lower", "number", "The target's important ratio below 1" + _RATED),
+    ("certainty_threshold_upper", "number", "The target's important ratio above 1" + _RATED),
+)
+RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS + TARGET_FIELDS
 
 
 def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.PoolResult) -> dict:
@@ -284,6 +355,10 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
     values["certainty"] = rated.level if rated is not None else ""
     for name, _, _ in CERTAINTY_FIELDS[1:]:
         values[name] = rated.domains[name].judgement if rated is not None else ""
+    target = rated.target if rated is not None else None
+    values["certainty_target"] = target.kind if target is not None else ""
+    values["certainty_threshold_lower"] = target.lower if target is not None else None
+    values["certainty_threshold_upper"] = target.upper if target is not None else None
     return values
 
 

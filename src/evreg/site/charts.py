@@ -63,9 +63,10 @@ def vega_versions() -> dict[str, str]:
 
 
 CHART_CODE = (
-    "formats.py",
+    "../data/formats.py",
     "layout.py",
     "plots.py",
+    "prisma.py",
     "compact.py",
     "forest.py",
     "charts.py",

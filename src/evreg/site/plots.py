@@ -1,10 +1,9 @@
 """Altair (Vega-Lite) chart specs for the evidence site: forest, funnel and PRISMA charts.
 
 Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
-offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout
-follows RevMan 5 forest plots (Cochrane Handbook 10.12.1): one row per study with its square
-sized by weight and CI arms, pooled diamonds, the heterogeneity line and the overall-effect test
-under the plot, a log x-axis with the null line at 1 and "favours" labels.
+offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
+RevMan 5 forest plots (Cochrane Handbook 10.12.1): a row per study (square sized by weight, CI
+arms), pooled diamonds, heterogeneity and overall-effect lines, a log x-axis, "favours" labels.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.site.formats import fmt_ci, fmt_ratio
+from evreg.data.formats import ci_label, fmt_ci, fmt_ratio
+from evreg.review.results import CI_LEVEL
 from evreg.site.layout import max_width, wrap
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
@@ -29,7 +29,6 @@ PAD = 6  # room around a text column's widest text
 INK = "#1f1f1f"
 FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
-STUDY_KINDS = ("study",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,10 @@ class ForestOptions:
     right_header: str | None = None
     x_title: str | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def ci_header(self) -> str:  # "HR [95% CI]": the analyses' level
+        return f"{self.measure} [{ci_label(CI_LEVEL)}]"
 
 
 def flag_color() -> alt.ColorValue:
@@ -250,7 +253,7 @@ def forest_panel(
     color = flag_color()
     tooltip = [
         alt.Tooltip("tooltip:N", title="Study"),
-        alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+        alt.Tooltip("ci_text:N", title=opts.ci_header),
     ]
     max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
     layers: list = [
@@ -287,7 +290,7 @@ def forest_panel(
                 detail=alt.Detail("row:N"),
                 tooltip=[
                     alt.Tooltip("tooltip:N", title="Pooled"),
-                    alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+                    alt.Tooltip("ci_text:N", title=opts.ci_header),
                 ],
             )
             .properties(name=f"pooled_{kind}")
@@ -342,7 +345,7 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     y_scale = _rows_scale(n)
     height = ROW_PX * (n + 2)
     data = alt.Data(name="rows")
-    right_header = opts.right_header or f"{opts.measure} [95% CI]"
+    right_header = opts.right_header or opts.ci_header
     widths = (
         column_width(records, "label", opts.label_header),
         column_width(records, "weight_text", opts.weight_header),
@@ -500,98 +503,3 @@ def funnel_chart(
     )
     chart = alt.layer(null, lines, centre, dots).properties(width=300, height=280)
     return finish(chart, footer, {"points": pts})
-
-
-def prisma_chart(
-    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]], w: int = 250
-) -> dict:
-    """A PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71) drawn from counts.
-
-    boxes: (id, text, column, level); arrows: (from index, to index) into boxes; ``w``: the
-    width of a box (each line of a box's text is wrapped to fit it; 150 for narrow screens).
-    """
-    import altair as alt
-
-    wrapped = [
-        [part for line in text.split("\n") for part in wrap(line, w - 12, FONT_SIZE)]
-        for _, text, _, _ in boxes
-    ]
-    h, gap_x, gap_y = 14 * max(len(t) for t in wrapped) + 12, 40 if w > 200 else 24, 30
-    rects = []
-    for i, (box_id, _, col, level) in enumerate(boxes):
-        x0 = col * (w + gap_x)
-        y0 = level * (h + gap_y)
-        rects.append(
-            {
-                "i": i,
-                "id": box_id,
-                "x": x0,
-                "x2": x0 + w,
-                "y": y0,
-                "y2": y0 + h,
-                "cx": x0 + w / 2,
-                "cy": y0 + h / 2,
-                "ty": y0 + h / 2 - 7 * (len(wrapped[i]) - 1),  # first line: the block centred
-                "lines": wrapped[i],
-            }
-        )
-    links = []
-    for a, b in arrows:
-        ra, rb = rects[a], rects[b]
-        if ra["y"] == rb["y"]:
-            links.append(
-                {
-                    "x": ra["x2"],
-                    "y": ra["cy"],
-                    "x2": rb["x"],
-                    "y2": rb["cy"],
-                    "head": "triangle-right",
-                }
-            )
-        else:
-            links.append(
-                {
-                    "x": ra["cx"],
-                    "y": ra["y2"],
-                    "x2": rb["cx"],
-                    "y2": rb["y"],
-                    "head": "triangle-down",
-                }
-            )
-    width = max(r["x2"] for r in rects) + 4
-    height = max(r["y2"] for r in rects) + 4
-    xs = alt.Scale(domain=[0, width], nice=False, zero=True)
-    ys = alt.Scale(domain=[0, height], nice=False, zero=True, reverse=True)
-    box = (
-        alt.Chart(alt.Data(values=rects))
-        .mark_rect(fill="#f4f6fb", stroke=INK, strokeWidth=1)
-        .encode(
-            x=alt.X("x:Q", scale=xs, axis=None),
-            x2=alt.X2("x2"),
-            y=alt.Y("y:Q", scale=ys, axis=None),
-            y2=alt.Y2("y2"),
-        )
-    )
-    text = (
-        alt.Chart(alt.Data(values=rects))
-        .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
-        .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text=alt.Text("lines:N"))
-    )
-    rule = (
-        alt.Chart(alt.Data(values=links))
-        .mark_rule(color=INK, strokeWidth=1.2)
-        .encode(
-            x=alt.X("x:Q", scale=xs), x2=alt.X2("x2"), y=alt.Y("y:Q", scale=ys), y2=alt.Y2("y2")
-        )
-    )
-    head = (
-        alt.Chart(alt.Data(values=links))
-        .mark_point(filled=True, size=40, color=INK, opacity=1)
-        .encode(
-            x=alt.X("x2:Q", scale=xs),
-            y=alt.Y("y2:Q", scale=ys),
-            shape=alt.Shape("head:N", scale=None),
-        )
-    )
-    chart = alt.layer(box, rule, head, text).properties(width=width, height=height)
-    return finish(chart, ())

@@ -11,17 +11,26 @@ where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Mod
 (distribution functions without scipy.special, so that importing the engine is cheap).
 """
 
+from evreg.stats.absolute import (
+    AbsoluteEffect,
+    absolute_effect,
+    survival_from_median,
+    survival_high,
+)
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
+    AS_PRINTED,
+    FLIPPED,
     METHODS,
     PoolResult,
     RuleChoice,
     check_inputs,
+    ci_from_se,
     ci_to_se,
     harmonise,
     pool,
-    review_rule,
 )
+from evreg.stats.rule import review_rule
 from evreg.stats.sensitivity import (
     CumulativeResult,
     CumulativeRow,
@@ -34,7 +43,10 @@ from evreg.stats.sensitivity import (
 )
 
 __all__ = [
+    "AS_PRINTED",
+    "FLIPPED",
     "METHODS",
+    "AbsoluteEffect",
     "CumulativeResult",
     "CumulativeRow",
     "EggerResult",
@@ -44,7 +56,9 @@ __all__ = [
     "RuleChoice",
     "SubgroupResult",
     "TrimFillResult",
+    "absolute_effect",
     "check_inputs",
+    "ci_from_se",
     "ci_to_se",
     "cumulative",
     "egger",
@@ -53,5 +67,7 @@ __all__ = [
     "pool",
     "review_rule",
     "subgroups",
+    "survival_from_median",
+    "survival_high",
     "trim_and_fill",
 ]

@@ -1,12 +1,18 @@
-"""The certainty ratings of a run plan as text (one block per analysis, its published results
-indented under it) or as JSON-ready rows: what ``evreg certainty`` prints."""
+"""The certainty ratings of a run plan as text (one block per analysis: what is rated, the level,
+each domain's reason; its published results indented under it, each with the reliability of
+its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from evreg.review.certainty.model import ratio_text
+from evreg.data.formats import fmt_ci
+from evreg.data.text import strip_control
+from evreg.review.certainty.published import Reliability
+from evreg.review.certainty.subgroups import Credibility
+from evreg.review.certainty.target import describe
 from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
+from evreg.stats.core import to_plain
 
 
 def _judgement_line(name: str, j: Judgement, pad: str) -> str:
@@ -18,14 +24,19 @@ def _judgement_line(name: str, j: Judgement, pad: str) -> str:
 
 def _block(head: str, c: Certainty, pad: str) -> list[str]:
     lines = [f"{head}: {c.level}. {c.summary}"]
+    if c.target is not None:
+        lines.append(f"{pad}what is rated: {describe(c.target)}")
     judged = {**c.domains, **c.upgrades}
     return lines + [_judgement_line(d, j, pad) for d, j in judged.items()]
 
 
+def _reliability_lines(r: Reliability, pad: str) -> list[str]:
+    return [f"{pad}printed result: {r.verdict}"] + [f"{pad}  {line}" for line in r.reasons]
+
+
 def _published_head(p: dict[str, Any]) -> str:
     level = f" (subgroup level {p['subgroup_level']})" if p.get("subgroup_level") else ""
-    lo, up = ratio_text(p.get("ci_lower")), ratio_text(p.get("ci_upper"))
-    hr = f"{ratio_text(p.get('hr'))} [{lo}, {up}]"
+    hr = fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper"))
     return f"  published {p.get('result_id')}{level}, {hr}, k = {p.get('k')}"
 
 
@@ -35,20 +46,24 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
         return [f"{a.analysis_id}: not rated"]
     lines = _block(f"{a.analysis_id} ({a.title})", a.certainty, "    ")
     for p in a.published:
-        if isinstance(p.get("certainty"), Certainty):
+        cred = p.get("subgroup_credibility")
+        if isinstance(cred, Credibility) and not cred.credible:
+            c = p["certainty"]
+            lines.append(f"{_published_head(p)}: {c.level} (the rating of {cred.applies})")
+            lines.append(f"      subgroup effect not credible: {'; '.join(cred.reasons)}")
+        elif isinstance(p.get("certainty"), Certainty):
             lines += _block(_published_head(p), p["certainty"], "      ")
+        if isinstance(p.get("reliability"), Reliability):
+            lines += _reliability_lines(p["reliability"], "      ")
     return lines
-
-
-def _printable(text: str) -> str:
-    """Text without control characters (no terminal escape sequences), each shown as '?'."""
-    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def render_text(results: RegistryResults) -> str:
     """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
     text without control characters (no terminal escape sequences)."""
-    blocks = ("\n".join(_printable(line) for line in analysis_lines(a)) for a in results.analyses)
+    blocks = (
+        "\n".join(strip_control(line) for line in analysis_lines(a)) for a in results.analyses
+    )
     return "\n\n".join(blocks) + "\n"
 
 
@@ -60,7 +75,12 @@ def ratings(results: RegistryResults) -> list[dict[str, Any]]:
             "title": a.title,
             "certainty": a.certainty.to_dict() if a.certainty is not None else None,
             "published": [
-                {"result_id": p.get("result_id"), "certainty": p["certainty"].to_dict()}
+                {
+                    "result_id": p.get("result_id"),
+                    "certainty": p["certainty"].to_dict(),
+                    "reliability": to_plain(p.get("reliability")),
+                    "subgroup_credibility": to_plain(p.get("subgroup_credibility")),
+                }
                 for p in a.published
                 if isinstance(p.get("certainty"), Certainty)
             ],

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from evreg.data.formats import MISSING, plural, printed_as, text
 from evreg.data.scope import in_review, review_only_fields
+from evreg.review.results import CI_LEVEL
 from evreg.site.derived import inputs_text, method_text
-from evreg.site.formats import plural, text
 from evreg.site.html import rel
 from evreg.site.labels import Labels
 from evreg.site.viewmodel import (
@@ -58,7 +59,6 @@ CANDIDATE_HEADERS = (
     "Source",
 )
 ESTIMATE_HEADERS = (
-    "Estimate",
     "Biomarker / outcome",
     "Exposure",
     "Comparison, time point, model, cohort",
@@ -260,7 +260,11 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     used = ctx.pooled_in.get(e["estimate_id"], [])
     links = tuple(analysis_link(here, x, ctx.titles.get(x, x)) for x in used)
     pooled: Cell = Joined(links, "; ") if used else "none"
-    ci = f"{e.get('hr') or '—'} [{e.get('ci_lower') or '—'}, {e.get('ci_upper') or '—'}]"
+    ci = (
+        f"{e.get('hr') or MISSING} [{e.get('ci_lower') or MISSING}, {e.get('ci_upper') or MISSING}]"
+    )
+    note = printed_as(e.get("ci_level"), CI_LEVEL) if e.get("ci_lower") else ""
+    ci += f" ({note})" if note else ""
     derivation = ctx.derivations.get(e["estimate_id"])
     if derivation is not None:
         files = f"data/derivations/{e['estimate_id']}/"
@@ -272,7 +276,6 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     )
     doi = ctx.dois.get(e.get("study_id", ""))
     return [
-        e["estimate_id"],
         f"{e.get('biomarker')} / {w.value('estimates', 'outcome', e.get('outcome'))}",
         text(e.get("exposure")),
         design,
@@ -315,6 +318,8 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
         correct=ctx.links.correct_link(here, sid, label),
         characteristics=table(["Field", "Value"], chars, label="Characteristics"),
         quality=table(["Domain", "Stars"], quality, label="Quality") if quality else None,
-        estimates=table(ESTIMATE_HEADERS, estimates, label="Estimates") if estimates else None,
+        estimates=table(ESTIMATE_HEADERS, estimates, cls="evreg-estimates", label="Estimates")
+        if estimates
+        else None,
         notes=raw.get("notes") or "None.",
     )
