@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from evreg.data.package import PackageError, location
+from evreg.data.text import QUOTE_WIDTH, clip
 
 MAX_FINDINGS_PER_FILE = 200
 
@@ -42,16 +43,9 @@ def from_error(exc: PackageError) -> Finding:
     return Finding(exc.file, exc.row, exc.field, exc.detail)
 
 
-def quote(text: object, width: int = 60) -> str:
-    """A cell's text quoted for a message, cut to ``width`` characters."""
-    text = repr(str(text))
-    return text if len(text) <= width else text[: width - 4] + "...'"
-
-
-def one_line(value: object, width: int = 300) -> str:
-    """Any message (an exception, a frictionless note) as one line of at most ``width``."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 3] + "..."
+def quote(text: object, width: int = QUOTE_WIDTH) -> str:
+    """A cell's text quoted for a message, cut to ``width`` characters (:func:`clip`)."""
+    return clip(text, width)
 
 
 # The rows a domain check reads: (CSV line, {field: text as printed}).

@@ -20,7 +20,7 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, numbers, plan, scope
+from evreg.data.validate import cells, certainty, domain, numbers, plan, scope
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -46,6 +46,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
+    *((name, cells.check_cells) for name in RESOURCE_NAMES),
 )
 
 
@@ -77,6 +78,9 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
             message = "too many problems: cross-checks with this file skipped"
             findings.append(Finding(table.file, None, None, message))
     findings += _cross_table_findings(tables)
+    if "studies" in tables:
+        studies = tables["studies"]
+        findings += scope.check_review_count((studies.file, list(studies.rows())), descriptor)
     order = _file_order(descriptor)
     return _cap(sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.row or 0)))
 
