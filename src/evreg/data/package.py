@@ -10,6 +10,7 @@ schema's field types (Frictionless Table Schema v1: integer, number, boolean, st
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -232,13 +233,13 @@ def safe_relative(root: Path, rel: object, what: str) -> Path:
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or ":" in rel:
         raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} must be a path inside the package")
     path = root / pure
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} links outside the package")
     link = next((p for p in (path, *path.parents) if p != root and p.is_symlink()), None)
     if link is not None and link.is_relative_to(root):
         raise PackageError(
             rel, "is a symbolic link (or inside one); a package holds only regular files"
         )
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} links outside the package")
     return path
 
 
@@ -320,7 +321,7 @@ def _read_text(path: Path, file: str) -> str:
 
 def _parse_csv(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     """All records (blank lines as []) and the line each starts on."""
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # CR inside quotes kept
     records: list[list[str]] = []
     lines: list[int] = []
     last = 0

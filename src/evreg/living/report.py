@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evreg.data.text import strip_invisible
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
 
 # --------------------------------------------------------------------------- escaping
@@ -28,15 +29,17 @@ def md_escape(value: Any, limit: int = 300) -> str:
     inline markdown (emphasis, code, links, table cells, strike-through, math) become numeric
     character references, which render as the character and never as markup (CommonMark 0.31,
     section 2.5); ``@``, ``://``, ``www.`` and ``#<digit>`` get a zero-width space so that no
-    one is mentioned, nothing is autolinked and no issue is referenced. For inline positions
-    (never the start of a line).
+    one is mentioned, nothing is autolinked and no issue is referenced (``GH-26`` too); Unicode
+    format characters (bidirectional overrides, zero-width text) are removed. For inline
+    positions (never the start of a line).
     """
-    text = _CONTROL.sub(" ", str(value)).strip()
+    text = _CONTROL.sub(" ", strip_invisible(str(value))).strip()
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
     text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//")
     text = re.sub(r"(?i)\bwww\.", "www&#8203;.", text)
+    text = re.sub(r"(?i)\b(GH)-(?=\d)", r"\1-&#8203;", text)
     return re.sub(r"(?<!&)#(?=\d)", "#&#8203;", text)
 
 
@@ -250,7 +253,7 @@ def add_study_markdown(result: Any, source: str = "the submission") -> str:
     errors = list(getattr(result, "errors", ()))
     lines = [
         f"**The submission could not be added: {len(errors)} problem(s).** No file was "
-        "changed and no pull request was opened. Each line names the file, line and field "
+        "changed. Each line names the file, line and field "
         f"(and the part of {md_escape(source)} it comes from). Edit the issue to fix them; the "
         "checks run again.",
         "",
@@ -262,7 +265,7 @@ def add_study_markdown(result: Any, source: str = "the submission") -> str:
 def error_markdown(message: str) -> str:
     """A submission that could not even be read (not valid YAML, a section twice...)."""
     return (
-        "**The submission could not be read.** No file was changed and no pull request was "
-        "opened. Edit the issue to fix it; the checks run again.\n\n"
+        "**The submission could not be read.** No file was changed. Edit the issue to fix it; "
+        "the checks run again.\n\n"
         f"- {md_escape(message, limit=500)}\n"
     )

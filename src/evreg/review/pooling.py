@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from evreg import stats
-from evreg.data.effects import DELIMITER_NAMES, EffectTable
+from evreg.data.effects import DELIMITER_NAMES, EffectTable, sort_keys
 from evreg.errors import EvregError
 from evreg.review.plan import FLIPPED
 from evreg.stats.core import input_problem
@@ -250,7 +250,7 @@ def _analyse(
         out["leave_one_out"] = [_row(r, "omitted") for r in loo.rows]
         notes += list(loo.notes)
     if options.cumulative:
-        order = _sort_key(table.columns[options.cumulative])
+        order = sort_keys(table, options.cumulative)
         cum = stats.cumulative(y, se, options.method, names, order=order, **_opts(options))
         out["cumulative"] = [_row(r, "added") for r in cum.rows]
         notes += list(cum.notes)
@@ -297,13 +297,6 @@ def _row(r: Any, label: str) -> dict[str, Any]:
         out["k"] = r.k
     out.update({f: getattr(r, f) for f in ("estimate", "ci_lower", "ci_upper", "p", "I2")})
     return out
-
-
-def _sort_key(values: list[str]) -> list[Any]:
-    try:
-        return [float(v) for v in values]
-    except ValueError:
-        return list(values)
 
 
 def _subgroups(table: EffectTable, effects: Effects, options: PoolOptions) -> dict[str, Any]:

@@ -32,16 +32,16 @@ def check_cells(file_rows: tuple[str, Rows], schema: dict) -> Iterator[Finding]:
 def _problem(text: str, is_text: bool) -> str | None:
     if len(text) > MAX_CELL_CHARS:
         return f"{len(text):,} characters; a cell holds at most {MAX_CELL_CHARS:,}"
-    hidden = invisible_character(text)
-    if hidden:
-        return (
-            f"contains {hidden}, an invisible control or formatting character that can make "
-            "text read differently from what it is; remove it"
-        )
     start = formula_start(text) if is_text else None
     if start:
         return (
             f"starts with {start}, which a spreadsheet runs as a formula; start the text with "
             "a letter or digit"
+        )
+    hidden = invisible_character(text)
+    if hidden:
+        return (
+            f"contains {hidden}, an invisible control or formatting character that can make "
+            "text read differently from what it is; remove it"
         )
     return None

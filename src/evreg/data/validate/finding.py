@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from evreg.data.package import PackageError, location
-from evreg.data.text import QUOTE_WIDTH, clip
+from evreg.data.text import QUOTE_WIDTH, clip, one_line
 
 MAX_FINDINGS_PER_FILE = 200
+MAX_MESSAGE_CHARS = 1000  # a message never quotes a whole cell (see evreg.data.text.clip)
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,8 @@ class Finding:
     message: str
     severity: str = "error"
 
-    def __post_init__(self) -> None:  # one line per finding, whatever the cells contain
-        object.__setattr__(self, "message", " ".join(self.message.split()))
+    def __post_init__(self) -> None:  # one short line per finding, whatever the cells contain
+        object.__setattr__(self, "message", one_line(self.message, MAX_MESSAGE_CHARS))
 
     def __str__(self) -> str:
         tag = "warning: " if self.severity == "warning" else ""

@@ -48,7 +48,9 @@ def check_numbers(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             text = row.get(name, "").strip()
             value = _decimal(text) if text else None
             if text and value is not None and not _positive(value):
-                yield Finding(file, line, name, f"{text} must be a finite number above 0 (a ratio)")
+                yield Finding(
+                    file, line, name, f"{quote(text)} must be a finite number above 0 (a ratio)"
+                )
             elif value is not None:
                 values[name] = value
         yield from _check_order(file, line, values, row)
