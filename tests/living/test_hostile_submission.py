@@ -25,8 +25,7 @@ MAX_MESSAGE = 4096
 BILLION_LAUGHS = (
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
-        for i in range(8)
+        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
     )
     + "study: *i\n"
 )
@@ -49,7 +48,7 @@ HOSTILE_YAML = {
     "tab-indent": ("study:\n\tstudy_id: x\n", "not valid YAML"),
     "huge-file": (_valid_yaml({"title": "x" * 5_000_000}), "larger than"),
     "long-title": (_valid_yaml({"title": "A" * 5000}), ":title:"),
-    "formula": (_valid_yaml({"title": "'=HYPERLINK(\"http://x\",\"y\")'"}), "formula"),
+    "formula": (_valid_yaml({"title": '\'=HYPERLINK("http://x","y")\''}), "formula"),
     "plus-formula": (_valid_yaml({"notes": '"+cmd|calc"'}), "formula"),
     "at-formula": (_valid_yaml({"country": '"@SUM(A1)"'}), "formula"),
     "minus-formula": (_valid_yaml({"journal": '"-2+3+cmd"'}), "formula"),
