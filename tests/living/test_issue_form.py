@@ -15,7 +15,6 @@ from fixtures.living_repo import ROOT, make_repo, run_cli, snapshot
 from evreg.errors import EvregError
 from evreg.living.issue_form import load_form, parse_issue
 
-SCRIPT = ROOT / ".github" / "scripts" / "submit-a-study.sh"
 HOSTILE = (
     '<script>alert("x")</script> <img src=x onerror=alert(1)> ${{ github.token }} '
     "$(touch /tmp/evreg-pwned) `id` [link](javascript:alert(2)) @octocat #1 | cell | **bold**"
