@@ -7,55 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.hostile import HOSTILE_ESTIMATES, HOSTILE_YAML
 from fixtures.issue_body import ANSWERS, render_body
-from fixtures.living_repo import (
-    EXAMPLE_ESTIMATES,
-    EXAMPLE_STUDY,
-    make_repo,
-    run_cli,
-    snapshot,
-    submission_yaml,
-)
+from fixtures.living_repo import make_repo, run_cli, snapshot
 
-from evreg.data.text import clip, formula_start, invisible_character, strip_invisible
+from evreg.data.text import clip, formula_start, invisible_character, strip_control
 from evreg.living.report import md_escape
 
 MAX_MESSAGE = 4096
-
-BILLION_LAUGHS = (
-    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-    + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
-    )
-    + "study: *i\n"
-)
-
-
-def _valid_yaml(study: dict | None = None) -> str:
-    return submission_yaml({**EXAMPLE_STUDY, **(study or {})}, EXAMPLE_ESTIMATES)
-
-
-# name -> (YAML text, what the message says)
-HOSTILE_YAML = {
-    "billion-laughs": (BILLION_LAUGHS, "anchors and aliases"),
-    "alias-in-estimates": (
-        _valid_yaml() + "  - &e {biomarker: SII}\n  - *e\n",
-        "anchors and aliases",
-    ),
-    "unhashable-key": ("study:\n  ? [a, b]\n  : x\nestimates: []\n", "a key must be a plain"),
-    "deep-nesting": ("estimates: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than"),
-    "parser-error": ("study: [unclosed\n", "not valid YAML"),
-    "tab-indent": ("study:\n\tstudy_id: x\n", "not valid YAML"),
-    "huge-file": (_valid_yaml({"title": "x" * 5_000_000}), "larger than"),
-    "long-title": (_valid_yaml({"title": "A" * 5000}), ":title:"),
-    "formula": (_valid_yaml({"title": '\'=HYPERLINK("http://x","y")\''}), "formula"),
-    "plus-formula": (_valid_yaml({"notes": '"+cmd|calc"'}), "formula"),
-    "at-formula": (_valid_yaml({"country": '"@SUM(A1)"'}), "formula"),
-    "minus-formula": (_valid_yaml({"journal": '"-2+3+cmd"'}), "formula"),
-    "bidi-override": (_valid_yaml({"title": '"abc\\u202Edef"'}), "U+202E"),
-    "zero-width": (_valid_yaml({"notes": '"a\\u200Bb"'}), "U+200B"),
-    "long-key": (_valid_yaml() + "? " + "k" * 100_000 + "\n: x\n", "unknown top-level key"),
-}
 
 
 @pytest.fixture
@@ -80,13 +39,6 @@ def test_hostile_yaml_is_refused(repo: Path, capsys, name: str) -> None:
     code, out, err = run_cli(["add-study", str(path)], repo, capsys)
     _refused(code, out, err, before, repo, "hostile.yaml")
     assert message in err, err[:500]
-
-
-HOSTILE_ESTIMATES = {
-    "billion-laughs": ('- &a {hr: "1"}\n- *a\n', "anchors and aliases"),
-    "deep-nesting": ("- " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than"),
-    "unhashable-key": ("- ? {a: b}\n  : x\n", "a key must be a plain"),
-}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_ESTIMATES))
@@ -130,4 +82,4 @@ def test_comments_neutralise_mentions_references_and_invisible_text() -> None:
     text = md_escape("fixes GH-26 and #26 for @octocat \u202eevil\u200b")
     for raw in ("GH-26", "#26", "@octocat", "\u202e", "\u200b"):
         assert raw not in text, raw
-    assert strip_invisible("a\u202eb\tc") == "ab c"
+    assert strip_control("a\u202eb\tc", " ") == "a b c"

@@ -175,7 +175,7 @@ def test_every_page_has_one_title(tmp_path_factory, name: str) -> None:
 
 
 def test_one_study_results_explain_a_last_digit_difference(tmp_path_factory) -> None:
-    from evreg.site.formats import fmt_ci
+    from evreg.data.formats import fmt_ci
 
     site = built_site("main", tmp_path_factory)
     results = run_plan(load_package(ROOT / "datapackage.json"))

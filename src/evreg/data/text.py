@@ -1,5 +1,8 @@
-"""Untrusted text, one set of rules: how much of a value a message quotes, which characters a
-cell may not hold, which cell starts like a spreadsheet formula.
+"""Contributor text made safe, one set of rules: the one control-character stripper
+(terminals, text reports), the one Markdown escaper (pull-request comments, the CHANGELOG,
+Markdown pages), how much of a value a message quotes, which characters a cell may not hold,
+which cell starts like a spreadsheet formula. HTML escaping lives with the templates
+(:mod:`evreg.site.html`).
 
 Every error message that shows a contributor's value shows it through :func:`clip` (at most
 ``QUOTE_WIDTH`` characters, on one line), so a 5 MB cell gives a short message. Cells may not
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 QUOTE_WIDTH = 80
 # Unicode general categories refused in cells (Cc control, Cf format) and removed from comments.
@@ -50,19 +54,6 @@ def invisible_character(text: str) -> str | None:
     return None
 
 
-def strip_invisible(text: str) -> str:
-    """``text`` without format characters; control characters (newlines, tabs) become
-    spaces. For text shown in comments, where a refusal is not possible."""
-    out = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            out.append(" ")
-        elif category != "Cf":
-            out.append(ch)
-    return "".join(out)
-
-
 def formula_start(text: str) -> str | None:
     """The character a text cell starts with that a spreadsheet reads as a formula, or None
     (a plain number such as ``-0.5`` or ``+3`` is a number, not a formula)."""
@@ -76,3 +67,44 @@ def one_line(value: object, width: int = 300) -> str:
     ``width`` characters."""
     text = " ".join(str(value).split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# Characters that make HTML or inline Markdown (GitHub and Python-Markdown): HTML's five as
+# html.escape spells them, the rest as numeric references. CommonMark never reads a character
+# reference as markup (CommonMark 0.31, section 2.5).
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+_MD_ENTITIES = _HTML | {ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]|~^$!"}
+_WWW = re.compile(r"(?i)\bwww\.")
+_ISSUE_REF = re.compile(r"(?<!&)#(?=\d)")
+_GH_REF = re.compile(r"(?i)\b(GH)-(?=\d)")
+
+
+def strip_control(value: Any, replacement: str = "?") -> str:
+    """Text without control or other non-printable characters (terminal escape sequences,
+    newlines, bidirectional overrides), each replaced by ``replacement``."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else replacement for c in text)
+
+
+def md_escape(value: Any, limit: int | None = None, *, github: bool = True) -> str:
+    """Untrusted text as inert inline Markdown (never the start of a line).
+
+    Control characters and newlines become spaces and runs of whitespace one space; HTML's
+    ``& < > " '`` and the characters that start inline Markdown (emphasis, code, links, table
+    cells, strike-through, math) become character references, which render as the character
+    and never as markup. Text longer than ``limit`` is cut with "…". With ``github``, ``@``,
+    ``://``, ``www.``, ``#<digit>`` and ``GH-<digit>`` also get a zero-width space, so that no
+    one is mentioned, nothing is autolinked and no issue is referenced.
+    """
+    text = " ".join(strip_control(value, " ").split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
+    if not github:
+        return text
+    text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//")
+    text = _WWW.sub("www&#8203;.", text)
+    text = _GH_REF.sub(r"\1-&#8203;", text)
+    return _ISSUE_REF.sub("#&#8203;", text)

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from evreg import stats
 from evreg.stats.core import Serialisable
 
+CI_LEVEL = 0.95  # the level of every CI the plan computes, a study's displayed CI included
+
 
 @dataclass(frozen=True)
 class UsedEstimate(Serialisable):
-    """One estimate entering the analysis, harmonised to high vs low."""
+    """One estimate entering the analysis, harmonised to high vs low. ``ci_lower`` and
+    ``ci_upper`` are recomputed from ``log_hr`` and ``se`` at the analysis' level
+    (``ci_level``, as RevMan's generic inverse variance shows a study); the source's numbers
+    and their level stay beside them (``*_as_printed``, ``ci_level_as_printed``)."""
 
     estimate_id: str
     study_id: str
@@ -31,6 +36,7 @@ class UsedEstimate(Serialisable):
     hr_as_printed: float
     ci_lower_as_printed: float
     ci_upper_as_printed: float
+    ci_level_as_printed: float
     ci_level: float
     log_hr: float
     se: float
@@ -153,6 +159,7 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    ci_level: float = CI_LEVEL
 
     @property
     def primary_result(self) -> stats.PoolResult | None:

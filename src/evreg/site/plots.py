@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.site.formats import fmt_ci, fmt_ratio
+from evreg.data.formats import ci_label, fmt_ci, fmt_ratio
+from evreg.review.results import CI_LEVEL
 from evreg.site.layout import max_width, wrap
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
@@ -65,6 +66,12 @@ class ForestOptions:
     right_header: str | None = None
     x_title: str | None = None
     extra: dict = field(default_factory=dict)
+    ci_level: float = CI_LEVEL
+
+    @property
+    def ci_header(self) -> str:
+        """ "HR [95% CI]" at the analysis' level."""
+        return f"{self.measure} [{ci_label(self.ci_level)}]"
 
 
 def flag_color() -> alt.ColorValue:
@@ -250,7 +257,7 @@ def forest_panel(
     color = flag_color()
     tooltip = [
         alt.Tooltip("tooltip:N", title="Study"),
-        alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+        alt.Tooltip("ci_text:N", title=opts.ci_header),
     ]
     max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
     layers: list = [
@@ -287,7 +294,7 @@ def forest_panel(
                 detail=alt.Detail("row:N"),
                 tooltip=[
                     alt.Tooltip("tooltip:N", title="Pooled"),
-                    alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+                    alt.Tooltip("ci_text:N", title=opts.ci_header),
                 ],
             )
             .properties(name=f"pooled_{kind}")
@@ -342,7 +349,7 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     y_scale = _rows_scale(n)
     height = ROW_PX * (n + 2)
     data = alt.Data(name="rows")
-    right_header = opts.right_header or f"{opts.measure} [95% CI]"
+    right_header = opts.right_header or opts.ci_header
     widths = (
         column_width(records, "label", opts.label_header),
         column_width(records, "weight_text", opts.weight_header),

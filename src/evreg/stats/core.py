@@ -156,10 +156,26 @@ def ci_to_se(
             f"row {i + 1}: CI {lo[i]:g} to {up[i]:g} must satisfy lower < upper "
             f"and enclose {r[i]:g}"
         )
-    if ((lev <= 0) | (lev >= 1) | ~np.isfinite(lev)).any():
-        raise ValueError("CI level must be between 0 and 1 (e.g. 0.95)")
+    check_level_array(lev)
     z = norm_ppf(1.0 - (1.0 - lev) / 2.0)
     return np.log(r), (np.log(up) - np.log(lo)) / (2.0 * z)
+
+
+def ci_from_se(log_ratio: Any, se: Any, level: Any = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """A ratio's CI at ``level`` from its log ratio and SE: exp(y -/+ z_{1-alpha/2} SE)
+    (Cochrane Handbook 6.3.2; how RevMan's generic inverse variance shows each study)."""
+    y, s = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (log_ratio, se))
+    z = norm_ppf(0.5 + np.asarray(check_level_array(level), dtype=float) / 2.0)
+    with np.errstate(over="ignore"):
+        return np.exp(y - z * s), np.exp(y + z * s)
+
+
+def check_level_array(level: Any) -> np.ndarray:
+    """Confidence level(s) in (0, 1), or ValueError."""
+    lev = np.asarray(level, dtype=float)
+    if ((lev <= 0) | (lev >= 1) | ~np.isfinite(lev)).any():
+        raise ValueError("CI level must be between 0 and 1 (e.g. 0.95)")
+    return lev
 
 
 def harmonise(

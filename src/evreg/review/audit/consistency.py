@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.printed import (
-    fmt,
     hr_interval_from_ci,
     p_interval_from_ci,
     q_interval_from_i2,

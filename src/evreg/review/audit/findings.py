@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from evreg.data.formats import plural
+
 SEVERITIES = ("error", "warning", "note")
 
 # Check names, in the order the Audit page lists them, with what each compares.
@@ -64,10 +66,6 @@ def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def render_text(findings: Sequence[AuditFinding]) -> str:
     """Plain-text report: one line per finding, errors, then warnings, then notes."""
     lines = [
@@ -76,7 +74,7 @@ def render_text(findings: Sequence[AuditFinding]) -> str:
     ]
     counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
     lines.append(
-        f"{_count(len(findings), 'finding')}: {_count(counts['error'], 'error')}, "
-        f"{_count(counts['warning'], 'warning')}, {_count(counts['note'], 'note')}"
+        f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {plural(counts['note'], 'note')}"
     )
     return "\n".join(lines) + "\n"

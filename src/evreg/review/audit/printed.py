@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.stats import dist as stats_dist
 
 
@@ -70,17 +71,6 @@ def parse_printed(value: object) -> Printed | None:
         return Printed(text, x, math.inf, op == ">=", False)
     half = Decimal(5).scaleb(int(d.as_tuple().exponent) - 1)
     return Printed(text, float(d - half), float(d + half))
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A computed value for a message: ``digits`` significant digits, n/a, inf or e-notation."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if math.isinf(x):
-        return "inf"
-    if x != 0 and abs(x) < 10 ** -(digits - 1):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def span(lo: float, hi: float) -> str:

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
-from evreg.review.audit.printed import fmt, q_interval_from_i2
+from evreg.review.audit.printed import q_interval_from_i2
 from evreg.review.audit.reproduction import Reproduction
 from evreg.review.audit.rows import Row, finding, hr_text, parsed
 from evreg.stats import dist as stats_dist

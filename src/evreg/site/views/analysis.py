@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evreg.data.formats import (
+    MISSING,
+    ci_label,
+    fmt_ci,
+    fmt_level,
+    fmt_pct,
+    fmt_ratio,
+    num,
+    plural,
+    printed_as,
+    pval,
+    text,
+)
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
+from evreg.review.results import CI_LEVEL
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -13,7 +27,6 @@ from evreg.site.forest import (
     model_label,
     overall_line,
 )
-from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
@@ -100,14 +113,14 @@ def counts_sentence(a: AnalysisResult) -> str:
 def _view_row(label: str, view: PooledView) -> list[Cell]:
     res = view.primary_result
     if res is None:
-        return [label, str(view.k), "not estimable", "—", "—", "—"]
+        return [label, str(view.k), MISSING, MISSING, MISSING, MISSING]
     why = f"{view.primary}: {view.rule.reason}" if view.rule else str(view.primary)
     return [
         label,
         str(view.k),
         fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
         pval(res.p),
-        num(res.I2, 1),
+        fmt_pct(res.I2),
         why,
     ]
 
@@ -120,7 +133,8 @@ def _views_table(a: AnalysisResult, measure: str) -> Table | None:
         _view_row("All eligible studies (the living answer)", a.all_view),
         _view_row("The review's studies only (reproduction, audit)", a.review_view),
     ]
-    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I² %", "Primary model (why)"]
+    ci = ci_label(CI_LEVEL)
+    headers = ["Studies pooled", "k", f"{measure} [{ci}]", "p", "I²", "Primary model (why)"]
     return table(
         headers,
         rows,
@@ -179,6 +193,8 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
     classes = []
     for u in a.used:
         printed = fmt_ci(u.hr_as_printed, u.ci_lower_as_printed, u.ci_upper_as_printed)
+        note = printed_as(u.ci_level_as_printed, u.ci_level)
+        printed += f" ({note})" if note else ""
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
@@ -219,7 +235,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         "Estimate",
         f"{measure} [CI] as printed",
         "Direction",
-        f"{measure} [95% CI] high vs low",
+        f"{measure} [{ci_label(a.ci_level)}] high vs low",
         f"log {measure}",
         "SE",
         "Weight fixed %",
@@ -268,12 +284,13 @@ def _models_table(a: AnalysisResult) -> Table:
                 num(res.Q, 2),
                 str(res.Q_df),
                 pval(res.Q_p),
-                num(res.I2, 1),
+                fmt_pct(res.I2),
                 pi,
             ]
         )
-    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I² %"]
-    return table(headers + ["95% prediction interval"], rows, label="Both models")
+    level = fmt_level(a.ci_level)
+    headers = ["Model", "k", f"Ratio [{level} CI]", "p", "tau²", "Q", "df", "Q p", "I²"]
+    return table(headers + [f"{level} prediction interval"], rows, label="Both models")
 
 
 def _registry_result(view: PooledView, level: str | None) -> str:
@@ -283,7 +300,7 @@ def _registry_result(view: PooledView, level: str | None) -> str:
         sg = view.subgroups.random if view.primary == "random" else view.subgroups.fixed
         ours = sg.groups.get(level) if sg is not None else None
     if ours is None:
-        return "not estimable"
+        return MISSING
     return f"k = {ours.k}: " + fmt_ci(ours.estimate, ours.ci_lower, ours.ci_upper)
 
 
@@ -360,7 +377,7 @@ def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
         "forest",
         ctx.charts.spec(forest_spec, a, measure, ctx.favours(a)),
         title=f"Forest plot: {a.title}",
-        caption=f"{measure} with 95% CI per study; squares sized by weight.",
+        caption=f"{measure} with {ci_label(a.ci_level)} per study; squares sized by weight.",
         alt=forest_alt(a, measure),
     )
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from evreg.data.formats import MISSING, fmt_ci
 from evreg.review.certainty import DOMAINS, NO_EVIDENCE, RULES, UPGRADES
 from evreg.review.certainty.evidence import thresholds
 from evreg.review.results import AnalysisResult, Certainty, Judgement
-from evreg.site.formats import fmt_ci
 from evreg.site.html import rel
 from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
 from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_dir
@@ -177,7 +177,7 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
             row.append(
                 f"{j.computed}: {ctx.words.relabel(j.computed_reason or '')}"
                 if j.source == "reviewer"
-                else "—"
+                else MISSING
             )
         rows.append(row)
     headers = ["Domain", "Judgement", "Why", "Judged by"]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
-from evreg.site.formats import fmt_ci, fmt_ratio, plural, text
+from evreg.review.results import CI_LEVEL
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
 from evreg.site.views.certainty import Footnotes, grade, statement
@@ -19,7 +20,7 @@ SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall su
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    "Relative effect, all eligible studies [95% CI]",
+    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}]",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
@@ -70,7 +71,7 @@ def _heterogeneity(a: AnalysisResult) -> str:
     res = a.primary_result
     if res is None or res.I2 is None or res.I2 <= 50:
         return ""
-    line = f"; heterogeneity is substantial (I² = {res.I2:.0f}%)"
+    line = f"; heterogeneity is substantial (I² = {fmt_pct(res.I2)})"
     pi = a.random
     if pi is not None and pi.pi_lower is not None and pi.pi_lower < 1 < pi.pi_upper:
         line += (
@@ -96,7 +97,7 @@ def _counts_cell(ctx: SiteContext, a: AnalysisResult) -> str:
     studies = {str(s["study_id"]): s for s in ctx.package.studies}
     review = [u.study_id for u in a.used if u.in_review]
     added = [u.study_id for u in a.used if not u.in_review]
-    of = a.k_in_review if a.k_in_review is not None else "—"
+    of = a.k_in_review if a.k_in_review is not None else MISSING
     line = f"{a.k_review_with_data} of {of} (review)"
     line += f", {_patients(studies, review)}" if review else ""
     if added:

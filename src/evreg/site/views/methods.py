@@ -9,6 +9,8 @@ from importlib import metadata
 
 from markupsafe import Markup
 
+from evreg.data.formats import ci_label
+from evreg.review.results import CI_LEVEL
 from evreg.review.screening import ScreeningCounts, screening_counts
 from evreg.site import plots
 from evreg.site.charts import vega_versions
@@ -183,8 +185,8 @@ STAT_CHOICES = (
     ("Fixed effect", "Inverse-variance weighted mean (Handbook 10.3.1)."),
     (
         "Random effects",
-        "DerSimonian-Laird tau² as RevMan 5 (DerSimonian & Laird 1986); Wald 95% CI; Q-profile CI "
-        "for tau² (Viechtbauer 2007).",
+        "DerSimonian-Laird tau² as RevMan 5 (DerSimonian & Laird 1986); "
+        f"Wald {ci_label(CI_LEVEL)}; Q-profile CI for tau² (Viechtbauer 2007).",
     ),
     (
         "Heterogeneity",
