@@ -26,6 +26,7 @@ from evreg.data.template import (
     STUDY_KEY,
     load_descriptor,
     resource,
+    schema_fields,
 )
 from evreg.errors import EvregError
 from evreg.living.files import (
@@ -169,6 +170,9 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
 
     root = package.parent
     change, originals = _change(package, submission, source)
+    refused = _hostile_cells(package, change, source)
+    if refused:  # refused fast: no need to validate the whole package
+        return _result(change, refused, ())
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
@@ -195,7 +199,14 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         for severity, plain, text in after
         if severity != "error" and finding_key(plain) not in known
     )
-    result = AddStudyResult(
+    result = _result(change, errors, warnings)
+    if result.added:
+        replace_atomically(change.files, originals)
+    return result
+
+
+def _result(change: _Change, errors: tuple[str, ...], warnings: tuple[str, ...]) -> AddStudyResult:
+    return AddStudyResult(
         added=not errors,
         study_id=change.study.get("study_id", ""),
         estimate_ids=tuple(r.get("estimate_id", "") for r in change.estimates),
@@ -204,9 +215,24 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         files=tuple(sorted(change.origins)),
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
     )
-    if result.added:
-        replace_atomically(change.files, originals)
-    return result
+
+
+def _hostile_cells(package: Path, change: _Change, source: str) -> tuple[str, ...]:
+    """The new rows' cells checked first by the validation's own cell rules
+    (:func:`evreg.data.validate.cells.check_cells`: invisible characters, formula starts,
+    size), so that such a submission is refused without validating the whole package."""
+    from evreg.data.validate.cells import check_cells
+
+    descriptor = load_descriptor(package)
+    errors = []
+    for name, rows in (("studies", [change.study]), ("estimates", change.estimates)):
+        rel = str(resource(descriptor, name, package).get("path"))
+        lines = [line for line, _ in change.origins.get(rel, ())]
+        labels = dict(change.origins.get(rel, ()))
+        schema = {"fields": schema_fields(package.parent, resource(descriptor, name, package))}
+        for finding in check_cells((rel, list(zip(lines, rows, strict=False))), schema):
+            errors.append(f"{finding} (from {source} {labels.get(finding.row, '')})")
+    return tuple(errors)
 
 
 def candidate_template(package: Path, candidate_id: str) -> str:
