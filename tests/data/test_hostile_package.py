@@ -136,3 +136,39 @@ def test_an_added_study_cannot_become_one_of_the_review_s(tmp_path: Path, capsys
     for field in ("nos_selection", "nos_comparability", "nos_outcome", "quality_assessed_by"):
         set_cell(pkg, "studies", ADDED_STUDY["study_id"], field, "")
     _refused(pkg, capsys, f"data/studies.csv:{line}:in_review:", "reports 4 included studies")
+
+
+POOL_CSV = (
+    "study,hr,ci_lower,ci_upper,year\na,1.5,1.1,2.0,2001\nb,1.2,0.9,1.6,{}\nc,1.3,1.0,1.7,2003\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        ("nan", "is not a finite number"),
+        ("around 2002", "is text"),
+        ("inf", "is not a finite number"),
+    ],
+)
+def test_cumulative_keys_are_all_numbers_or_all_text(tmp_path: Path, capsys, cell, why) -> None:
+    path = tmp_path / "effects.csv"
+    path.write_text(POOL_CSV.format(cell), encoding="utf-8")
+    code, out, err = run_cli(["pool", str(path), "--cumulative", "year"], tmp_path, capsys)
+    assert code == 1 and "Traceback" not in err
+    assert f"effects.csv:3:year: '{cell}' {why}" in err and "line 2 holds the number" in err
+
+
+def test_cumulative_text_keys_sort_as_text(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "effects.csv"
+    path.write_text(POOL_CSV.replace("year", "label").format("b-label"), encoding="utf-8")
+    path.write_text(path.read_text().replace("2001", "a-label").replace("2003", "c-label"))
+    code, out, err = run_cli(["pool", str(path), "--cumulative", "label"], tmp_path, capsys)
+    assert code == 0, err
+
+
+def test_pool_quotes_a_5_mb_number_cell_briefly(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "effects.csv"
+    path.write_text(POOL_CSV.format("2002").replace("1.2,", "9" * 5_000_000 + "x,"), "utf-8")
+    code, out, err = run_cli(["pool", str(path)], tmp_path, capsys)
+    assert code == 1 and len(err.encode()) < MAX_MESSAGE and "5,000,001 characters" in err
