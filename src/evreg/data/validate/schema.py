@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
+    OPTIONAL_RESOURCE_NAMES,
     RESOURCE_NAMES,
     SAFE_NAME,
     RawTable,
@@ -47,17 +48,17 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
         yield err("created", f"{created!r} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z")
     yield from _name_findings(descriptor)
     names = [r.get("name") for r in descriptor.get("resources", [])]
-    for name in RESOURCE_NAMES:
+    known = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
+    for name in known:
         if names.count(name) > 1:
             yield err("resources", f"resource {name!r} appears {names.count(name)} times")
     for name in names:
-        if name not in RESOURCE_NAMES:
+        if name not in known:
             yield Finding(
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(RESOURCE_NAMES)}); "
-                "it is not checked",
+                f"resource {name!r} is not one evreg knows ({', '.join(known)}); it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)

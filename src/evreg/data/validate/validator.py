@@ -12,15 +12,17 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
+    OPTIONAL_RESOURCE_NAMES,
     RESOURCE_NAMES,
     PackageError,
     RawTable,
     find_resource,
+    package_resources,
     read_descriptor,
     read_schema,
     read_table,
 )
-from evreg.data.validate import cells, certainty, domain, numbers, plan, scope
+from evreg.data.validate import cells, certainty, domain, numbers, plan, scope, searches
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -42,11 +44,12 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("candidates", "studies"), scope.check_screening),
     (("certainty", "analyses"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("search_history", "candidates"), searches.check_search_history),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
-    *((name, cells.check_cells) for name in RESOURCE_NAMES),
+    *((name, cells.check_cells) for name in RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES),
 )
 
 
@@ -58,7 +61,7 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
         return [from_error(exc)]
     findings = list(descriptor_findings(descriptor))
     tables: dict[str, RawTable] = {}
-    for name in RESOURCE_NAMES:
+    for name in package_resources(descriptor):
         try:
             resource = find_resource(descriptor, name)
             schema_label, schema = read_schema(root, resource)
