@@ -283,7 +283,7 @@ def read_schema(root: Path, resource: dict) -> tuple[str, dict]:
         label, data = DESCRIPTOR_NAME, schema
     else:
         label = str(schema)
-        path = safe_relative(root, schema, f"resource {resource.get('name')!r} schema")
+        path = safe_relative(root, schema, f"resource {clip(resource.get('name'))} schema")
         try:
             data = _parse_json(label, path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
@@ -304,7 +304,7 @@ def read_table(root: Path, resource: dict) -> RawTable:
     name = str(resource.get("name"))
     _, schema = read_schema(root, resource)
     rel = resource.get("path")
-    path = safe_relative(root, rel, f"resource {name!r} path")
+    path = safe_relative(root, rel, f"resource {clip(name)} path")
     file = str(rel)
     text = _read_text(path, file)
     records, lines = _parse_csv(text, file)

@@ -28,6 +28,7 @@ from evreg.data.template import (
     resource,
     schema_fields,
 )
+from evreg.data.text import clip
 from evreg.errors import EvregError
 from evreg.living.files import (
     appended_bytes,
@@ -116,7 +117,7 @@ def _candidate_change(
             row = {**row, "screening_status": "included", "included_as": study_id}
             row["exclusion_reason"] = ""
             return path, data, replace_record(data, style, first, end, row), first
-    raise EvregError(f"{CANDIDATE_KEY}: {candidate!r} is not a candidate_id in {path.name}")
+    raise EvregError(f"{CANDIDATE_KEY}: {clip(candidate)} is not a candidate_id in {path.name}")
 
 
 def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[_Change, dict]:
@@ -255,6 +256,6 @@ def candidate_template(package: Path, candidate_id: str) -> str:
         return render_template(package, row)
     known = ", ".join(sorted(r.get("candidate_id", "") for r in lines.values())) or "none"
     raise EvregError(
-        f"{loaded.resource_path('candidates')}: no screening record {candidate_id!r} "
+        f"{loaded.resource_path('candidates')}: no screening record {clip(candidate_id)} "
         f"(records: {known})"
     )

@@ -20,6 +20,7 @@ import numpy as np
 from evreg import stats
 from evreg.data.effects import DELIMITER_NAMES, EffectTable, sort_keys
 from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, fmt_ratios, num
+from evreg.data.text import clip
 from evreg.data.text import strip_control as safe
 from evreg.errors import EvregError
 from evreg.review.plan import FLIPPED
@@ -107,7 +108,7 @@ def _flipped(table: EffectTable) -> np.ndarray:
         elif value == "unknown":
             why = "'unknown': a study of unknown direction cannot be harmonised"
         else:
-            why = f"{value!r} is not a comparison"
+            why = f"{clip(value)} is not a comparison"
         raise table.fail(int(i), "comparison", f"{why} (use one of {', '.join(COMPARISONS)})")
     return np.isin(values, FLIPPED)
 

@@ -42,10 +42,12 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
             yield err(key, f"{key!r} is missing; a published package needs it")
     version = descriptor.get("version")
     if version and not re.fullmatch(r"\d+\.\d+\.\d+", str(version)):
-        yield err("version", f"{version!r} is not a semantic version like 1.0.0")
+        yield err("version", f"{quote(version)} is not a semantic version like 1.0.0")
     created = descriptor.get("created")
     if created and not _is_iso_datetime(str(created)):
-        yield err("created", f"{created!r} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z")
+        yield err(
+            "created", f"{quote(created)} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z"
+        )
     yield from _name_findings(descriptor)
     names = [r.get("name") for r in descriptor.get("resources", [])]
     known = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
@@ -58,7 +60,8 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(known)}); it is not checked",
+                f"resource {quote(name)} is not one evreg knows ({', '.join(known)}); "
+                "it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)
