@@ -5,6 +5,7 @@ scripts are run for real in tests/living/test_submission_workflow.py."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from pathlib import Path
 
@@ -113,17 +114,47 @@ def test_yaml_error_names_the_body_line(repo: Path) -> None:
 
 
 def test_missing_value_becomes_a_validation_error(repo: Path, capsys) -> None:
-    """A required field left empty (here the title): the file:line:field of the row it would
-    be, from the same checks as a YAML file, and no file changed."""
+    """A required field left empty (here the title): the form's question, from the same checks
+    as a YAML file, and no file changed; the YAML route keeps its file:line:field (below)."""
     body = _body(repo.parent, {**ANSWERS, "title": ""})
     before = snapshot(repo)
     code, out, err = run_cli(
         ["add-study", "--from-issue", str(body), "--format", "markdown"], repo, capsys
     )
-    lines = len((repo / "data/studies.csv").read_text(encoding="utf-8").splitlines())
     assert code == 1 and snapshot(repo) == before
-    assert f"data/studies.csv:{lines + 1}:title: empty, but a value is required" in out
-    assert out.startswith("**") and "could not be added: 1 problem(s)" in out
+    assert "- Title: is required — please answer it" in out
+    assert out.startswith("**") and "could not be added: 1 problem.**" in out
+    assert "studies.csv" not in out and ":title:" not in out
+
+
+def test_form_errors_speak_the_form_s_language(repo: Path, capsys) -> None:
+    """A submitter never saw the CSV files: "150 patients" and an address without https://
+    are said with the form's questions and what to give instead; no path, line, field name
+    or regular expression; an error in the hazard ratios block names its entry."""
+    estimates = ANSWERS["estimates"].replace("hr: ", "hr: about ", 1)
+    answers = {
+        **ANSWERS,
+        "n_confirmed": "150 patients",
+        "source_url": "example.org/paper",
+        "estimates": estimates,
+    }
+    before = snapshot(repo)
+    code, out, _ = run_cli(
+        ["add-study", "--from-issue", str(_body(repo.parent, answers)), "--format", "markdown"],
+        repo,
+        capsys,
+    )
+    assert code == 1 and snapshot(repo) == before
+    text = html.unescape(out)
+    assert (
+        "- Number of patients: '150 patients' is not a whole number — give digits only, e.g. 150"
+        in text
+    )
+    where = "- Where you read it: 'example.org/paper' is not in the expected form — give the full"
+    assert where in text
+    assert "- Hazard ratios, entry 1, " in text and "is not a number" in text
+    for jargon in (".csv", "n_confirmed", "source_url", "^https?", "\\S", "expected form ("):
+        assert jargon not in text, jargon
 
 
 @pytest.mark.parametrize(
@@ -160,7 +191,7 @@ def test_hostile_text_is_kept_as_data_and_escaped_in_comments(repo: Path, capsys
     code, out, _ = run_cli(
         ["add-study", "--from-issue", str(bad), "--format", "markdown"], repo, capsys
     )
-    assert code == 1 and ":year:" in out
+    assert code == 1 and "- Year: " in out and "is not a whole number — give the year as" in out
     for raw in ("<script", "<img", "](javascript", "@octocat", "${{", "| cell |"):
         assert raw not in out, raw
     assert "&lt;script&gt;" in out, "shown as text, escaped"

@@ -211,7 +211,7 @@ def test_an_invalid_edit_marks_the_open_pull_request(remote: Remote) -> None:
     ]
     assert again[2][0][-1] == "--undo" and (remote.log / "pr-draft").exists()
     comment = html.unescape(again[1][1])
-    assert "could not be added: 2 problem(s)" in comment and "now a draft" in comment
+    assert "could not be added: 2 problems." in comment and "now a draft" in comment
     assert "No pull request was opened" not in html.unescape(again[3][1])
     # fixed again: the pull request is ready for review
     remote.submit(ANSWERS)
@@ -226,7 +226,7 @@ def test_an_invalid_first_submission_opens_nothing(remote: Remote) -> None:
     calls = remote.calls()
     assert _verbs(calls) == [["pr", "view"], ["issue", "comment"]]
     comment = html.unescape(calls[1][1])
-    assert ":title: empty, but a value is required" in comment
+    assert "- Title: is required — please answer it" in comment
     assert "No pull request was opened." in comment and str(remote.tmp) not in comment
 
 

@@ -99,3 +99,20 @@ def test_pages_say_printed_as_90_percent_ci(ninety, tmp_path: Path) -> None:
     texts = [str(c) for r in view.estimates.rows for c in r.cells]
     assert "1.62 [1.10, 2.38] (printed as 90% CI)" in texts
     assert "1.50 [1.05, 2.14]" in texts  # its OS estimate, printed at 95%
+
+
+@pytest.mark.parametrize(("level", "noted"), [("0.95", True), ("0.90", False)])
+def test_a_one_study_result_explains_a_last_digit_difference(tmp_path, level, noted) -> None:
+    """alpha's OS, printed 1.50 [1.05, 2.20], is shown recomputed as 1.50 [1.04, 2.17]: the
+    note explains the last digit; at 90% the row's "printed as 90% CI" explains it instead."""
+    from evreg.site.views.analysis import rounding_note
+
+    changed = {"ci_upper": "2.20", "ci_level": level}
+    estimates = [
+        dict(e) | (changed if e["estimate_id"] == "alpha-2020-il6-os" else {}) for e in ESTIMATES
+    ]
+    package = load_package(write_package(tmp_path / "pkg", {"estimates": estimates}))
+    a = run_plan(package).get("il6-os")
+    assert a.primary_result.k == 1
+    note = rounding_note(a)
+    assert ("printed CI (1.50 [1.05, 2.20])" in note) is noted and bool(note) is noted

@@ -14,6 +14,7 @@ from typing import Any
 
 MISSING = "—"  # the one mark for a value that is unavailable (not estimable, not reported)
 LARGE = 1e5  # from here on a number prints with 3 significant digits (1.23e+05)
+SMALL = 1e-3  # and below this one (2.34e-05): three decimals would print 0.000
 P_FLOOR = 0.00001  # RevMan prints smaller P values as "P < 0.00001"
 
 
@@ -23,10 +24,10 @@ def _finite(value: Any) -> bool:
 
 def fmt_ratio(value: float | None, digits: int = 2) -> str:
     """A ratio as RevMan prints it: ``digits`` decimals, three below 0.1, 3 significant digits
-    from 100,000 on; :data:`MISSING` when unavailable."""
+    from 100,000 on and below 0.001; :data:`MISSING` when unavailable."""
     if not _finite(value):
         return MISSING
-    if abs(value) >= LARGE:
+    if abs(value) >= LARGE or 0 < abs(value) < SMALL:
         return f"{value:.3g}"
     if 0 < abs(value) < 0.1:
         return f"{value:.3f}"

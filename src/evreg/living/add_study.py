@@ -39,6 +39,7 @@ from evreg.living.files import (
     replace_atomically,
     replace_record,
 )
+from evreg.living.form_errors import Problem
 from evreg.living.submission import load_submission, submission_rows
 from evreg.living.versions import bump_version
 
@@ -60,6 +61,7 @@ class AddStudyResult:
     warnings: tuple[str, ...]
     files: tuple[str, ...]
     added_in_version: str = ""
+    problems: tuple[Problem, ...] = ()  # the errors in the submitted rows, with their values
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class AddStudyResult:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "files": list(self.files),
+            "problems": [p.to_dict() for p in self.problems],
         }
 
 
@@ -171,24 +174,26 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
 
     root = package.parent
     change, originals = _change(package, submission, source)
-    refused = _hostile_cells(package, change, source)
+    origin = {
+        (rel, line): f"{source} {label}"
+        for rel, entries in change.origins.items()
+        for line, label in entries
+    }
+    refused = _hostile_cells(package, change)
     if refused:  # refused fast: no need to validate the whole package
-        return _result(change, refused, ())
+        errors = tuple(_finding_text(f, root, origin) for f in refused)
+        return _result(change, errors, (), _problems(refused, root, change))
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
         for path, content in change.files.items():
             (copy.parent / path.relative_to(root)).write_bytes(content)
         findings = validate_package(copy)
-        origin = {
-            (rel, line): f"{source} {label}"
-            for rel, entries in change.origins.items()
-            for line, label in entries
-        }
         after = [
             (f.severity, _finding_text(f, copy.parent, {}), _finding_text(f, copy.parent, origin))
             for f in findings
         ]
+        problems = _problems(findings, copy.parent, change)
     errors = tuple(
         text + (" (already in the package)" if plain in before else "")
         for severity, plain, text in after
@@ -200,13 +205,18 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         for severity, plain, text in after
         if severity != "error" and finding_key(plain) not in known
     )
-    result = _result(change, errors, warnings)
+    result = _result(change, errors, warnings, problems)
     if result.added:
         replace_atomically(change.files, originals)
     return result
 
 
-def _result(change: _Change, errors: tuple[str, ...], warnings: tuple[str, ...]) -> AddStudyResult:
+def _result(
+    change: _Change,
+    errors: tuple[str, ...],
+    warnings: tuple[str, ...],
+    problems: tuple[Problem, ...],
+) -> AddStudyResult:
     return AddStudyResult(
         added=not errors,
         study_id=change.study.get("study_id", ""),
@@ -215,25 +225,46 @@ def _result(change: _Change, errors: tuple[str, ...], warnings: tuple[str, ...])
         warnings=warnings,
         files=tuple(sorted(change.origins)),
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
+        problems=problems,
     )
 
 
-def _hostile_cells(package: Path, change: _Change, source: str) -> tuple[str, ...]:
+def _hostile_cells(package: Path, change: _Change) -> list[Any]:
     """The new rows' cells checked first by the validation's own cell rules
     (:func:`evreg.data.validate.cells.check_cells`: invisible characters, formula starts,
     size), so that such a submission is refused without validating the whole package."""
     from evreg.data.validate.cells import check_cells
 
     descriptor = load_descriptor(package)
-    errors = []
+    findings = []
     for name, rows in (("studies", [change.study]), ("estimates", change.estimates)):
         rel = str(resource(descriptor, name, package).get("path"))
         lines = [line for line, _ in change.origins.get(rel, ())]
-        labels = dict(change.origins.get(rel, ()))
         schema = {"fields": schema_fields(package.parent, resource(descriptor, name, package))}
-        for finding in check_cells((rel, list(zip(lines, rows, strict=False))), schema):
-            errors.append(f"{finding} (from {source} {labels.get(finding.row, '')})")
-    return tuple(errors)
+        findings += check_cells((rel, list(zip(lines, rows, strict=False))), schema)
+    return findings
+
+
+def _problems(findings: Any, root: Path, change: _Change) -> tuple[Problem, ...]:
+    """The errors found in the submitted rows, each with the entry it came from and the value
+    given (for messages in the issue form's language)."""
+    submitted = {STUDY_KEY: change.study}
+    submitted.update((f"{ESTIMATES_KEY}[{i}]", e) for i, e in enumerate(change.estimates, 1))
+    rows = {
+        (rel, line): (label, submitted.get(label, {}))
+        for rel, entries in change.origins.items()
+        for line, label in entries
+    }
+    prefix = str(root) + os.sep
+    out = []
+    for f in findings:
+        rel = str(f.file).replace(prefix, "")
+        if f.severity != "error" or (rel, f.row or 0) not in rows:
+            continue
+        label, row = rows[(rel, f.row or 0)]
+        value = str(row.get(f.field or "", "") or "")
+        out.append(Problem(rel, f.row, f.field, f.message, label, value))
+    return tuple(out)
 
 
 def candidate_template(package: Path, candidate_id: str) -> str:

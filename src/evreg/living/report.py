@@ -10,9 +10,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evreg.data.formats import MISSING, fmt_ci, fmt_pct, pval
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, plural, pval
 from evreg.data.text import md_escape
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.review.results import CI_LEVEL
+from evreg.stats.rule import RULE_TEXT
+
+CI = ci_label(CI_LEVEL)  # the level of every pooled CI compared
 
 # --------------------------------------------------------------------------- markdown
 
@@ -156,7 +160,7 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     shown = [a for a in diff.analyses if a.status != "unchanged"]
     if shown:
         out += [
-            "| Analysis | k (review, added) | HR [95% CI] before | HR [95% CI] after | p | I² "
+            f"| Analysis | k (review, added) | HR [{CI}] before | HR [{CI}] after | p | I² "
             "| Model | What changed |",
             "| --- " * 8 + "|",
         ]
@@ -182,8 +186,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     out.append(
         "k: studies with usable data (in brackets: of the source review's studies, of the k it "
         "pooled, and added since the review). HR > 1: a high "
-        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
-        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
+        "marker level goes with shorter survival. Model: the one the review's rule picks "
+        f"({RULE_TEXT}, DL)."
     )
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -193,9 +197,11 @@ def render_json(diff: ResultsDiff) -> str:
     return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def add_study_markdown(result: Any, source: str = "the submission") -> str:
+def add_study_markdown(result: Any, source: str = "the submission", form: Any = None) -> str:
     """What ``evreg add-study`` did, as markdown for an issue comment: the study added, or each
-    problem (file:line:field) that stopped it; contributor text escaped."""
+    problem that stopped it — by file:line:field, or with ``form`` (a
+    :class:`evreg.living.form_errors.FormWords`) by the form's question; contributor text
+    escaped."""
     if getattr(result, "added", False):
         ids = ", ".join(md_escape(i) for i in result.estimate_ids) or "no estimates"
         lines = [
@@ -207,11 +213,18 @@ def add_study_markdown(result: Any, source: str = "the submission") -> str:
             lines += [f"- {md_escape(w, limit=500)}" for w in result.warnings]
         return "\n".join(lines) + "\n"
     errors = list(getattr(result, "errors", ()))
+    where = (
+        "Each line names the question of the form it is about"
+        if form is not None
+        else "Each line names the file, line and field (and the part of "
+        f"{md_escape(source)} it comes from)"
+    )
+    if form is not None:
+        errors = form.messages(result)
     lines = [
-        f"**The submission could not be added: {len(errors)} problem(s).** No file was "
-        "changed. Each line names the file, line and field "
-        f"(and the part of {md_escape(source)} it comes from). Edit the issue to fix them; the "
-        "checks run again.",
+        f"**The submission could not be added: {plural(len(errors), 'problem')}.** No file "
+        f"was changed. {where}. Edit the issue to fix them; "
+        "the checks run again.",
         "",
         *(f"- {md_escape(e, limit=500)}" for e in errors),
     ]

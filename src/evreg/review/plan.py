@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
-from evreg.data.scope import in_review
+from evreg.data.scope import in_review, patients
 from evreg.review import selection
 from evreg.review.results import (
     CI_LEVEL,
@@ -31,6 +31,7 @@ from evreg.review.results import (
     results_rows,
     results_schema,
 )
+from evreg.stats import FLIPPED
 
 # The result types and their table form live in evreg.review.results; importable from here too.
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "study_labels",
 ]
 
-FLIPPED = ("low_vs_high", "decrease_vs_increase")
 STATUS_REASON = {
     "not_found": "no source available to us prints this estimate",
     "incomplete": "the source prints only part of what pooling needs",
@@ -193,6 +193,7 @@ def _harmonised(
                 "level_value": _subgroup_level(study, variable),
                 "in_review": in_review(study or {}),
                 "added_in_version": (study or {}).get("added_in_version"),
+                "n_patients": patients(study or {}),
             }
         )
     rows.sort(
@@ -283,6 +284,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            n_patients=r["n_patients"],
         )
         for i, r in enumerate(rows)
     )

@@ -1,12 +1,13 @@
 """`evreg pool`: pool a table of study effects and report it (JSON or RevMan-style text).
 
 The table comes from :func:`evreg.data.effects.read_effects`. Rows whose ``comparison`` is
-``low_vs_high`` or ``decrease_vs_increase`` (the data package's values, :data:`FLIPPED` of the
-analysis plan) are harmonised to high vs low exactly as the build does: reciprocal ratio with
-swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook 6.3.2), then log ratio and
-SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale the sign flips. ``high_vs_low``
-and ``increase_vs_decrease`` rows are pooled as printed; ``unknown`` (and anything else) is an
-error naming the row, since a study of unknown direction cannot be pooled honestly.
+``low_vs_high`` or ``decrease_vs_increase`` (the data package's values,
+:data:`evreg.stats.FLIPPED`) are harmonised to high vs low exactly as the build does:
+reciprocal ratio with swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook
+6.3.2), then log ratio and SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale
+the sign flips. ``high_vs_low`` and ``increase_vs_decrease`` rows are pooled as printed;
+``unknown`` (and anything else) is an error naming the row, since a study of unknown
+direction cannot be pooled honestly.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, 
 from evreg.data.text import clip
 from evreg.data.text import strip_control as safe
 from evreg.errors import EvregError
-from evreg.review.plan import FLIPPED
+from evreg.stats import AS_PRINTED, FLIPPED
 from evreg.stats.core import input_problem
 
-AS_PRINTED = ("high_vs_low", "increase_vs_decrease")  # already high vs low
 COMPARISONS = AS_PRINTED + FLIPPED
 MEASURES = {"HR": "hazard ratio", "OR": "odds ratio", "RR": "risk ratio", "RATIO": "ratio"}
 LABELS = {"HR": "HR", "OR": "OR", "RR": "RR", "RATIO": "Ratio"}

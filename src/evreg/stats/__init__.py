@@ -13,6 +13,8 @@ where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Mod
 
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
+    AS_PRINTED,
+    FLIPPED,
     METHODS,
     PoolResult,
     RuleChoice,
@@ -21,8 +23,8 @@ from evreg.stats.core import (
     ci_to_se,
     harmonise,
     pool,
-    review_rule,
 )
+from evreg.stats.rule import review_rule
 from evreg.stats.sensitivity import (
     CumulativeResult,
     CumulativeRow,
@@ -35,6 +37,8 @@ from evreg.stats.sensitivity import (
 )
 
 __all__ = [
+    "AS_PRINTED",
+    "FLIPPED",
     "METHODS",
     "CumulativeResult",
     "CumulativeRow",

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from evreg.data.formats import plural
+from evreg.stats.rule import RULE_TEXT
 
 SEVERITIES = ("error", "warning", "note")
 
@@ -20,8 +21,7 @@ CHECKS: dict[str, str] = {
     "q_p_vs_i2": "printed Q-test p against the Q implied by the printed I2 and k "
     "(Q = df / (1 - I2))",
     "i2_zero_vs_q_p": "an I2 printed as 0 needs Q <= df / 0.995, hence Q-test p >= P(chi2_df > Q)",
-    "model_vs_rule": "model used against the review's rule (fixed effect if I2 <= 50% and "
-    "Q-test p >= 0.10, otherwise random effects)",
+    "model_vs_rule": f"model used against the review's rule ({RULE_TEXT})",
     "subgroup_k_sum": "the k's of a subgroup analysis' levels against the overall analysis' k",
     "subgroup_q_partition": "the levels' Q's (from printed I2 and Q p) against the overall Q: "
     "Q_total = sum of Q_within + Q_between >= sum of Q_within",
@@ -59,6 +59,25 @@ class AuditFinding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# What each check is called on pages (the names above stay in results and JSON output).
+CHECK_LABELS: dict[str, str] = {
+    "reproduction": "Reproduction from the registry's estimates",
+    "p_vs_ci": "P value against the CI",
+    "hr_vs_ci": "Ratio against its CI",
+    "q_p_vs_i2": "Q-test P against I²",
+    "i2_zero_vs_q_p": "An I² of 0 against the Q-test P",
+    "model_vs_rule": "Model against the review's rule",
+    "subgroup_k_sum": "Studies in the subgroups against the overall analysis",
+    "subgroup_q_partition": "Q of the subgroups against the overall Q",
+    "k_vs_study_table": "Number of studies against the study table",
+    "subgroup_k_vs_study_table": "Studies in a subgroup against the study table",
+    "identical_characteristics": "Identical study characteristics",
+    "n_vs_source": "N against the primary source",
+    "totals_vs_abstract": "Studies and patients against the review's totals",
+    "two_study_direction": "Direction in a result of two studies",
+}
 
 
 def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from evreg import stats
 from evreg.data.formats import fmt_interval
-from evreg.data.scope import NOS_DOMAINS
+from evreg.data.scope import NOS_DOMAINS, patients
 from evreg.data.validate.plan import Mix, estimate_mixes
 from evreg.review.results import AnalysisResult
 from evreg.stats.bias import MIN_K
@@ -177,12 +177,6 @@ def nos_total(study: Mapping[str, object]) -> int | None:
         return total
     domains = [_int(study.get(k)) for k in NOS_DOMAINS]
     return sum(d for d in domains if d is not None) if None not in domains else None
-
-
-def patients(study: Mapping[str, object]) -> int | None:
-    """N confirmed in the primary source, else N as the review reports it."""
-    confirmed = _int(study.get("n_confirmed"))
-    return confirmed if confirmed is not None else _int(study.get("n"))
 
 
 def _int(value: object) -> int | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from evreg.data.formats import fmt_ratio as ratio_text  # the one formatter, re-exported
 from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
-from evreg.review.results import Certainty, Judgement
+from evreg.review.results import LEVELS, Certainty, Judgement
 
 __all__ = [
     "DOMAINS",
@@ -27,7 +27,6 @@ __all__ = [
 
 DOMAINS = DOWNGRADE_DOMAINS
 UPGRADES = UPGRADE_DOMAINS
-LEVELS = ("very low", "low", "moderate", "high")  # level n is LEVELS[n - 1]
 START = "high"
 NO_EVIDENCE = "no evidence"
 RATED_DOWN = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}

@@ -31,7 +31,6 @@ from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
 from evreg.site.views.context import (
-    OUTCOME_NAMES,
     SiteContext,
     analysis_dir,
     analysis_link,
@@ -149,7 +148,7 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
     outcome = w.value("analyses", "outcome", a.outcome)
     items = [
         ("biomarker", a.biomarker),
-        ("outcome", OUTCOME_NAMES.get(a.outcome, outcome)),
+        ("outcome", outcome),
         ("timepoints", w.values("estimates", "timepoint", row.get("timepoints") or "")),
         ("comparisons", w.values("estimates", "comparison", row.get("comparisons") or "")),
         ("models", w.values("estimates", "model", row.get("models") or "")),
@@ -173,16 +172,16 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
 
 
 def source_cell(doi: str | None, url: str | None, location: str | None) -> Cell:
-    """An estimate's source: the study's DOI link where it has one, else the address the
-    number was read at, then where in the source it is printed."""
+    """An estimate's source: a link to the address the number was read at, where in that
+    source it is printed, then the study's DOI as a link of its own."""
     where = text(location).strip()
     parts: list[Cell] = []
-    if doi:
-        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
-    elif url:
-        parts.append(external_link(url, "source"))
+    if url:
+        parts.append(external_link(url, "where it was read"))
     if where:
         parts.append(where)
+    if doi:
+        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
     if not parts:
         return ""
     return Joined(tuple(parts), " — ") if len(parts) > 1 else parts[0]
@@ -198,7 +197,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
-                u.estimate_id,
+                ctx.exposures.get(u.estimate_id) or MISSING,
                 printed,
                 ctx.words.value("estimates", "comparison", u.comparison)
                 + (" (harmonised: reciprocal)" if u.harmonised else ""),
@@ -232,7 +231,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         classes.append("evreg-total")
     headers = [
         "Study",
-        "Estimate",
+        "Exposure",
         f"{measure} [CI] as printed",
         "Direction",
         f"{measure} [{ci_label(a.ci_level)}] high vs low",
@@ -248,18 +247,20 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
 
 
 def rounding_note(a: AnalysisResult) -> str:
-    """Why a one-study pooled CI can differ from the study's in the last digit ("" if not)."""
+    """Why a one-study pooled CI can differ from the study's printed one in the last digit (""
+    if not, or when the study printed another level: its row says so)."""
     res = a.primary_result
     if res is None or res.k != 1 or len(a.used) != 1:
         return ""
     u = a.used[0]
-    if fmt_ci(res.estimate, res.ci_lower, res.ci_upper) == fmt_ci(u.hr, u.ci_lower, u.ci_upper):
+    printed = fmt_ci(*u.printed_high_vs_low)
+    pooled = fmt_ci(res.estimate, res.ci_lower, res.ci_upper)
+    if pooled == printed or printed_as(u.ci_level_as_printed, u.ci_level):
         return ""
     return (
-        f"The pooled line ({fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}) is {u.label}'s "
-        f"estimate with a CI recomputed from its SE, and the SE is computed from the printed CI "
-        f"({fmt_ci(u.hr, u.ci_lower, u.ci_upper)}); the printed bounds are rounded, so the two "
-        "can differ in the last digit."
+        f"The pooled line ({pooled}) is {u.label}'s estimate with a CI recomputed from its SE, "
+        f"and the SE is computed from the printed CI ({printed}); the printed bounds are "
+        "rounded, so the two can differ in the last digit."
     )
 
 
@@ -339,14 +340,14 @@ def _pending_table(
         return None
     rows = [
         [
-            p.estimate_id,
             study_link(here, p.study_id, p.label),
+            ctx.exposures.get(p.estimate_id) or MISSING,
             Badge(p.status, ctx.words.value("estimates", "status", p.status)),
             ctx.words.relabel(p.reason),
         ]
         for p in items
     ]
-    headers = ["Estimate", "Study", "Status", "Why it is not pooled"]
+    headers = ["Study", "Exposure", "Status", "Why it is not pooled"]
     return table(headers, rows, row_classes=["evreg-pending"] * len(rows), label=label)
 
 

@@ -16,7 +16,6 @@ from evreg.site.labels import Labels
 from evreg.site.links import RepoLinks
 from evreg.site.viewmodel import Link
 
-OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
 MODEL_NAMES = {"fixed": "fixed effect", "random": "random effects"}
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 
@@ -70,6 +69,11 @@ class SiteContext:
         return out
 
     @functools.cached_property
+    def exposures(self) -> dict[str, str]:
+        """Each estimate's exposure as its source defines it, by estimate id."""
+        return {str(e["estimate_id"]): str(e.get("exposure") or "") for e in self.package.estimates}
+
+    @functools.cached_property
     def pooled_in(self) -> dict[str, list[str]]:
         """Analysis ids that pool each estimate, by estimate id."""
         out: dict[str, list[str]] = {}
@@ -77,6 +81,20 @@ class SiteContext:
             for u in a.used:
                 out.setdefault(u.estimate_id, []).append(a.analysis_id)
         return out
+
+    @functools.cached_property
+    def review_name(self) -> str:
+        """The source review as readers cite it: "Hu & Qiu 2026", "Hackshaw et al. 1997"."""
+        src = self.package.review.get("source_review") or {}
+        names = [str(a).split()[0] for a in src.get("authors") or () if str(a).strip()]
+        who = (
+            "the source review"
+            if not names
+            else f"{names[0]} et al."
+            if len(names) > 2
+            else " & ".join(names)
+        )
+        return f"{who} {src['year']}" if names and src.get("year") else who
 
     def measure(self, analysis_id: str) -> str:
         """The analysis' effect measure (HR unless the plan says otherwise)."""
@@ -90,6 +108,15 @@ class SiteContext:
             row.get("favours_lower") or f"Lower risk with high {a.biomarker}",
             row.get("favours_higher") or f"Higher risk with high {a.biomarker}",
         )
+
+    def outcome_name(self, code: str) -> str:
+        """The outcome's label from the schema (``enumLabels``): "overall survival"."""
+        return self.words.value("analyses", "outcome", code) or code
+
+    def survival_outcome(self, code: str) -> bool:
+        """A survival outcome, whose longer or shorter survival reads as the effect: one the
+        schema labels "... survival"."""
+        return self.outcome_name(code).endswith("survival")
 
     def model_name(self, model: str | None) -> str:
         """ "fixed effect" / "random effects" for a model code ("none" for None)."""

@@ -17,6 +17,7 @@ from evreg.site.charts import vega_versions
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
 from evreg.site.views.certainty import levels_table, rules_table
 from evreg.site.views.context import SiteContext, hand_written
+from evreg.stats.rule import RULE_TEXT
 
 SOFTWARE = (
     "evreg",
@@ -224,8 +225,7 @@ STAT_CHOICES = (
     ),
     (
         "Primary model",
-        "The review's rule: fixed effect if I² ≤ 50% and Q p ≥ 0.10, else random effects; both are"
-        " always computed and shown.",
+        f"The review's rule: {RULE_TEXT}; both are always computed and shown.",
     ),
     (
         "Prediction interval",
