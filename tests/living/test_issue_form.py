@@ -45,7 +45,7 @@ def test_form_fields_are_the_template_s() -> None:
     from evreg.data.template import render_template
 
     template = yaml.safe_load(render_template(ROOT / "datapackage.json"))
-    accepted = set(template["study"]) | {"estimates", "candidate", "confirm"}
+    accepted = set(template["study"]) | {"estimates", "candidate", "confirm", "risk_of_bias"}
     ids = [f.id for f in load_form(FORM).values()]
     assert set(ids) <= accepted, set(ids) - accepted
     required = {"first_author", "year", "title", "biomarker", "estimates", "source_url"}

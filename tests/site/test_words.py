@@ -190,9 +190,7 @@ def test_one_study_results_explain_a_last_digit_difference(tmp_path_factory) -> 
             continue
         u = a.used[0]
         page = (site / "analyses" / a.analysis_id / "index.html").read_text(encoding="utf-8")
-        differs = fmt_ci(res.estimate, res.ci_lower, res.ci_upper) != fmt_ci(
-            *u.printed_high_vs_low
-        )
+        differs = fmt_ci(res.estimate, res.ci_lower, res.ci_upper) != fmt_ci(*u.printed_high_vs_low)
         assert ("can differ in the last digit" in page) is differs, a.analysis_id
 
 

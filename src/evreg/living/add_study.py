@@ -23,6 +23,7 @@ from evreg.data.scope import ADDED_IN_VERSION, IN_REVIEW
 from evreg.data.template import (
     CANDIDATE_KEY,
     ESTIMATES_KEY,
+    RISK_OF_BIAS_KEY,
     STUDY_KEY,
     load_descriptor,
     resource,
@@ -40,7 +41,7 @@ from evreg.living.files import (
     replace_record,
 )
 from evreg.living.form_errors import Problem
-from evreg.living.submission import load_submission, submission_rows
+from evreg.living.submission import load_submission, risk_of_bias_rows, submission_rows
 from evreg.living.versions import bump_version
 
 
@@ -138,13 +139,25 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
     study[IN_REVIEW] = "false"
     study[ADDED_IN_VERSION] = bump_version(str(descriptor.get("version") or ""), "minor")
     new_rows = {"studies": [study], "estimates": estimates}
+    if submission.get(RISK_OF_BIAS_KEY):
+        path = root / str(resource(descriptor, RISK_OF_BIAS_KEY, package).get("path"))
+        targets[RISK_OF_BIAS_KEY] = path
+        originals[path] = read_bytes(path)
+        styles[RISK_OF_BIAS_KEY] = csv_style(originals[path], path)
+        new_rows[RISK_OF_BIAS_KEY] = risk_of_bias_rows(
+            submission,
+            styles[RISK_OF_BIAS_KEY].header,
+            study.get("study_id", ""),
+            study[ADDED_IN_VERSION],
+            source,
+        )
     files = {
         path: originals[path] + appended_bytes(styles[name], new_rows[name])
         for name, path in targets.items()
     }
     labels = {
-        "studies": [STUDY_KEY],
-        "estimates": [f"{ESTIMATES_KEY}[{i + 1}]" for i in range(len(estimates))],
+        name: [STUDY_KEY] if name == "studies" else [f"{name}[{i + 1}]" for i in range(len(rows))]
+        for name, rows in new_rows.items()
     }
     origins = {
         os.path.relpath(path, root).replace(os.sep, "/"): tuple(

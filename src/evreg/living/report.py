@@ -12,7 +12,7 @@ from typing import Any
 
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, plural, pval
 from evreg.data.text import md_escape
-from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange, certainty_changes
 from evreg.review.results import CI_LEVEL
 from evreg.stats.rule import RULE_TEXT
 
@@ -45,11 +45,17 @@ def _table_row(change: AnalysisChange) -> str:
     if change.before and change.after and "significance" in change.changes:
         flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
     if change.before and change.after and "certainty" in change.changes:
-        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}")
+        domains = "; ".join(md_escape(c) for c in certainty_changes(b, a))
+        why = f" ({domains})" if domains else ""
+        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}{why}")
+    if change.before and change.after and "absolute effects" in change.changes:
+        first = [(x.get("absolute") or [MISSING])[0] for x in (b, a)]
+        flags.append(f"absolute {_arrow(first[0], first[1])}")
     if change.status in ("added", "removed"):
         flags.append(change.status)
     elif change.changes:
-        flags.append(", ".join(c for c in change.changes if c not in ("significance", "certainty")))
+        shown = ("significance", "certainty", "absolute effects")
+        flags.append(", ".join(c for c in change.changes if c not in shown))
     cells = [
         f"{md_escape(change.analysis_id)}",
         _arrow(b.get("k", MISSING), a.get("k", MISSING)) + _review_k(a or b),

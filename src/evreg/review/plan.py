@@ -357,10 +357,12 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
 def run_plan(package: Package) -> RegistryResults:
     """Run every analysis of the package's plan, in the plan's order, and rate the certainty
     of each and of each published result (:mod:`evreg.review.certainty`)."""
+    from evreg.review.absolute import with_absolute_effects
     from evreg.review.certainty import rate_plan
 
     labels = study_labels(package.studies)
     analyses = tuple(run_analysis(package, a, labels) for a in package.analyses)
     analyses = rate_plan(package, analyses, labels)
+    analyses = with_absolute_effects(analyses, package.baseline_risks)
     name = str(package.descriptor.get("name", ""))
     return RegistryResults(name, package.version, package.created, analyses)

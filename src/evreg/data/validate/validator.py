@@ -12,8 +12,7 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
-    OPTIONAL_RESOURCE_NAMES,
-    RESOURCE_NAMES,
+    KNOWN_RESOURCE_NAMES,
     PackageError,
     RawTable,
     find_resource,
@@ -22,7 +21,16 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import cells, certainty, domain, numbers, plan, scope, searches
+from evreg.data.validate import (
+    cells,
+    certainty,
+    domain,
+    evidence_inputs,
+    numbers,
+    plan,
+    scope,
+    searches,
+)
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -42,14 +50,16 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("published_results", "analyses"), plan.check_published_links),
     (("candidates", "studies"), plan.check_candidates),
     (("candidates", "studies"), scope.check_screening),
-    (("certainty", "analyses"), certainty.check_certainty),
+    (("certainty", "analyses", "published_results"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
+    (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
     (("search_history", "candidates"), searches.check_search_history),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
-    *((name, cells.check_cells) for name in RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES),
+    *((name, cells.check_cells) for name in KNOWN_RESOURCE_NAMES),
 )
 
 

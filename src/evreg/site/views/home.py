@@ -9,17 +9,19 @@ from markupsafe import Markup
 
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
+from evreg.review.certainty.model import rated_down
 from evreg.review.plan import AnalysisResult
 from evreg.review.results import CI_LEVEL, UsedEstimate
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Grade, Joined, Link, Table, table
+from evreg.site.views.absolute import first_absolute
 from evreg.site.views.certainty import Footnotes, grade, statement
 from evreg.site.views.context import SiteContext, analysis_link, hand_written
 
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}]",
+    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}], and absolute effect",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
@@ -70,19 +72,6 @@ class HomeView:
     summary: SummaryOfFindings
 
 
-def _effect(
-    a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool, survival: str | None
-) -> str:
-    """What the pooled ratio's direction means, in words (``survival``: the outcome's name
-    when it is a survival outcome)."""
-    if survival:
-        return (
-            f"high {a.biomarker} is associated with {'shorter' if higher else 'longer'} {survival}"
-        )
-    side = favours[1] if higher else favours[0]
-    return f"the pooled {measure} is {'above' if higher else 'below'} 1 ({side.lower()})"
-
-
 def _heterogeneity(a: AnalysisResult) -> str:
     """The clause on substantial heterogeneity (I² > 50%), or ""."""
     res = a.primary_result
@@ -121,10 +110,6 @@ def _counts_cell(a: AnalysisResult) -> str:
     return line
 
 
-def _survival(ctx: SiteContext, a: AnalysisResult) -> str | None:
-    return ctx.outcome_name(a.outcome) if ctx.survival_outcome(a.outcome) else None
-
-
 def _review_only_cell(a: AnalysisResult) -> str:
     """The review's studies only: "same" when no study was added (no duplicate number)."""
     if not a.k_added_with_data:
@@ -135,11 +120,8 @@ def _review_only_cell(a: AnalysisResult) -> str:
     return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
 
 
-def conclusion(
-    a: AnalysisResult, measure: str, favours: tuple[str, str], survival: str | None = None
-) -> str:
-    """One plain-language line on what can and cannot be concluded (no hedging beyond data);
-    ``survival``: the outcome's name when it is a survival outcome."""
+def conclusion(a: AnalysisResult) -> str:
+    """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
     res = a.primary_result
     if res is None:
@@ -151,28 +133,28 @@ def conclusion(
         u = a.used[0]
         where = f"{of_review}" if u.in_review else ", added since the review"
         return (
-            f"Only one study ({u.label}{where}) has usable data, {measure} "
-            f"{fmt_ci(u.hr, u.ci_lower, u.ci_upper)}; one study cannot show a consistent "
-            "association, so no pooled conclusion is possible."
+            f"Only one study ({u.label}{where}) has usable data: the result above is that "
+            f"study's own, and whether studies agree cannot be judged yet{_rated_down(a)}."
         )
-    higher = bool(res.estimate and res.estimate > 1)
     split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""
     line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
-    if res.significant:
-        line += (
-            f"{_effect(a, measure, favours, higher, survival)} ({measure} "
-            f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}; the CI excludes 1)"
-        )
-    else:
-        line += (
-            f"the CI ({fmt_ratio(res.ci_lower)} to {fmt_ratio(res.ci_upper)}) includes 1, so "
-            "the data are compatible with no association"
-        )
+    line += "the CI excludes 1" if res.significant else "the CI includes 1"
     line += _heterogeneity(a)
     if a.k_in_review and a.k_review_with_data < a.k_in_review:
         missing = a.k_in_review - a.k_review_with_data
         line += f"; {missing} of the review's studies are still pending"
-    return line + "."
+    return line + _rated_down(a) + "."
+
+
+def _rated_down(a: AnalysisResult) -> str:
+    """ "; certainty rated down for risk of bias and imprecision" from the rating itself, so
+    the comment and the statement beside it come from one computation ("" if none)."""
+    c = a.certainty
+    down = [d.replace("_", " ") for d, j in (c.domains if c else {}).items() if rated_down(j)]
+    if not down:
+        return ""
+    names = ", ".join(down[:-1]) + (" and " if len(down) > 1 else "") + down[-1]
+    return f"; certainty rated down for {names} (see the footnotes)"
 
 
 def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Footnotes) -> Cell:
@@ -193,11 +175,14 @@ def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Fo
     return Joined(tuple(parts), "; ") if len(parts) > 1 else parts[0]
 
 
-def _effect_cell(a: AnalysisResult, measure: str) -> str:
+def _effect_cell(ctx: SiteContext, a: AnalysisResult, measure: str) -> str:
+    """The pooled ratio, then its absolute effect at the first baseline (GRADE 27)."""
     res = a.primary_result
-    return (
-        f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}" if res else "not estimable"
-    )
+    if res is None:
+        return "not estimable"
+    absolute = first_absolute(ctx, a)
+    ratio = f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}"
+    return f"{ratio}. {absolute}" if absolute else ratio
 
 
 def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
@@ -217,7 +202,7 @@ def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
     return " ".join(
         [
             f"{a.title}. Studies with usable estimates: {row[1]}.",
-            f"Relative effect: {row[2]}.",
+            f"Effect: {row[2]}.",
             certainty,
             str(row[5]),
             f"The review published: {published}." if published else "",
@@ -236,11 +221,11 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
         row: list[Cell] = [
             analysis_link(from_dir, a.analysis_id, a.title),
             _counts_cell(a),
-            _effect_cell(a, measure),
+            _effect_cell(ctx, a, measure),
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
-            conclusion(a, measure, ctx.favours(a), _survival(ctx, a)),
+            conclusion(a),
             _published_cell(ctx, a, measure, notes),
         ]
         rows.append(row)
