@@ -45,7 +45,7 @@ def test_no_command_prints_help_and_exits_2() -> None:
     assert "commands:" in proc.stdout and "Traceback" not in proc.stderr
 
 
-PACKAGE_FREE = {"pool"}  # reads a CSV of ratios, not a data package
+PACKAGE_FREE = {"pool", "derive"}  # a CSV of ratios; printed statistics: no data package
 
 
 def _command_parser(name: str) -> argparse.ArgumentParser:

@@ -188,8 +188,8 @@ JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
     ),
     "symlink out of the package": (
         lambda pkg: ((pkg / EST).unlink(), (pkg / EST).symlink_to("/etc/hostname")),
-        "datapackage.json",
-        "links outside the package",
+        EST,
+        "is a symbolic link",
     ),
     "schema broken JSON": (
         _write("schemas/studies.json", b'{"fields": ['),

@@ -80,6 +80,9 @@ def add_format(parser: argparse.ArgumentParser, text: str, json: str) -> None:
     )
 
 
+output_format = add_format  # the name evreg derive imports
+
+
 def package_and_format(parser: argparse.ArgumentParser, text: str, json: str) -> None:
     """``--package PATH`` and ``--format text|json``."""
     add_package(parser)

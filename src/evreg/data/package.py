@@ -10,13 +10,17 @@ schema's field types (Frictionless Table Schema v1: integer, number, boolean, st
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 RESOURCE_NAMES = (
@@ -29,10 +33,12 @@ RESOURCE_NAMES = (
 )
 # Resources a package may leave out (older packages, small test packages): read as empty when
 # absent, checked when present.
-OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history")
+OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history", "derivations")
 KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
+# A package's or resource's name (it becomes part of file names): no "/", no "..".
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -150,9 +156,11 @@ class Package:
     def studies(self) -> tuple[dict, ...]:
         return self.tables["studies"]
 
-    @property
+    @functools.cached_property
     def estimates(self) -> tuple[dict, ...]:
-        return self.tables["estimates"]
+        """Typed estimate rows; a derived one also carries ``derivation_method`` (logrank, oe,
+        ci, p or km: the method of its derivations row), which pages and ratings read."""
+        return mark_derived(self.tables["estimates"], self.tables.get("derivations", ()))
 
     @property
     def analyses(self) -> tuple[dict, ...]:
@@ -170,6 +178,11 @@ class Package:
     def certainty(self) -> tuple[dict, ...]:
         """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
         return self.tables["certainty"]
+
+    @property
+    def derivations(self) -> tuple[dict, ...]:
+        """Inputs of derived estimates, as printed (one row per derived estimate; often none)."""
+        return self.tables.get("derivations", ())
 
     @property
     def risk_of_bias(self) -> tuple[dict, ...]:
@@ -206,6 +219,8 @@ def read_descriptor(path: str | Path = DESCRIPTOR_NAME) -> tuple[Path, dict]:
     """(package root, descriptor dict); PackageError if missing, not JSON or malformed."""
     p = descriptor_path(path)
     name = p.name
+    if p.is_symlink():
+        raise PackageError(name, "is a symbolic link; a package holds only regular files")
     try:
         text = p.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -259,10 +274,31 @@ def safe_relative(root: Path, rel: object, what: str) -> Path:
         raise PackageError(DESCRIPTOR_NAME, f"{what} must be a relative path string")
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or ":" in rel:
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {rel!r} must be a path inside the package")
+        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} must be a path inside the package")
     path = root / pure
+    link = next((p for p in (path, *path.parents) if p != root and p.is_symlink()), None)
+    if link is not None and link.is_relative_to(root):
+        raise PackageError(
+            rel, "is a symbolic link (or inside one); a package holds only regular files"
+        )
     if not path.resolve().is_relative_to(root.resolve()):
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {rel!r} links outside the package")
+        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} links outside the package")
+    return path
+
+
+def inside(folder: Path, rel: str) -> Path:
+    """``folder / rel`` for an output path that stays inside ``folder``; an EvregError naming
+    it otherwise (an absolute path, ``..``, a backslash, or a link out)."""
+    pure = PurePosixPath(rel)
+    path = folder / pure
+    if (
+        not rel
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or "\\" in rel
+        or not path.resolve().is_relative_to(folder.resolve())
+    ):
+        raise EvregError(f"{folder}: refusing to write {clip(rel)}: not a path inside it")
     return path
 
 
@@ -273,7 +309,7 @@ def read_schema(root: Path, resource: dict) -> tuple[str, dict]:
         label, data = DESCRIPTOR_NAME, schema
     else:
         label = str(schema)
-        path = safe_relative(root, schema, f"resource {resource.get('name')!r} schema")
+        path = safe_relative(root, schema, f"resource {clip(resource.get('name'))} schema")
         try:
             data = _parse_json(label, path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
@@ -294,7 +330,7 @@ def read_table(root: Path, resource: dict) -> RawTable:
     name = str(resource.get("name"))
     _, schema = read_schema(root, resource)
     rel = resource.get("path")
-    path = safe_relative(root, rel, f"resource {name!r} path")
+    path = safe_relative(root, rel, f"resource {clip(name)} path")
     file = str(rel)
     text = _read_text(path, file)
     records, lines = _parse_csv(text, file)
@@ -328,7 +364,7 @@ def _read_text(path: Path, file: str) -> str:
 
 def _parse_csv(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     """All records (blank lines as []) and the line each starts on."""
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # CR inside quotes kept
     records: list[list[str]] = []
     lines: list[int] = []
     last = 0
@@ -428,6 +464,23 @@ def typed_rows(table: RawTable) -> tuple[tuple[dict, ...], tuple[dict[str, str],
         raw.append(row)
         lines.append(line)
     return tuple(typed), tuple(raw), tuple(lines)
+
+
+DERIVATION_METHOD = "derivation_method"
+
+
+def mark_derived(estimates: tuple[dict, ...], derivations: tuple[dict, ...]) -> tuple[dict, ...]:
+    """Estimates with a derivations row carry its method as ``derivation_method`` (logrank,
+    oe, ci, p, km): what pages and the certainty rules read to mark and rate them."""
+    methods = {d.get("estimate_id"): d.get("method") for d in derivations}
+    if not methods:
+        return estimates
+    return tuple(
+        {**e, DERIVATION_METHOD: methods[e["estimate_id"]]}
+        if e.get("estimate_id") in methods
+        else e
+        for e in estimates
+    )
 
 
 def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evreg.data.scope import SET_BY_ADD_STUDY, review_only_fields
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 STUDY_KEY = "study"
@@ -51,7 +52,7 @@ def resource(descriptor: Mapping[str, Any], name: str, package: Path) -> Mapping
     for res in descriptor.get("resources") or ():
         if isinstance(res, Mapping) and res.get("name") == name:
             return res
-    raise EvregError(f"{package}: no resource named {name!r}")
+    raise EvregError(f"{package}: no resource named {clip(name)}")
 
 
 def schema_fields(root: Path, res: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def schema_fields(root: Path, res: Mapping[str, Any]) -> list[dict[str, Any]]:
             raise EvregError(f"{path}: cannot read the schema: {exc}") from exc
     fields = schema.get("fields") if isinstance(schema, Mapping) else None
     if not isinstance(fields, list):
-        raise EvregError(f"{root}: resource {res.get('name')!r} has no schema fields")
+        raise EvregError(f"{root}: resource {clip(res.get('name'))} has no schema fields")
     return [f for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
 
 
@@ -179,7 +180,17 @@ def render_template(package: Path, candidate: Mapping[str, str] | None = None) -
     ]
     tail = _template_block(estimate_fields, "    ", "  - ", estimate)
     head = [*_head(descriptor, candidate), "", f"{STUDY_KEY}:"]
-    return "\n".join(head + body + middle + tail + _risk_of_bias_block(root, descriptor)) + "\n"
+    return (
+        "\n".join(
+            head
+            + body
+            + middle
+            + tail
+            + list(DERIVATION_HELP)
+            + _risk_of_bias_block(root, descriptor)
+        )
+        + "\n"
+    )
 
 
 def _risk_of_bias_block(root: Path, descriptor: Mapping[str, Any]) -> list[str]:
@@ -201,3 +212,21 @@ def _risk_of_bias_block(root: Path, descriptor: Mapping[str, Any]) -> list[str]:
         f"{RISK_OF_BIAS_KEY}: []",
         *(f"# {line}" for line in example),
     ]
+
+
+# The derivation block an estimate may give instead of hr/ci (evreg.living.derivation_block).
+DERIVATION_HELP = (
+    "    # No hazard ratio printed? Leave hr, ci_lower, ci_upper empty, set status: derived",
+    "    # and give what the paper prints instead; evreg derives the HR (Tierney 2007 for",
+    "    # statistics, Guyot 2012 for Kaplan-Meier curves) and shows it as derived.",
+    "    # Try it first with `evreg derive logrank --help` (or oe, ci, km).",
+    "    # derivation:          # uncomment from here",
+    "    #   method: logrank      # logrank, oe (O-E and variance), p (HR and its p), km",
+    '    #   p: "0.004"           # as printed; or chisq: 25.42',
+    "    #   events: 80           # total events, both groups",
+    "    #   ratio: 45/75         # patients high/low as printed (empty: 1)",
+    "    #   worse: high          # the group with the shorter survival",
+    "    #   source_location: Figure 2, log-rank test",
+    "    #   # km: curves: {low: low.csv, high: high.csv}, at_risk: at-risk.csv,",
+    "    #   #     reference: low (files next to this YAML: time,survival and time,low,high)",
+)

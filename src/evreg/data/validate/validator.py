@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
+    KNOWN_RESOURCE_NAMES,
     PackageError,
     RawTable,
     find_resource,
@@ -20,7 +21,17 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, evidence_inputs, numbers, plan, scope, searches
+from evreg.data.validate import (
+    cells,
+    certainty,
+    derivations,
+    domain,
+    evidence_inputs,
+    numbers,
+    plan,
+    scope,
+    searches,
+)
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -45,10 +56,13 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
     (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
     (("search_history", "candidates"), searches.check_search_history),
+    (("derivations",), derivations.check_derivation_inputs),
+    (("derivations", "estimates"), derivations.check_derivation_links),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
+    *((name, cells.check_cells) for name in KNOWN_RESOURCE_NAMES),
 )
 
 
@@ -80,6 +94,9 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
             message = "too many problems: cross-checks with this file skipped"
             findings.append(Finding(table.file, None, None, message))
     findings += _cross_table_findings(tables)
+    if "studies" in tables:
+        studies = tables["studies"]
+        findings += scope.check_review_count((studies.file, list(studies.rows())), descriptor)
     order = _file_order(descriptor)
     return _cap(sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.row or 0)))
 
