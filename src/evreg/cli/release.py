@@ -4,12 +4,14 @@ Example::
 
     evreg release                       # auto: minor if data were added or results changed
     evreg release patch --date 2026-12-01
-    evreg release major --since v1.2.0  # a new literature search
+    evreg release major --since 1.2.0   # a new literature search
 
 MAJOR is a new search (only on request), MINOR added or changed data, PATCH a correction that
-changes no result (refused if any result changes). The previous release is the git tag
-``v<current version>`` unless ``--since REF`` is given. Writes ``version`` and ``created`` in
-datapackage.json (formatting kept) and a CHANGELOG.md entry with the diff of results.
+changes no result (refused if any result changes). The previous release is the commit that set
+the current version in datapackage.json, found in the package's own git history (any clone,
+tags or not), unless ``--since REF`` is given. Writes ``version`` and ``created`` in
+datapackage.json (formatting kept), CITATION.cff's version and date, the version cells of rows
+added since, and a CHANGELOG.md entry with the diff of results: all of them or none.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "changes no result; auto (default): minor or patch from the diff",
     )
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
-    parser.add_argument("--since", metavar="REF", help="previous release (default: tag v<version>)")
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="previous release: a data version or git ref (default: the commit that set the "
+        "current version)",
+    )
     parser.add_argument(
         "--package", default="datapackage.json", metavar="PATH", help="the data package"
     )

@@ -27,6 +27,7 @@ from evreg.data.template import (
     load_descriptor,
     resource,
 )
+from evreg.data.versions import bump_version
 from evreg.errors import EvregError
 from evreg.living.files import (
     appended_bytes,
@@ -38,7 +39,6 @@ from evreg.living.files import (
     replace_record,
 )
 from evreg.living.submission import load_submission, submission_rows
-from evreg.living.versions import bump_version
 
 
 def descriptor_file(path: str | Path) -> Path:

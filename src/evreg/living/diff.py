@@ -21,7 +21,7 @@ from typing import Any
 
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
-from evreg.living.git import extract_package_at, resolve_ref
+from evreg.living.git import extract_package_at, resolve_release
 
 _SIG_DIGITS = 12
 
@@ -360,11 +360,12 @@ def compare(ref: str, commit: str, before: PackageState | None, after: PackageSt
 
 
 def diff_against_ref(ref: str, package: Path) -> ResultsDiff:
-    """Results at git ``ref`` against the working tree's package at ``package``."""
+    """Results at ``ref`` (a data version, found in the package's history, or a git ref)
+    against the working tree's package at ``package``."""
     package = package.resolve()
     if not package.is_file():
         raise EvregError(f"{package}: no such file (pass --package PATH)")
-    commit = resolve_ref(ref, package.parent)
+    commit = resolve_release(ref, package)
     after = package_state(package)
     with tempfile.TemporaryDirectory(prefix="evreg-diff-") as tmp:
         old = extract_package_at(commit, package, Path(tmp))

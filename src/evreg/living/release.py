@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evreg.data.history import normalise_version
 from evreg.data.template import load_descriptor, resource
+from evreg.data.versions import bump_version, version_key
 from evreg.errors import EvregError
 from evreg.living import diff as living_diff
 from evreg.living import report
 from evreg.living.files import csv_style, read_bytes, records, replace_atomically, replace_record
-from evreg.living.git import resolve_ref
-from evreg.living.versions import bump_version, version_key
 
 __all__ = ["Release", "bump_version", "release", "release_part", "set_descriptor_fields"]
 
@@ -160,16 +160,9 @@ def release(
     current = str(descriptor.get("version") or "")
     bump_version(current, "patch")  # checks the format before any git work
     day = _release_date(date)
-    since = since or f"v{current}"
-    try:
-        resolve_ref(since, package.resolve().parent)
-    except EvregError as exc:
-        if not since.startswith("v") or since != f"v{current}":
-            raise
-        raise EvregError(
-            f"no git tag {since} for the current version {current}; tag the previous release "
-            f"or pass --since REF"
-        ) from exc
+    since = since or current  # the commit that set it, from the package's own history
+    if version_key(normalise_version(since)):
+        since = normalise_version(since)  # v1.0.0 and 1.0.0 are the same data version
     diff = living_diff.diff_against_ref(since, package)
     if diff.errors:
         raise EvregError(f"{package}: the package has validation errors; run `evreg validate`")
@@ -180,7 +173,8 @@ def release(
     import dataclasses
 
     shown = dataclasses.replace(diff, version_after=version)
-    body = report.render_markdown(shown, level=3, title=f"Changes since {since}")
+    title = f"data version {since}" if version_key(since) else since
+    body = report.render_markdown(shown, level=3, title=f"Changes since {title}")
     entry = changelog_entry(version, day, part, since, body)
     result = Release(version, current, part, since, day, entry)
     if write:
