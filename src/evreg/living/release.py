@@ -48,7 +48,7 @@ def release_part(
         raise EvregError("nothing changed in the data since the previous release")
     needs_minor = data_rows_added or results_changed
     if requested == "patch" and needs_minor:
-        why = "results change" if results_changed else "rows were added or removed"
+        why = "results change" if results_changed else "rows or fields were added or removed"
         raise EvregError(f"a patch must change no result and add no data, but {why}: use minor")
     if requested == "auto":
         return "minor" if needs_minor else "patch"
@@ -166,9 +166,8 @@ def release(
     diff = living_diff.diff_against_ref(since, package)
     if diff.errors:
         raise EvregError(f"{package}: the package has validation errors; run `evreg validate`")
-    part = release_part(
-        requested, diff.rows_added_or_removed, diff.data_changed, diff.results_changed
-    )
+    grows = diff.rows_added_or_removed or bool(diff.structure)  # new fields: not a patch
+    part = release_part(requested, grows, diff.data_changed, diff.results_changed)
     version = bump_version(current, part)
     import dataclasses
 
