@@ -156,3 +156,32 @@ def test_structure_changes_are_named(tmp_path: Path) -> None:
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "certainty"]
     old.write_text(json.dumps(descriptor), "utf-8")
     assert structure_changes(old, new)[-1].startswith("new resource certainty: analysis_id")
+
+
+def test_release_workflow_cuts_tags_and_deploys_with_least_privilege() -> None:
+    import yaml
+    from fixtures.living_repo import ROOT
+
+    doc = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text("utf-8"))
+    on = doc.get("on", doc.get(True))
+    assert list(on) == ["workflow_dispatch"], "by hand only"
+    assert doc["permissions"] == {}
+    job = doc["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write"}
+    steps = job["steps"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0, "releases are read from the full history"
+    assert checkout["with"]["persist-credentials"] is False
+    runs = [s.get("run", "") for s in steps]
+    order = [
+        next(i for i, r in enumerate(runs) if needle in r)
+        for needle in ("bash .ci/setup", 'evreg release "$PART"', "git tag", "evreg build", "push")
+    ]
+    assert order == sorted(order)
+    with_token = [s for s in steps if "token" in str(s.get("env", {}))]
+    assert len(with_token) == 1 and "evreg" not in with_token[0]["run"]
+    assert "pip" not in with_token[0]["run"] and "--force" not in with_token[0]["run"]
+    assert all("-f " not in r and "--force" not in r for r in runs)
+    deploy = doc["jobs"]["deploy"]
+    assert deploy["needs"] == "release"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
