@@ -20,7 +20,7 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, numbers, plan, scope
+from evreg.data.validate import certainty, domain, numbers, plan, scope, sources
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -42,10 +42,14 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("candidates", "studies"), scope.check_screening),
     (("certainty", "analyses"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("estimates",), sources.check_number_sources),
+    (("published_results",), sources.check_number_sources),
+    (("estimates",), sources.check_pending_reason),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
+    ("studies", sources.check_study_sources),
 )
 
 
