@@ -244,9 +244,10 @@ def test_replace_refuses_if_a_file_changed_meanwhile(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b"now\n")
     with pytest.raises(EvregError, match="changed by someone else"):
-        files.replace_atomically({path: b"new\n"}, {path: b"then\n"})
+        files.replace_atomically({path: b"new\n"}, {path: b"then\n"}, tmp_path)
     assert path.read_bytes() == b"now\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["f.csv"], "temp file left behind"
+    left = [p.name for p in tmp_path.iterdir() if p.name != ".evreg.lock"]
+    assert left == ["f.csv"], "temp file left behind"
 
 
 @pytest.mark.parametrize(

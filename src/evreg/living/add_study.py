@@ -38,6 +38,7 @@ from evreg.living.files import (
     replace_atomically,
     replace_record,
 )
+from evreg.living.journal import recover
 from evreg.living.submission import load_submission, submission_rows
 
 
@@ -168,6 +169,7 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
     from evreg.data.validate import validate_package
 
     root = package.parent
+    recover(root)  # an interrupted add-study or release is completed or rolled back first
     change, originals = _change(package, submission, source)
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
@@ -205,7 +207,7 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
     )
     if result.added:
-        replace_atomically(change.files, originals)
+        replace_atomically(change.files, originals, root)
     return result
 
 

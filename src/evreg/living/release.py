@@ -23,6 +23,7 @@ from evreg.errors import EvregError
 from evreg.living import diff as living_diff
 from evreg.living import report
 from evreg.living.files import csv_style, read_bytes, records, replace_atomically, replace_record
+from evreg.living.journal import recover
 
 __all__ = ["Release", "bump_version", "release", "release_part", "set_descriptor_fields"]
 
@@ -155,6 +156,7 @@ def release(
     """Bump the package version by the kind of change since the previous release, and write
     the CHANGELOG.md entry with the diff of results (Semantic Versioning 2.0.0)."""
 
+    recover(package.parent)  # an interrupted add-study or release is finished first
     text = read_bytes(package).decode("utf-8")
     descriptor = load_descriptor(package)
     current = str(descriptor.get("version") or "")
@@ -211,7 +213,7 @@ def _write_release(
         changes[citation], originals[citation] = new.encode("utf-8"), old
     for path, (old, new) in version_cells(package, descriptor, result).items():
         changes[path], originals[path] = new, old
-    replace_atomically(changes, originals)
+    replace_atomically(changes, originals, package.parent)
 
 
 # Cells naming the data version that first includes a row (evreg add-study writes the next
