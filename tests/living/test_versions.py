@@ -185,3 +185,16 @@ def test_release_workflow_cuts_tags_and_deploys_with_least_privilege() -> None:
     deploy = doc["jobs"]["deploy"]
     assert deploy["needs"] == "release"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_a_shallow_clone_never_shows_unreleased_data_as_a_release(repo: Path, tmp_path) -> None:
+    add_example(repo)
+    git(repo, "commit", "-qam", "Add a study")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
+    assert history.releases(clone) == ()  # the commit at hand did not necessarily set 1.0.0
+    status = history.unreleased(clone, _descriptor(clone))
+    assert status is not None and status.since == "1.0.0"
+    git(clone, "fetch", "-q", "--unshallow")
+    assert [r.version for r in history.releases(clone)] == ["1.0.0"]
+    assert history.unreleased(clone, _descriptor(clone)).commit == _head(repo)[:7]

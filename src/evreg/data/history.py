@@ -95,11 +95,28 @@ def releases(root: Path, descriptor: str = "datapackage.json") -> tuple[ReleaseR
     batch = "".join(f"{sha}:{path}\n" for sha, _ in commits).encode()
     blobs = _batch_contents(git(["cat-file", "--batch"], repo.top, True, batch))
     out: dict[str, ReleaseRecord] = {}
+    cut = _shallow_boundary(repo)
     for (sha, epoch), blob in zip(commits, blobs, strict=True):
         version = _version_of(blob)
         if version and version not in out:
             out[version] = ReleaseRecord(version, sha, _day(epoch))
-    return tuple(out.values())
+    # In a shallow clone the oldest commit at hand may not be the one that set its version:
+    # such a release is not known (the data are then shown as unreleased, never wrongly as a
+    # release); fetch the whole history (fetch-depth: 0) to know.
+    return tuple(r for r in out.values() if r.commit not in cut)
+
+
+def _shallow_boundary(repo: Repo) -> set[str]:
+    """The commits a shallow clone was cut at (their parents are missing); empty if whole."""
+    try:
+        path = git(["rev-parse", "--git-path", "shallow"], repo.top)
+    except EvregError:
+        return set()
+    shallow = Path(path) if Path(path).is_absolute() else repo.top / path
+    try:
+        return set(shallow.read_text(encoding="ascii").split())
+    except OSError:
+        return set()
 
 
 def _batch_contents(data: bytes) -> list[bytes | None]:
