@@ -156,7 +156,7 @@ def test_an_exception_midway_restores_every_file(tmp_path: Path, monkeypatch) ->
             {a: b"A\n", b: b"B\n", c: b"C\n"}, {a: b"a\n", b: b"b\n", c: None}, tmp_path
         )
     assert (a.read_bytes(), b.read_bytes(), c.exists()) == (b"a\n", b"b\n", False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".evreg.lock", "a.csv", "b.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
 
 
 def test_sigterm_midway_rolls_back(tmp_path: Path, monkeypatch) -> None:
@@ -181,7 +181,7 @@ def test_sigterm_midway_rolls_back(tmp_path: Path, monkeypatch) -> None:
 
 
 def _leftovers_in(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name != ".evreg.lock" and p.name[0] == "."]
+    return [p.name for p in folder.iterdir() if p.name[0] == "."]
 
 
 def test_stale_files_without_a_journal_are_removed(tmp_path: Path) -> None:

@@ -71,12 +71,16 @@ def _sync_dir(folder: Path) -> None:
 
 @contextlib.contextmanager
 def locked(path: Path, what: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if needed) for the block; a second process
-    waits for it. ``what`` names what is locked in errors."""
+    """Hold an exclusive lock on ``path`` for the block; a second process waits for it. A
+    directory is locked itself (nothing is created in it); another path is a lock file,
+    created if needed. ``what`` names what is locked in errors."""
     import fcntl
 
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if path.is_dir():
+            fd = os.open(path, os.O_RDONLY)
+        else:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise EvregError(f"{path}: cannot lock {what}: {exc.strerror}") from None
     try:

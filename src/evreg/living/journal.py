@@ -1,8 +1,7 @@
 """All-or-nothing writes of several package files, with a journal the next run completes or
 rolls back.
 
-A transaction (``evreg add-study``, ``evreg release``), under the package's lock
-(``.evreg.lock``):
+A transaction (``evreg add-study``, ``evreg release``), holding a lock on the package folder:
 
 1. writes each new file beside its target as ``.<name>.evreg-new`` and keeps the target's
    current bytes as ``.<name>.evreg-old`` (a hard link: no copy);
@@ -36,7 +35,6 @@ from evreg.data.writes import (
 from evreg.errors import EvregError
 
 JOURNAL = ".evreg-journal.json"
-LOCK = ".evreg.lock"
 NEW, OLD = ".evreg-new", ".evreg-old"
 # Folders scanned for stale files besides those a journal names: the package's own.
 PACKAGE_FOLDERS = (".", "data", "schemas")
@@ -56,7 +54,7 @@ def write_all_or_none(
     """Replace every file of ``changes`` or none (module docstring). ``originals`` holds each
     file's bytes as read before the caller's checks (None: did not exist); a file changed
     meanwhile stops the whole write."""
-    with locked(root / LOCK, "the package"), signals_raise():
+    with locked(root, "the package"), signals_raise():
         _recover(root)
         for path in changes:
             current = path.read_bytes() if path.exists() else None
@@ -158,7 +156,7 @@ def recover(root: Path) -> str | None:
     (module docstring). Returns "rolled back", "completed" or None (nothing to do)."""
     if not (root / JOURNAL).exists() and not _has_stale(root):
         return None
-    with locked(root / LOCK, "the package"), signals_raise():
+    with locked(root, "the package"), signals_raise():
         return _recover(root)
 
 
