@@ -68,6 +68,16 @@ COMMANDS: dict[str, Command] = {
         "show how the results change between a git version and now",
         "evreg diff origin/main",
     ),
+    "search": Command(
+        "evreg.cli.search",
+        "search PubMed for new records since the last search; add them for screening",
+        "evreg search --dry-run",
+    ),
+    "screen": Command(
+        "evreg.cli.screen",
+        "record a screening decision: include a record as a study, or exclude it",
+        "evreg screen he-2025 --exclude 'no HR for PFS or OS'",
+    ),
     "release": Command(
         "evreg.cli.release",
         "bump the data version and write the changelog entry",

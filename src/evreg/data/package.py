@@ -28,6 +28,8 @@ RESOURCE_NAMES = (
     "candidates",
     "certainty",
 )
+# Resources a package may leave out (read as empty when absent; checked when present).
+OPTIONAL_RESOURCE_NAMES = ("search_history",)
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -55,12 +57,16 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "candidates": _names("candidate_id first_author title"),
     "certainty": _names("analysis_id domain judgement reason assessed_by"),
+    "search_history": _names(
+        "search_id date_run database query since until records_returned new_records run_by"
+    ),
 }
 # Types the evreg code relies on (a field not listed may have any type).
 FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("hr", "ci_lower", "ci_upper", "ci_level", "i2_percent"), "number"),
     **dict.fromkeys(("threshold_lower", "threshold_upper"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
+    **dict.fromkeys(("records_returned", "new_records"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
     **dict.fromkeys(("hbv_all_patients", "local_treatment", "in_review"), "boolean"),
 }
@@ -172,6 +178,11 @@ class Package:
         return self.tables["certainty"]
 
     @property
+    def search_history(self) -> tuple[dict, ...]:
+        """The searches run since the source review, in file order (none if not recorded)."""
+        return self.tables.get("search_history", ())
+
+    @property
     def review(self) -> dict:
         """The source review's metadata (question, search, eligibility, PRISMA counts...)."""
         return self.descriptor.get("review", {})
@@ -222,6 +233,12 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 text (byte {exc.start})"
     return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def package_resources(descriptor: dict) -> tuple[str, ...]:
+    """The resources to read: every required one, and each optional one the package lists."""
+    listed = {r.get("name") for r in descriptor.get("resources", [])}
+    return RESOURCE_NAMES + tuple(n for n in OPTIONAL_RESOURCE_NAMES if n in listed)
 
 
 def find_resource(descriptor: dict, name: str) -> dict:
@@ -417,7 +434,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
     """
     root, descriptor = read_descriptor(path)
     tables, raw_tables, row_lines, schemas = {}, {}, {}, {}
-    for name in RESOURCE_NAMES:
+    for name in package_resources(descriptor):
         resource = find_resource(descriptor, name)
         label, schemas[name] = read_schema(root, resource)
         problems = schema_problems(name, schemas[name])

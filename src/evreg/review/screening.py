@@ -3,7 +3,9 @@ review (Page et al. 2021, BMJ 372:n71, the template for updated reviews).
 
 The source review's own flow (its records and its included studies) stays apart from the
 registry's: records identified since (screening records in candidates.csv, plus studies added
-directly by contributors without one), those still awaiting assessment, those assessed,
+directly by contributors without one; of these, the records found by ``evreg search`` carry a
+search_id, and the search history gives the records each search returned, those already known
+being removed before screening), those still awaiting assessment, those assessed,
 excluded with a reason from the schema's fixed list, and the new studies included. The total is
 the review's studies plus the new ones; no count treats a candidate as an included study.
 """
@@ -35,6 +37,16 @@ class ScreeningCounts(Serialisable):
     new_studies: int
     total: int
     with_data: int | None
+    searches: int = 0
+    searched: int = 0
+    known_removed: int = 0
+    from_searches: int = 0
+
+    @property
+    def by_hand(self) -> int:
+        """Records that entered screening without a search: screening records with no
+        search_id, plus studies contributed directly."""
+        return self.identified - self.from_searches
 
     @property
     def pending(self) -> int | None:
@@ -75,7 +87,14 @@ def screening_counts(package: Any, used_study_ids: Sequence[str] | None = None) 
     if used_study_ids is not None:
         known = {s["study_id"] for s in studies}
         with_data = len(set(used_study_ids) & known)
+    history = getattr(package, "search_history", ())
+    returned = sum(int(h.get("records_returned") or 0) for h in history)
+    added_by_search = sum(int(h.get("new_records") or 0) for h in history)
     return ScreeningCounts(
+        searches=len(history),
+        searched=returned,
+        known_removed=max(returned - added_by_search, 0),
+        from_searches=len([r for r in records if r.get("search_id")]),
         review_records=counts.get("records_identified"),
         review_reported=counts.get("studies_included"),
         review_studies=n_review,

@@ -21,6 +21,7 @@ CONTRIBUTE_DIR = "contribute"
 GUIDE = ".github/CONTRIBUTING.md"
 SUBMIT_FORM = "submit-a-study.yml"
 CORRECT_FORM = "correct-a-study.yml"
+SCREEN_FORM = "screen-a-record.yml"
 # The Contribute page's section "Send a study or a correction" (MkDocs toc's id for it).
 SEND_ANCHOR = "send-a-study-or-a-correction"
 _URL = re.compile(r"^https?://[^\s\"'<>`]+$")
@@ -63,6 +64,21 @@ class RepoLinks:
             quote_via=quote,
         )
         return f"{self.repo}/issues/new?{query}"
+
+    def screen_link(self, candidate_id: str, label: str) -> Link | None:
+        """The "Screen this record" issue form, with the record filled in (None when the
+        repository is unknown)."""
+        if not self.repo:
+            return None
+        query = urlencode(
+            {
+                "template": SCREEN_FORM,
+                "title": f"[Screening]: {label}",
+                "candidate_id": candidate_id,
+            },
+            quote_via=quote,
+        )
+        return Link(f"{self.repo}/issues/new?{query}", "screen this record", external=True)
 
     def correct_link(self, here: str, study_id: str, label: str) -> Link | None:
         """The "Correct or complete this study" link of a study page: the form when the

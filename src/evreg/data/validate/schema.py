@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from evreg.data.package import DESCRIPTOR_NAME, RESOURCE_NAMES, RawTable, schema_problems
+from evreg.data.package import (
+    DESCRIPTOR_NAME,
+    OPTIONAL_RESOURCE_NAMES,
+    RESOURCE_NAMES,
+    RawTable,
+    schema_problems,
+)
 from evreg.data.validate.files import CELL_COUNT_ERRORS, cell_count_findings, csv_line
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, one_line, quote
 
@@ -39,17 +45,17 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
     if created and not _is_iso_datetime(str(created)):
         yield err("created", f"{created!r} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z")
     names = [r.get("name") for r in descriptor.get("resources", [])]
-    for name in RESOURCE_NAMES:
+    known = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
+    for name in known:
         if names.count(name) > 1:
             yield err("resources", f"resource {name!r} appears {names.count(name)} times")
     for name in names:
-        if name not in RESOURCE_NAMES:
+        if name not in known:
             yield Finding(
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(RESOURCE_NAMES)}); "
-                "it is not checked",
+                f"resource {name!r} is not one evreg knows ({', '.join(known)}); it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)

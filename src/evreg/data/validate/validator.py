@@ -12,15 +12,15 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
-    RESOURCE_NAMES,
     PackageError,
     RawTable,
     find_resource,
+    package_resources,
     read_descriptor,
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, numbers, plan, scope, sources
+from evreg.data.validate import certainty, domain, numbers, plan, scope, searches, sources
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -42,6 +42,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("candidates", "studies"), scope.check_screening),
     (("certainty", "analyses"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("search_history", "candidates"), searches.check_search_history),
     (("estimates",), sources.check_number_sources),
     (("published_results",), sources.check_number_sources),
     (("estimates",), sources.check_pending_reason),
@@ -61,7 +62,7 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
         return [from_error(exc)]
     findings = list(descriptor_findings(descriptor))
     tables: dict[str, RawTable] = {}
-    for name in RESOURCE_NAMES:
+    for name in package_resources(descriptor):
         try:
             resource = find_resource(descriptor, name)
             schema_label, schema = read_schema(root, resource)

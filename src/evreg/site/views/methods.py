@@ -47,6 +47,14 @@ class Search:
 
 
 @dataclass(frozen=True)
+class SearchHistory:
+    """The searches run since the review: the latest in a sentence, then every one."""
+
+    last: str
+    table: Table
+
+
+@dataclass(frozen=True)
 class MethodsView:
     """The methods page; a section whose value is None or "" is left out."""
 
@@ -54,6 +62,7 @@ class MethodsView:
     question: str
     source: SourceReview | None
     search: Search | None
+    searches: SearchHistory | None
     eligibility: tuple[tuple[str, ...], tuple[str, ...]] | None
     prisma: Figure
     screening: Table
@@ -98,12 +107,7 @@ def prisma_boxes(ctx: SiteContext) -> tuple[list[Box], list[tuple[int, int]]]:
             0,
         )
         arrows.append((records, review))
-    since = box(
-        "identified",
-        f"Records identified since the review\n{_n(c.identified)}",
-        1,
-        0,
-    )
+    since = box("identified", _identified(c), 1, 0)
     arrows.append((since, box("awaiting", f"Awaiting assessment\n{_n(c.awaiting)}", 2, 0)))
     assessed = box("assessed", f"Records assessed for eligibility\n{_n(c.assessed)}", 1, 1)
     arrows.append((since, assessed))
@@ -127,6 +131,19 @@ def prisma_boxes(ctx: SiteContext) -> tuple[list[Box], list[tuple[int, int]]]:
     return boxes, arrows
 
 
+def _identified(c: ScreeningCounts) -> str:
+    """The "identified since" box: with searches run, the records they returned, those removed
+    as already known, and the records added by hand (screening records without a search, and
+    studies contributed directly)."""
+    if not c.searches:
+        return f"Records identified since the review\n{_n(c.identified)}"
+    return (
+        f"Records identified since the review {_n(c.identified)}:\n"
+        f"PubMed searches {_n(c.searched)}, already\nknown removed {_n(c.known_removed)}; "
+        f"added by hand {_n(c.by_hand)}"
+    )
+
+
 def _reasons(c: ScreeningCounts) -> str:
     """The exclusion reasons for a box (the table below the diagram has them all)."""
     if not c.reasons:
@@ -142,6 +159,7 @@ def screening_table(ctx: SiteContext) -> Table:
         ["Records identified since the review", str(c.identified)],
         ["… screening records (candidates.csv)", str(c.records)],
         ["… studies contributed directly (no screening record)", str(c.contributed)],
+        *_search_rows(c),
         ["Awaiting assessment", str(c.awaiting)],
         ["Records assessed for eligibility", str(c.assessed)],
         ["Records excluded", str(c.excluded)],
@@ -150,6 +168,18 @@ def screening_table(ctx: SiteContext) -> Table:
         ["Studies in the registry", str(c.total)],
     ]
     return table(["Screening since the source review", "n"], rows)
+
+
+def _search_rows(c: ScreeningCounts) -> list[list[Cell]]:
+    """The searches' part of the flow (none before the first search)."""
+    if not c.searches:
+        return []
+    return [
+        [f"Records returned by {c.searches} PubMed search(es) (search history)", str(c.searched)],
+        ["… removed before screening: already in the registry", str(c.known_removed)],
+        ["… screening records from the searches", str(c.from_searches)],
+        ["Records added by hand (no search; studies contributed directly)", str(c.by_hand)],
+    ]
 
 
 def software_versions() -> list[tuple[str, str]]:
@@ -240,6 +270,43 @@ def _search(search: dict) -> Search:
     return Search(items, search.get("pubmed_query") or "")
 
 
+def search_history(ctx: SiteContext) -> SearchHistory | None:
+    """The search history (None: no search run yet), newest first."""
+    rows = sorted(
+        ctx.package.search_history,
+        key=lambda h: (str(h.get("date_run")), str(h.get("search_id"))),
+        reverse=True,
+    )
+    if not rows:
+        return None
+    last = rows[0]
+    sentence = (
+        f"Last searched {last.get('date_run')}: {last.get('records_returned')} records, "
+        f"{last.get('new_records')} new."
+    )
+    cells: list[list[Cell]] = [
+        [
+            str(h.get("search_id") or ""),
+            str(h.get("date_run") or ""),
+            str(h.get("database") or ""),
+            f"{h.get('since')} to {h.get('until')}",
+            str(h.get("records_returned")),
+            str(h.get("new_records")),
+            _run_by(str(h.get("run_by") or "")),
+        ]
+        for h in rows
+    ]
+    headers = ["Search", "Run on", "Database", "Published", "Records", "New", "Run by"]
+    return SearchHistory(sentence, table(headers, cells, label="Search history"))
+
+
+def _run_by(who: str) -> Cell:
+    """A workflow run's address as a link; a name as text."""
+    if who.startswith("https://") and " " not in who:
+        return external_link(who, "workflow run")
+    return who
+
+
 def _prisma(ctx: SiteContext) -> Figure:
     boxes, arrows = prisma_boxes(ctx)
     layouts = {
@@ -268,6 +335,7 @@ def methods_view(ctx: SiteContext, intro: str) -> MethodsView:
         question=review.get("question") or "",
         source=_source_review(src) if src else None,
         search=_search(search) if search else None,
+        searches=search_history(ctx),
         eligibility=(tuple(elig.get("include", [])), tuple(elig.get("exclude", [])))
         if elig
         else None,

@@ -52,6 +52,7 @@ CANDIDATE_HEADERS = (
     "Biomarker",
     "Design",
     "N",
+    "How found",
     "Screening",
     "Notes",
     "Source",
@@ -144,18 +145,34 @@ def _screening(ctx: SiteContext, r: dict[str, str]) -> Cell:
         reason = r.get("exclusion_reason")
         why = w.value("candidates", "exclusion_reason", reason) if reason else ""
         return Joined((badge, why or "reason not recorded"))
-    return badge
+    label = f"{r.get('first_author', '')} {r.get('year', '')}".strip()
+    screen = ctx.links.screen_link(r.get("candidate_id", ""), label)
+    return Joined((badge, screen), "; ") if screen else badge
+
+
+def _how_found(r: dict[str, str], searches: dict[str, str]) -> Cell:
+    """How and when a record was found: the search (its date) or by hand, and the data
+    version that first lists it."""
+    sid = r.get("search_id", "")
+    how = f"PubMed search of {searches.get(sid, sid)}" if sid else "added by hand"
+    version = r.get("identified_in_version", "")
+    return f"{how}; data version {version}" if version else how
 
 
 def candidates_table(ctx: SiteContext) -> Table | None:
-    """Records identified since the review, with their screening decision (None: none)."""
-    raw = sorted(_raw(ctx, "candidates"), key=lambda r: r.get("candidate_id", ""))
+    """Records identified since the review, awaiting assessment first (then by id), with
+    their id, how and when they were found and their screening decision (None: none)."""
+    raw = sorted(
+        _raw(ctx, "candidates"),
+        key=lambda r: (r.get("screening_status", "") not in ("awaiting", ""), r["candidate_id"]),
+    )
     if not raw:
         return None
+    searches = {str(h.get("search_id")): str(h.get("date_run")) for h in ctx.package.search_history}
     rows = [
-        [f"{r.get('first_author', '')} {r.get('year', '')}"]
+        [f"{r['candidate_id']} ({r.get('first_author', '')} {r.get('year', '')})"]
         + [text(r.get(k)) for k in ("title", "journal", "biomarker", "design", "n")]
-        + [_screening(ctx, r), text(r.get("notes"))]
+        + [_how_found(r, searches), _screening(ctx, r), text(r.get("notes"))]
         + [data_cell("source_url", r.get("source_url", ""))]
         for r in raw
     ]
