@@ -318,7 +318,7 @@ DIRECTION = [  # study, hr, ci_lower, ci_upper, comparison (as the data package 
 
 
 def test_comparison_column_is_harmonised_as_the_build_does(capsys, tmp_path: Path) -> None:
-    from evreg.review.plan import FLIPPED
+    from evreg.stats import FLIPPED
 
     f = write(
         tmp_path / "dir.csv", ["study", "hr", "ci_lower", "ci_upper", "comparison"], DIRECTION
@@ -359,7 +359,7 @@ def test_log_form_flips_the_sign_like_the_ratio_form(capsys, tmp_path: Path) -> 
 def test_every_package_comparison_value_is_understood(root: Path) -> None:
     """The schema's comparison values: flipped exactly where the build flips, unknown refused."""
     from evreg.review import pooling
-    from evreg.review.plan import FLIPPED
+    from evreg.stats import FLIPPED
 
     schema = json.loads((root / "schemas" / "estimates.json").read_text())
     field = next(f for f in schema["fields"] if f["name"] == "comparison")

@@ -37,7 +37,13 @@ ROWS = [
     ["c", "-3", "0.125", "no", "1999-12-31", "2026-07-01T01:59:59+02:00", "low", "é <b>"],
 ]
 # The dtype each Table Schema type gives (an enum string gives an ordered categorical).
-DTYPES = {"integer": "Int64", "number": "float64", "boolean": "boolean", "string": "string"}
+DTYPES = {
+    "integer": "Int64",
+    "number": "float64",
+    "boolean": "boolean",
+    "string": "string",
+    "date": "datetime64[s]",
+}
 
 
 def write_package(

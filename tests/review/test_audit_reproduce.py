@@ -295,6 +295,19 @@ def test_two_study_direction_finds_the_generating_combination() -> None:
     assert lo <= 3.0 <= hi
 
 
+@pytest.mark.parametrize("comparison", ["low_vs_high", "decrease_vs_increase"])
+def test_two_study_direction_tries_the_harmonised_direction(comparison: str) -> None:
+    """A study printed the other way round (every value of evreg.stats.FLIPPED), pooled after
+    harmonising: the check must try the harmonised direction and find it possible."""
+    known = (1 / 0.60, 1 / 0.90, 1 / 0.40)  # printed 0.60 [0.40, 0.90], harmonised
+    pooled = hand_pool([known, (3.00, 1.50, 6.00)], random=False)
+    pub = two_study_row(pooled)
+    reps = run([pub], [est("a", "0.60", "0.40", "0.90", comparison)], [study("a", True)])
+    (f,) = audit.check_two_study_direction([pub], reps)
+    assert "fixed effect, harmonised" in f.expected.split("; ")
+    assert "[0.40, 0.90]" in f.message  # the estimate as printed, in RevMan's layout
+
+
 def test_two_study_direction_impossible_when_ci_too_wide() -> None:
     """With I2 0, a pooled CI wider than the known study's own CI fits no second study."""
     pub = {

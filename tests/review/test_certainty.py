@@ -117,7 +117,7 @@ def test_high_i2_with_every_study_one_way_and_a_pi_above_1_is_not_serious() -> N
     judged = inconsistency.judge(ev)
     assert judged.judgement == "not serious" and "same way" in judged.reason
     assert _verdict(inconsistency, replace(ev, studies=BOTH_SIDES)) == "serious"
-    assert "PI 0.70 to 3.00" in inconsistency.judge(_ev(3, i2=60, pi_lower=0.7, pi_upper=3)).reason
+    assert "PI [0.70, 3.00]" in inconsistency.judge(_ev(3, i2=60, pi_lower=0.7, pi_upper=3)).reason
 
 
 def test_very_serious_needs_considerable_i2_and_cis_on_opposite_sides() -> None:
@@ -235,7 +235,7 @@ def test_publication_bias_tested_from_k_10_and_not_at_k_9() -> None:
     judged = publication_bias.judge(nine)
     assert judged.judgement == "not assessable" and "k = 9 < 10" in judged.reason
     judged = publication_bias.judge(ten)
-    assert judged.judgement == "serious" and "Egger p = " in judged.reason
+    assert judged.judgement == "serious" and "Egger P " in judged.reason
 
 
 def test_egger_p_at_its_threshold_and_trim_and_fill_changing_the_conclusion() -> None:
@@ -377,7 +377,7 @@ def test_the_example_37_study_analysis_rated_from_its_real_numbers() -> None:
     }
     assert c.domains["risk_of_bias"].reason.startswith("100% of the weight")
     assert "I² 24% (≤ 50%)" in c.domains["inconsistency"].reason
-    assert "Egger p = 0.023 (< 0.10)" in c.domains["publication_bias"].reason
+    assert "Egger P = 0.02 (< 0.10)" in c.domains["publication_bias"].reason
     assert (c.upgrades["large_effect"].judgement, c.upgrades["dose_response"].judgement) == (
         "none",
         "not assessable",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fixtures.breakage import read_rows, set_cell, write_rows
 
+from evreg.data.formats import fmt_interval
 from evreg.data.package import load_package
 from evreg.review.audit import audit_package
 from evreg.review.certainty import DOMAINS, LEVELS
@@ -74,12 +75,12 @@ def test_published_results_are_rated_from_their_printed_numbers(package_copy: Pa
     (pub,) = a.published
     c = pub["certainty"]
     assert c.level in LEVELS
-    ci = f"CI {pub['ci_lower']:.2f} to {pub['ci_upper']:.2f}"
+    ci = f"CI {fmt_interval(pub['ci_lower'], pub['ci_upper'])}"
     assert c.domains["imprecision"].reason.startswith(ci)
     set_cell(package_copy, "published_results", "il6-os", "ci_lower", "0.95")
     set_cell(package_copy, "published_results", "il6-os", "hr", "1.52")
     (pub,) = _rated(package_copy, "il6-os").published
-    assert "CI 0.95 to 2.72 includes 1" in pub["certainty"].domains["imprecision"].reason
+    assert "CI [0.95, 2.72] includes 1" in pub["certainty"].domains["imprecision"].reason
 
 
 def test_an_audit_error_on_a_published_result_is_a_reason_for_concern(

@@ -87,10 +87,15 @@ def test_low_vs_high_estimate_is_harmonised(synthetic) -> None:
     hr, lo, up = float(row["hr"]), float(row["ci_lower"]), float(row["ci_upper"])
     assert used.harmonised
     assert used.hr == pytest.approx(1 / hr, rel=1e-12)
-    assert (used.ci_lower, used.ci_upper) == pytest.approx((1 / up, 1 / lo), rel=1e-12)
-    assert used.se == pytest.approx(
-        (math.log(up) - math.log(lo)) / (2 * 1.959963984540054), rel=1e-9
+    se = (math.log(up) - math.log(lo)) / (2 * 1.959963984540054)
+    assert used.se == pytest.approx(se, rel=1e-9)
+    # shown at the analysis' level, recomputed from the harmonised log ratio and SE (RevMan)
+    shown = (
+        math.exp(-math.log(hr) - 1.959963984540054 * se),
+        math.exp(-math.log(hr) + 1.959963984540054 * se),
     )
+    assert (used.ci_lower, used.ci_upper) == pytest.approx(shown, rel=1e-9)
+    assert (used.ci_lower_as_printed, used.ci_upper_as_printed) == (lo, up)
 
 
 def test_analysis_without_data_has_no_model_and_lists_pending(synthetic) -> None:

@@ -108,7 +108,7 @@ def test_audit_page_reproduction_table() -> None:
     md = page_markdown([], [rep])
     assert "## Reproduction" in md and "No inconsistency found." in md
     row = html.unescape(next(ln for ln in md.splitlines() if ln.startswith("| r&lt;1&gt;")))
-    assert "| 1 / 3 |" in row and "1.50 (1.10 to 2.05)" in row and "1.62 (1.02 to 2.60)" in row
+    assert "| 1 / 3 |" in row and "1.50 [1.10, 2.05]" in row and "1.62 [1.02, 2.60]" in row
     assert "b: not_found" in row
 
 

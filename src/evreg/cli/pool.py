@@ -15,15 +15,15 @@ import argparse
 import sys
 
 from evreg.errors import EvregError
+from evreg.stats import AS_PRINTED, FLIPPED, METHODS
 
-METHODS = ("FE", "DL", "REML", "PM", "ML", "SJ", "HE", "EB")
 MEASURES = ("HR", "OR", "RR", "RATIO")
-EPILOG = """\
+EPILOG = f"""\
 columns: study, and either ratio + ci_lower + ci_upper (optional ci_level, default 0.95)
 or log_ratio + se; hr/log_hr, or/log_or, rr/log_rr are accepted too. An optional
-comparison column (high_vs_low, low_vs_high, increase_vs_decrease, decrease_vs_increase)
-flips low-vs-high rows to high vs low as the registry's build does. Comma, semicolon,
-tab or bar separated.
+comparison column ({", ".join(AS_PRINTED + FLIPPED)})
+flips {" and ".join(FLIPPED)} rows to high vs low as the
+registry's build does. Comma, semicolon, tab or bar separated.
 
 examples:
   evreg pool studies.csv

@@ -3,10 +3,10 @@
 Both packages are loaded, validated and run through the same analysis plan code
 (``evreg.review.plan.run_plan``), so every difference comes from the data. The comparison works on
 ``RegistryResults.to_dict()``: per analysis, k with data, the estimates used, the primary model
-chosen by the review's rule (fixed effect if I² <= 50% and Q p >= 0.10, else random; Hu & Qiu
-2026), the pooled HR with its CI and p, subgroup levels, and the certainty of the evidence
-(GRADE level). :mod:`evreg.living.report` renders
-a :class:`ResultsDiff` as JSON or as markdown for a pull-request comment.
+chosen by the review's rule (:data:`evreg.stats.rule.RULE_TEXT`; Hu & Qiu 2026), the pooled
+HR with its CI and p, subgroup levels, and the certainty of the evidence (GRADE level).
+:mod:`evreg.living.report` renders a :class:`ResultsDiff` as JSON or as markdown for a
+pull-request comment.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from evreg.living.submission import parse_yaml, read_text, submission_from
 
 FORM_PATH = Path(".github") / "ISSUE_TEMPLATE" / "submit-a-study.yml"
 NO_RESPONSE = "_No response_"
-CONFIRM_ID = "confirm"
 # Dropdown answers of the yes/no questions, as the data writes them.
 BOOLEAN_ANSWERS = {"yes": "true", "no": "false", "not reported": ""}
 _HEADING = re.compile(r"^### (.*?)\s*$")

@@ -27,7 +27,6 @@ from evreg.living.journal import recover
 
 __all__ = ["Release", "bump_version", "release", "release_part", "set_descriptor_fields"]
 
-VERSION_PARTS = ("major", "minor", "patch")
 CHANGELOG_HEADER = (
     "# What's new\n\n"
     "Every release of the data package, newest first, with what changed in the data and in the\n"

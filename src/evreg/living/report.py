@@ -7,61 +7,24 @@ piece of contributor text is escaped (``md_escape``).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, pval
+from evreg.data.text import md_escape
 from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.review.results import CI_LEVEL
+from evreg.stats.rule import RULE_TEXT
 
-# --------------------------------------------------------------------------- escaping
-
-# Characters that make HTML or inline markdown (GitHub and Python-Markdown), as numeric
-# references: CommonMark never reads a character reference as markup.
-_MD_ENTITIES = {ch: f"&#{ord(ch)};" for ch in "\\`*_[]|~$<>\"'"} | {"&": "&amp;"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
-
-def md_escape(value: Any, limit: int = 300) -> str:
-    """Untrusted text as inert inline markdown for GitHub and MkDocs.
-
-    Control characters and newlines become spaces; ``& < > " '`` and the characters that start
-    inline markdown (emphasis, code, links, table cells, strike-through, math) become numeric
-    character references, which render as the character and never as markup (CommonMark 0.31,
-    section 2.5); ``@``, ``://``, ``www.`` and ``#<digit>`` get a zero-width space so that no
-    one is mentioned, nothing is autolinked and no issue is referenced. For inline positions
-    (never the start of a line).
-    """
-    text = _CONTROL.sub(" ", str(value)).strip()
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
-    text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//")
-    text = re.sub(r"(?i)\bwww\.", "www&#8203;.", text)
-    return re.sub(r"(?<!&)#(?=\d)", "#&#8203;", text)
-
+CI = ci_label(CI_LEVEL)  # the level of every pooled CI compared
 
 # --------------------------------------------------------------------------- markdown
 
 
-def _num(value: Any, digits: int = 2) -> str:
-    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "–"
-
-
-def _p(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
-
-
-def _pct(value: Any) -> str:
-    return f"{value:.0f}%" if isinstance(value, (int, float)) else "–"
-
-
 def _hr(pooled: Mapping[str, Any] | None) -> str:
-    if not pooled or pooled.get("estimate") is None:
-        return "–"
-    ci = f"[{_num(pooled.get('ci_lower'))}, {_num(pooled.get('ci_upper'))}]"
-    return f"{_num(pooled.get('estimate'))} {ci}"
+    if not pooled:
+        return MISSING
+    return fmt_ci(pooled.get("estimate"), pooled.get("ci_lower"), pooled.get("ci_upper"))
 
 
 def _arrow(before: Any, after: Any) -> str:
@@ -77,7 +40,7 @@ def _sig(pooled: Mapping[str, Any] | None) -> str:
 def _table_row(change: AnalysisChange) -> str:
     b, a = change.before or {}, change.after or {}
     bp, ap = b.get("pooled"), a.get("pooled")
-    model = _arrow(b.get("model") or "–", a.get("model") or "–")
+    model = _arrow(b.get("model") or MISSING, a.get("model") or MISSING)
     flags = []
     if change.before and change.after and "significance" in change.changes:
         flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
@@ -89,11 +52,11 @@ def _table_row(change: AnalysisChange) -> str:
         flags.append(", ".join(c for c in change.changes if c not in ("significance", "certainty")))
     cells = [
         f"{md_escape(change.analysis_id)}",
-        _arrow(b.get("k", "–"), a.get("k", "–")) + _review_k(a or b),
+        _arrow(b.get("k", MISSING), a.get("k", MISSING)) + _review_k(a or b),
         _hr(bp),
         _hr(ap),
-        _arrow(_p((bp or {}).get("p")), _p((ap or {}).get("p"))),
-        _arrow(_pct((bp or {}).get("I2")), _pct((ap or {}).get("I2"))),
+        _arrow(pval((bp or {}).get("p")), pval((ap or {}).get("p"))),
+        _arrow(fmt_pct((bp or {}).get("I2")), fmt_pct((ap or {}).get("I2"))),
         model,
         "; ".join(f for f in flags if f),
     ]
@@ -134,7 +97,7 @@ def _subgroup_lines(changes: Sequence[AnalysisChange]) -> list[str]:
             if b != a:
                 lines.append(
                     f"- {md_escape(change.analysis_id)} = {md_escape(level)}: "
-                    f"k {_arrow((b or {}).get('k', '–'), (a or {}).get('k', '–'))}, "
+                    f"k {_arrow((b or {}).get('k', MISSING), (a or {}).get('k', MISSING))}, "
                     f"HR {_hr(b)} → {_hr(a)}"
                 )
     return lines
@@ -185,7 +148,7 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     ref = md_escape(diff.ref, limit=80)
     heading = title or f"Results: {ref} ({diff.commit[:10]}) → working tree"
     out = [f"{h} {heading}", ""]
-    before, after = (md_escape(v or "–") for v in (diff.version_before, diff.version_after))
+    before, after = (md_escape(v or MISSING) for v in (diff.version_before, diff.version_after))
     out.append(f"Data version {before} → {after}." if before != after else f"Data version {after}.")
     out += [f"*{n}*" for n in diff.notes]
     if diff.errors:
@@ -197,7 +160,7 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     shown = [a for a in diff.analyses if a.status != "unchanged"]
     if shown:
         out += [
-            "| Analysis | k (review, added) | HR [95% CI] before | HR [95% CI] after | p | I² "
+            f"| Analysis | k (review, added) | HR [{CI}] before | HR [{CI}] after | p | I² "
             "| Model | What changed |",
             "| --- " * 8 + "|",
         ]
@@ -224,8 +187,8 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     out.append(
         "k: studies with usable data (in brackets: of the source review's studies, of the k it "
         "pooled, and added since the review). HR > 1: a high "
-        "marker level goes with shorter survival. Model: the one the review's rule picks (fixed "
-        "effect if I² ≤ 50% and Q p ≥ 0.10, else random effects, DL)."
+        "marker level goes with shorter survival. Model: the one the review's rule picks "
+        f"({RULE_TEXT}, DL)."
     )
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -3,11 +3,12 @@
 For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`) are
 split into *used* (status ``extracted`` with ratio and CI) and *pending* (everything else, with
 why); used ratios are harmonised to high vs low (Cochrane Handbook 6.3.2) and converted to log
-ratio + SE from the CI at the row's level; fixed effect and random effects (the plan's tau2
-method, DL as RevMan) are both computed and the review's rule picks the primary model. Then,
-as the plan asks: leave-one-out, cumulative by publication year, subgroups, and Egger's test
-and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4). The results are the frozen
-dataclasses of :mod:`evreg.review.results`.
+ratio + SE from the CI at the row's level, and each study's CI is shown recomputed from them at
+the analysis' level (``CI_LEVEL``, beside the printed one); fixed effect and random effects
+(the plan's tau2 method, DL as RevMan) are both computed and the review's rule picks the
+primary model. Then, as the plan asks: leave-one-out, cumulative by publication year,
+subgroups, and Egger's test and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4).
+The results are the frozen dataclasses of :mod:`evreg.review.results`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from collections.abc import Sequence
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
 from evreg.data.scope import in_review
+from evreg.review import selection
 from evreg.review.results import (
+    CI_LEVEL,
     AnalysisResult,
     PendingEstimate,
     PooledView,
@@ -28,6 +31,7 @@ from evreg.review.results import (
     results_rows,
     results_schema,
 )
+from evreg.stats import FLIPPED
 
 # The result types and their table form live in evreg.review.results; importable from here too.
 __all__ = [
@@ -45,9 +49,6 @@ __all__ = [
     "study_labels",
 ]
 
-MODEL_PREFERENCE_DEFAULT = ("multivariable", "univariable", "unknown")
-COHORT_PREFERENCE = ("whole", "training", "unknown", "validation")
-FLIPPED = ("low_vs_high", "decrease_vs_increase")
 STATUS_REASON = {
     "not_found": "no source available to us prints this estimate",
     "incomplete": "the source prints only part of what pooling needs",
@@ -91,19 +92,6 @@ def _pending_reason(est: dict) -> str:
     return why
 
 
-def _usable(est: dict) -> bool:
-    return est.get("status") == "extracted" and all(
-        est.get(f) is not None for f in ("hr", "ci_lower", "ci_upper")
-    )
-
-
-def _preference_key(est: dict, models: tuple[str, ...]) -> tuple[int, int]:
-    model_rank = models.index(est["model"]) if est.get("model") in models else len(models)
-    cohort = est.get("cohort")
-    cohort_rank = COHORT_PREFERENCE.index(cohort) if cohort in COHORT_PREFERENCE else 9
-    return model_rank, cohort_rank
-
-
 def select_estimates(
     qualifying: Sequence[dict],
     models: tuple[str, ...],
@@ -112,13 +100,9 @@ def select_estimates(
 ) -> tuple[list[dict], list[PendingEstimate]]:
     """One usable estimate per study (preferring the plan's model order, then whole cohort,
     then file order); all other qualifying estimates become pending with the reason."""
-    by_study: dict[str, list[dict]] = {}
-    for est in qualifying:
-        by_study.setdefault(est["study_id"], []).append(est)
     chosen, pending = [], []
-    for sid, ests in by_study.items():
-        usable = sorted((e for e in ests if _usable(e)), key=lambda e: _preference_key(e, models))
-        pick = usable[0] if usable else None
+    for sid, ests in selection.by_study(qualifying).items():
+        pick = selection.preferred(ests, models)
         if pick is not None:
             chosen.append(pick)
         for est in ests:
@@ -193,6 +177,7 @@ def _harmonised(
         )
         level = est.get("ci_level") or 0.95
         (log_hr,), (se,) = stats.ci_to_se(hr, lo, up, level)
+        (lo,), (up,) = stats.ci_from_se(log_hr, se, CI_LEVEL)
         study = studies.get(est["study_id"])
         rows.append(
             {
@@ -263,8 +248,8 @@ def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
         return PooledView(studies, 0, ids, None, None, None, None, None)
     yi = [r["log_hr"] for r in rows]
     sei = [r["se"] for r in rows]
-    fixed = stats.pool(yi, sei, "FE")
-    random = stats.pool(yi, sei, method)
+    fixed = stats.pool(yi, sei, "FE", level=CI_LEVEL)
+    random = stats.pool(yi, sei, method, level=CI_LEVEL)
     rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
     sub = _subgroups(rows, variable, method, rule.model) if variable else None
     return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
@@ -287,7 +272,8 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             hr_as_printed=r["est"]["hr"],
             ci_lower_as_printed=r["est"]["ci_lower"],
             ci_upper_as_printed=r["est"]["ci_upper"],
-            ci_level=r["level"],
+            ci_level_as_printed=r["level"],
+            ci_level=CI_LEVEL,
             log_hr=r["log_hr"],
             se=r["se"],
             weight_fixed=fixed_w[i] if i < len(fixed_w) else None,
@@ -307,7 +293,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     eligible study (the living answer) and, apart, the source review's studies only."""
     studies = {s["study_id"]: s for s in package.studies}
     added = frozenset(sid for sid, s in studies.items() if not in_review(s))
-    models = split_list(analysis.get("models")) or MODEL_PREFERENCE_DEFAULT
+    models = selection.model_order(analysis)
     qualifying = qualifying_estimates(package, analysis)
     chosen, pending = select_estimates(qualifying, models, labels, added)
     variable = analysis.get("subgroup_variable") or None

@@ -1,12 +1,13 @@
 """`evreg pool`: pool a table of study effects and report it (JSON or RevMan-style text).
 
 The table comes from :func:`evreg.data.effects.read_effects`. Rows whose ``comparison`` is
-``low_vs_high`` or ``decrease_vs_increase`` (the data package's values, :data:`FLIPPED` of the
-analysis plan) are harmonised to high vs low exactly as the build does: reciprocal ratio with
-swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook 6.3.2), then log ratio and
-SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale the sign flips. ``high_vs_low``
-and ``increase_vs_decrease`` rows are pooled as printed; ``unknown`` (and anything else) is an
-error naming the row, since a study of unknown direction cannot be pooled honestly.
+``low_vs_high`` or ``decrease_vs_increase`` (the data package's values,
+:data:`evreg.stats.FLIPPED`) are harmonised to high vs low exactly as the build does:
+reciprocal ratio with swapped CI bounds (:func:`evreg.stats.harmonise`, Cochrane Handbook
+6.3.2), then log ratio and SE from the CI (:func:`evreg.stats.ci_to_se`); on the log scale
+the sign flips. ``high_vs_low`` and ``increase_vs_decrease`` rows are pooled as printed;
+``unknown`` (and anything else) is an error naming the row, since a study of unknown
+direction cannot be pooled honestly.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import numpy as np
 
 from evreg import stats
 from evreg.data.effects import DELIMITER_NAMES, EffectTable
+from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, fmt_ratios, num
+from evreg.data.text import strip_control as safe
 from evreg.errors import EvregError
-from evreg.review.plan import FLIPPED
+from evreg.stats import AS_PRINTED, FLIPPED
 from evreg.stats.core import input_problem
-from evreg.stats.dist import norm_ppf
 
-AS_PRINTED = ("high_vs_low", "increase_vs_decrease")  # already high vs low
 COMPARISONS = AS_PRINTED + FLIPPED
 MEASURES = {"HR": "hazard ratio", "OR": "odds ratio", "RR": "risk ratio", "RATIO": "ratio"}
 LABELS = {"HR": "HR", "OR": "OR", "RR": "RR", "RATIO": "Ratio"}
@@ -199,10 +200,10 @@ def study_rows(
     effects: Effects, idx: np.ndarray, res: Any, level: float, names: list[str]
 ) -> StudyRows:
     """Ratio and CI recomputed from log ratio and SE at the analysis level, weight in %."""
-    z = float(norm_ppf(0.5 + level / 2.0))
     y, se = effects.log_ratio[idx], effects.se[idx]
+    lo, up = stats.ci_from_se(y, se, level)
     with np.errstate(over="ignore"):
-        est, lo, up = np.exp(y), np.exp(y - z * se), np.exp(y + z * se)
+        est = np.exp(y)
     weight = np.asarray(res.weights, dtype=float)
     return StudyRows(names, est, lo, up, weight, effects.flipped[idx])
 
@@ -268,9 +269,9 @@ def _input_notes(table: EffectTable, effects: Effects, res: Any, level: float) -
     """How the file was read and harmonised, and the tau2 CI."""
     notes = []
     if res.tau2_ci_lower is not None and res.tau2_ci_upper is not None:
-        i2 = "n/a" if res.I2_tau is None else f"{res.I2_tau:.1f}%"
+        i2 = fmt_pct(res.I2_tau, 1)
         notes.append(
-            f"tau2 = {res.tau2:.4g}, {100 * level:g}% Q-profile CI "
+            f"tau2 = {res.tau2:.4g}, {fmt_level(level)} Q-profile CI "
             f"{res.tau2_ci_lower:.4g} to {res.tau2_ci_upper:.4g}; tau2-based I2 = {i2}"
         )
     notes.append(
@@ -360,56 +361,11 @@ def _nested(value: Any) -> bool:
 # ---- text (RevMan-style summary) ---------------------------------------------------------
 
 
-def safe(text: str) -> str:
-    """Contributor text without control characters (no terminal escape sequences)."""
-    text = str(text)
-    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)
-
-
-LARGE = 1e5  # from here on numbers print as 3 significant digits (1.23e+05)
-
-
-def _f(x: float | None, digits: int = 2) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:.3g}" if abs(x) >= LARGE else f"{x:.{digits}f}"
-
-
-def _p(p: float | None) -> str:
-    """RevMan style: "P = 0.04", "P < 0.0001"."""
-    if p is None:
-        return "P n/a"
-    return "P < 0.0001" if p < 0.0001 else f"P = {p:.4f}".rstrip("0").rstrip(".")
-
-
-def _ci(est: float | None, lo: float | None, up: float | None) -> str:
-    return f"{_f(est)} [{_f(lo)}, {_f(up)}]"
-
-
-def _lines(template: str, *columns: list[Any]) -> list[str]:
-    """``template % row`` for every row of the columns, in one C-level format call."""
-    n = len(columns[0])
-    if n == 0:
-        return []
-    flat: list[Any] = [None] * (n * len(columns))
-    for j, column in enumerate(columns):
-        flat[j :: len(columns)] = column
-    return (((template + "\n") * n) % tuple(flat)).split("\n")[:-1]
-
-
-def _fixed(values: np.ndarray, digits: int) -> list[str]:
-    """Numbers with fixed decimals ("n/a" where not finite, 3 significant digits if large)."""
-    out = _lines(f"%.{digits}f", values.tolist())
-    for i in np.flatnonzero(~(np.abs(values) < LARGE)):
-        out[i] = _f(float(values[i]), digits)
-    return out
-
-
 def _study_lines(rows: StudyRows, width: int) -> list[str]:
     """One line per study: label, ratio [CI], weight (numbers formatted column-wise)."""
-    names = rows.study if "".join(rows.study).isprintable() else [safe(s) for s in rows.study]
-    est, lo, up = (_fixed(getattr(rows, f), 2) for f in ("estimate", "ci_lower", "ci_upper"))
-    weights = _fixed(rows.weight, 1)
+    names = rows.study if "".join(rows.study).isprintable() else list(map(safe, rows.study))
+    est, lo, up = (fmt_ratios(getattr(rows, f)) for f in ("estimate", "ci_lower", "ci_upper"))
+    weights = [f"{w:.1f}" for w in rows.weight.tolist()]
     return [
         f"{n[:width]:<{width}}  {f'{e} [{a}, {b}]':<24}{w + '%':>8}"
         for n, e, a, b, w in zip(names, est, lo, up, weights, strict=True)
@@ -420,19 +376,19 @@ def _block(res: dict[str, Any], pct: str, title: str, width: int) -> list[str]:
     head = f"{res['measure']} [{pct} CI]"
     lines = [f"{'Study':<{width}}  {head:<24}{'Weight':>8}"]
     lines += _study_lines(res["studies"], width)
-    total = _ci(res["estimate"], res["ci_lower"], res["ci_upper"])
+    total = fmt_ci(res["estimate"], res["ci_lower"], res["ci_upper"])
     lines.append(f"{title[:width]:<{width}}  {total:<24}{'100.0%':>8}")
     if res["pi_lower"] is not None:
-        interval = f"[{_f(res['pi_lower'])}, {_f(res['pi_upper'])}]"
+        interval = fmt_interval(res["pi_lower"], res["pi_upper"])
         lines.append(f"{'Prediction interval':<{width}}  {interval:<24}")
-    i2 = "n/a" if res["I2"] is None else f"{res['I2']:.0f}%"
+    i2 = fmt_pct(res["I2"])
     tau = "" if res["method"] == "FE" else f"Tau\u00b2 = {res['tau2']:.4f}; "
     lines.append(
         f"Heterogeneity: {tau}Chi\u00b2 = {res['Q']:.2f}, "
-        f"df = {res['Q_df']} ({_p(res['Q_p'])}); I\u00b2 = {i2}"
+        f"df = {res['Q_df']} ({fmt_p(res['Q_p'])}); I\u00b2 = {i2}"
     )
     stat = "t" if res["test"] == "t" else "Z"
-    lines.append(f"Test for overall effect: {stat} = {_f(_stat(res), 2)} ({_p(res['p'])})")
+    lines.append(f"Test for overall effect: {stat} = {num(_stat(res))} ({fmt_p(res['p'])})")
     return lines
 
 
@@ -447,18 +403,17 @@ def _sequence(out: dict[str, Any], key: str, width: int) -> list[str]:
     title = "Leave-one-out" if key == "leave_one_out" else "Cumulative"
     lines = ["", f"{title} ({label}):"]
     for r in out[key]:
-        i2 = "n/a" if r["I2"] is None else f"{r['I2']:.0f}%"
         lines.append(
             f"  {safe(r[label])[:width]:<{width}}  "
-            f"{_ci(r['estimate'], r['ci_lower'], r['ci_upper']):<24}"
-            f"{_p(r['p']):<12} I\u00b2 = {i2}"
+            f"{fmt_ci(r['estimate'], r['ci_lower'], r['ci_upper']):<24}"
+            f"{fmt_p(r['p']):<14} I\u00b2 = {fmt_pct(r['I2'])}"
         )
     return lines
 
 
 def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) -> str:
     """A readable RevMan-style summary of the report."""
-    pct = f"{100 * level:g}%"
+    pct = fmt_level(level)
     longest = max(map(len, out["studies"].study), default=0)
     width = max(len(f"Subtotal ({pct} CI), k = {out['k']}"), min(longest, 40))
     model = "Fixed effect" if out["method"] == "FE" else "Random effects"
@@ -472,8 +427,8 @@ def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) 
             lines += _block(res, pct, f"Subtotal ({pct} CI), k = {res['k']}", width)
         lines += [
             "",
-            f"Test for subgroup differences: Chi\u00b2 = {_f(sg['Q_between'])}, "
-            f"df = {sg['Q_between_df']} ({_p(sg['Q_between_p'])})",
+            f"Test for subgroup differences: Chi\u00b2 = {num(sg['Q_between'])}, "
+            f"df = {sg['Q_between_df']} ({fmt_p(sg['Q_between_p'])})",
         ]
     for key in ("leave_one_out", "cumulative"):
         if key in out:
@@ -482,7 +437,7 @@ def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) 
         eg = out["egger"]
         lines += [
             "",
-            f"Egger's test: bias = {_f(eg['bias'], 3)}, t = {_f(eg['t'], 2)}, {_p(eg['p'])}",
+            f"Egger's test: bias = {num(eg['bias'], 3)}, t = {num(eg['t'])}, {fmt_p(eg['p'])}",
         ]
     lines += ["", "Notes:"] + [f"  - {safe(n)}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -12,12 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg import stats
+from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, DOWNGRADE_JUDGEMENTS
 from evreg.stats.core import Serialisable
+
+CI_LEVEL = 0.95  # the level of every CI the plan computes, a study's displayed CI included
 
 
 @dataclass(frozen=True)
 class UsedEstimate(Serialisable):
-    """One estimate entering the analysis, harmonised to high vs low."""
+    """One estimate entering the analysis, harmonised to high vs low. ``ci_lower`` and
+    ``ci_upper`` are recomputed from ``log_hr`` and ``se`` at the analysis' level
+    (``ci_level``, as RevMan's generic inverse variance shows a study); the source's numbers
+    and their level stay beside them (``*_as_printed``, ``ci_level_as_printed``)."""
 
     estimate_id: str
     study_id: str
@@ -31,6 +37,7 @@ class UsedEstimate(Serialisable):
     hr_as_printed: float
     ci_lower_as_printed: float
     ci_upper_as_printed: float
+    ci_level_as_printed: float
     ci_level: float
     log_hr: float
     se: float
@@ -41,6 +48,13 @@ class UsedEstimate(Serialisable):
     source_location: str | None
     in_review: bool = True
     added_in_version: str | None = None
+
+    @property
+    def printed_high_vs_low(self) -> tuple[float, float, float]:
+        """The ratio and CI as printed, harmonised to high vs low (at ``ci_level_as_printed``)."""
+        printed = (self.hr_as_printed, self.ci_lower_as_printed, self.ci_upper_as_printed)
+        (hr,), (lo,), (up,) = stats.harmonise(*printed, self.comparison)
+        return float(hr), float(lo), float(up)
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,19 @@ class Judgement(Serialisable):
     computed_reason: str | None = None
 
 
+# GRADE's four levels, lowest first (level n is LEVELS[n - 1]), and what each means (Balshem
+# et al., J Clin Epidemiol 2011;64:401-6, Table 2), worded for an association.
+LEVELS = ("very low", "low", "moderate", "high")
+LEVEL_MEANINGS = {
+    "high": "further research is very unlikely to change our confidence in the association",
+    "moderate": "further research is likely to have an important impact on our confidence in "
+    "the association and may change it",
+    "low": "further research is very likely to have an important impact on our confidence in "
+    "the association and is likely to change it",
+    "very low": "any estimate of the association is very uncertain",
+}
+
+
 @dataclass(frozen=True)
 class Certainty(Serialisable):
     """The certainty of one body of evidence (GRADE, rated by :mod:`evreg.review.certainty`):
@@ -153,6 +180,7 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    ci_level: float = CI_LEVEL
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
@@ -180,11 +208,6 @@ class AnalysisResult(Serialisable):
             self.primary,
             self.subgroups,
         )
-
-    @property
-    def primary_method(self) -> str:
-        """The tau2 method of the primary model ("FE" for fixed effect)."""
-        return "FE" if self.primary == "fixed" else self.random_method
 
 
 @dataclass(frozen=True)
@@ -234,22 +257,17 @@ CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
     (
         "certainty",
         "string",
-        "GRADE certainty of the evidence: high, moderate, low, very low" + _RATED,
+        "GRADE certainty of the evidence: " + ", ".join(reversed(LEVELS)) + _RATED,
     ),
     *(
         (
             d,
             "string",
-            f"GRADE {d.replace('_', ' ')}: not serious, serious, very serious or not "
-            f"assessable (the reviewer's judgement where certainty.csv gives one){_RATED}",
+            f"GRADE {d.replace('_', ' ')}: {', '.join(DOWNGRADE_JUDGEMENTS[:-1])} or "
+            f"{DOWNGRADE_JUDGEMENTS[-1]} (the reviewer's judgement where certainty.csv gives "
+            f"one){_RATED}",
         )
-        for d in (
-            "risk_of_bias",
-            "inconsistency",
-            "indirectness",
-            "imprecision",
-            "publication_bias",
-        )
+        for d in DOWNGRADE_DOMAINS
     ),
 )
 RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS

@@ -63,7 +63,7 @@ def vega_versions() -> dict[str, str]:
 
 
 CHART_CODE = (
-    "formats.py",
+    "../data/formats.py",
     "layout.py",
     "plots.py",
     "compact.py",

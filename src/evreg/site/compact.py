@@ -51,7 +51,7 @@ def _text_lines(record: dict, y: float, width: float) -> tuple[list[dict], float
 
 def compact_layout(records: list[dict], opts: ForestOptions, width: float) -> tuple[list, float]:
     """Text lines (with y in px) and records moved to their mark line; returns the height."""
-    header = f"{opts.right_header or f'{opts.measure} [95% CI]'} · {opts.weight_header}"
+    header = f"{opts.right_header or opts.ci_header} · {opts.weight_header}"
     lines = [
         {"y": LINE_PX / 2, "text": opts.label_header, "side": "left", "bold": True, "flag": False},
         {"y": LINE_PX / 2, "text": header, "side": "right", "bold": True, "flag": False},

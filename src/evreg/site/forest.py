@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
 from evreg.review.plan import AnalysisResult, UsedEstimate
+from evreg.review.results import CI_LEVEL
 from evreg.site import plots
 from evreg.site.compact import compact_forest_chart
-from evreg.site.formats import fmt_ci, fmt_p, fmt_ratio, num, pval
 from evreg.site.plots import ForestItem, ForestOptions
 from evreg.site.viewmodel import TextAlternative, table
 from evreg.stats import PoolResult
@@ -23,7 +24,7 @@ def heterogeneity_line(res: PoolResult | None) -> str:
     if res is None or res.k < 2:
         return "Heterogeneity: not applicable (fewer than two studies)"
     tau2 = f"Tau² = {res.tau2:.2f}; " if res.method != "FE" else ""
-    i2 = "—" if res.I2 is None else f"{res.I2:.0f}%"
+    i2 = fmt_pct(res.I2)
     return f"Heterogeneity: {tau2}Chi² = {res.Q:.2f}, df = {res.Q_df} ({fmt_p(res.Q_p)}); I² = {i2}"
 
 
@@ -227,7 +228,7 @@ def subgroup_test_line(sg) -> str:
     q, df = sg.Q_between, sg.Q_between_df
     i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
     p = fmt_p(sg.Q_between_p)
-    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {i2:.0f}%"
+    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {fmt_pct(i2)}"
 
 
 def sensitivity_spec(
@@ -313,7 +314,8 @@ def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
         f"primary model {a.primary or 'none'}: {measure} "
         f"{_ci_of(primary)}."
     )
-    return TextAlternative(summary, table(["Study", f"{measure} [95% CI]", "Weight %"], rows))
+    header = f"{measure} [{ci_label(a.ci_level)}]"
+    return TextAlternative(summary, table(["Study", header, "Weight %"], rows))
 
 
 def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAlternative:
@@ -327,7 +329,8 @@ def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAl
         for i in items
         if i.kind != "interval"
     ]
-    return TextAlternative(summary, table(["Row", f"{measure} [95% CI]", "Weight %"], rows))
+    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    return TextAlternative(summary, table(["Row", ci, "Weight %"], rows))
 
 
 def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAlternative:
@@ -341,7 +344,8 @@ def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAl
         ]
         for r in rows
     ]
-    return TextAlternative(table=table([header, "k", f"{measure} [95% CI]", "p"], body))
+    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    return TextAlternative(table=table([header, "k", ci, "p"], body))
 
 
 def funnel_alt(a: AnalysisResult, measure: str) -> TextAlternative:
@@ -351,4 +355,4 @@ def funnel_alt(a: AnalysisResult, measure: str) -> TextAlternative:
 
 
 def _ci_of(res: PoolResult | None) -> str:
-    return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else "not estimable"
+    return fmt_ci(res.estimate, res.ci_lower, res.ci_upper) if res else MISSING

@@ -20,9 +20,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from evreg.data.text import md_escape
+
 _TITLE_DROP = re.compile(r"[<>&\"'`\\{}\[\]|*_#]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
-_MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_{}[]|~^$!"}
 
 
 def escape_html(value: Any) -> Any:
@@ -38,10 +39,10 @@ def escape_html(value: Any) -> Any:
 
 
 def md_cell(value: Any) -> Markup:
-    """Untrusted text for a Markdown table cell or list item: whitespace folded, HTML-escaped,
-    Markdown syntax characters as numeric character references."""
-    text = html.escape(" ".join(str(value).split()), quote=True)
-    return Markup("".join(_MD_SPECIAL.get(c, c) for c in text))
+    """Untrusted text for a Markdown table cell or list item on a page: the one Markdown
+    escaper (:func:`evreg.data.text.md_escape`: whitespace folded, HTML-escaped, Markdown
+    syntax characters as numeric character references)."""
+    return Markup(md_escape(value, github=False))
 
 
 def raw_block(body: str) -> Markup:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evreg.data.formats import plural
 from evreg.data.writes import locked, signals_raise, step
 from evreg.errors import EvregError
 
@@ -127,8 +128,7 @@ def report_warnings(
         for line in warnings:
             say(line)
     elif warnings:
-        n = len(warnings)
-        say(f"{n} warning{'' if n == 1 else 's'}: {source}")
+        say(f"{plural(len(warnings), 'warning')}: {source}")
 
 
 def build_to(
@@ -191,9 +191,8 @@ def _build(
         for line in errors:
             print(line, file=sys.stderr)
         report_warnings(data_warnings, "`evreg validate` lists them", verbose)
-        n = len(errors)
         raise EvregError(
-            f"{n} validation error{'' if n == 1 else 's'}; nothing built, {out} unchanged"
+            f"{plural(len(errors), 'validation error')}; nothing built, {out} unchanged"
         )
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan

@@ -1,10 +1,9 @@
 """Altair (Vega-Lite) chart specs for the evidence site: forest, funnel and PRISMA charts.
 
 Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
-offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout
-follows RevMan 5 forest plots (Cochrane Handbook 10.12.1): one row per study with its square
-sized by weight and CI arms, pooled diamonds, the heterogeneity line and the overall-effect test
-under the plot, a log x-axis with the null line at 1 and "favours" labels.
+offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
+RevMan 5 forest plots (Cochrane Handbook 10.12.1): a row per study (square sized by weight, CI
+arms), pooled diamonds, heterogeneity and overall-effect lines, a log x-axis, "favours" labels.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.site.formats import fmt_ci, fmt_ratio
+from evreg.data.formats import ci_label, fmt_ci, fmt_ratio
+from evreg.review.results import CI_LEVEL
 from evreg.site.layout import max_width, wrap
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
@@ -29,7 +29,6 @@ PAD = 6  # room around a text column's widest text
 INK = "#1f1f1f"
 FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
-STUDY_KINDS = ("study",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,10 @@ class ForestOptions:
     right_header: str | None = None
     x_title: str | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def ci_header(self) -> str:  # "HR [95% CI]": the analyses' level
+        return f"{self.measure} [{ci_label(CI_LEVEL)}]"
 
 
 def flag_color() -> alt.ColorValue:
@@ -250,7 +253,7 @@ def forest_panel(
     color = flag_color()
     tooltip = [
         alt.Tooltip("tooltip:N", title="Study"),
-        alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+        alt.Tooltip("ci_text:N", title=opts.ci_header),
     ]
     max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
     layers: list = [
@@ -287,7 +290,7 @@ def forest_panel(
                 detail=alt.Detail("row:N"),
                 tooltip=[
                     alt.Tooltip("tooltip:N", title="Pooled"),
-                    alt.Tooltip("ci_text:N", title=f"{opts.measure} [95% CI]"),
+                    alt.Tooltip("ci_text:N", title=opts.ci_header),
                 ],
             )
             .properties(name=f"pooled_{kind}")
@@ -342,7 +345,7 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     y_scale = _rows_scale(n)
     height = ROW_PX * (n + 2)
     data = alt.Data(name="rows")
-    right_header = opts.right_header or f"{opts.measure} [95% CI]"
+    right_header = opts.right_header or opts.ci_header
     widths = (
         column_width(records, "label", opts.label_header),
         column_width(records, "weight_text", opts.weight_header),

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from evreg.data.formats import ci_label
+from evreg.review.results import CI_LEVEL
 from evreg.site.html import escape_html, md_cell, raw_block, safe_title
 
 TEMPLATES = "templates"
@@ -30,6 +32,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(md_cell=md_cell, raw_block=raw_block, page_title=safe_title)
+    env.globals["analysis_ci"] = ci_label(CI_LEVEL)  # "95% CI": the level of every pooled CI
     return env
 
 

@@ -13,15 +13,18 @@ where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Mod
 
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
+    AS_PRINTED,
+    FLIPPED,
     METHODS,
     PoolResult,
     RuleChoice,
     check_inputs,
+    ci_from_se,
     ci_to_se,
     harmonise,
     pool,
-    review_rule,
 )
+from evreg.stats.rule import review_rule
 from evreg.stats.sensitivity import (
     CumulativeResult,
     CumulativeRow,
@@ -34,6 +37,8 @@ from evreg.stats.sensitivity import (
 )
 
 __all__ = [
+    "AS_PRINTED",
+    "FLIPPED",
     "METHODS",
     "CumulativeResult",
     "CumulativeRow",
@@ -45,6 +50,7 @@ __all__ = [
     "SubgroupResult",
     "TrimFillResult",
     "check_inputs",
+    "ci_from_se",
     "ci_to_se",
     "cumulative",
     "egger",

@@ -156,20 +156,43 @@ def ci_to_se(
             f"row {i + 1}: CI {lo[i]:g} to {up[i]:g} must satisfy lower < upper "
             f"and enclose {r[i]:g}"
         )
-    if ((lev <= 0) | (lev >= 1) | ~np.isfinite(lev)).any():
-        raise ValueError("CI level must be between 0 and 1 (e.g. 0.95)")
+    check_level_array(lev)
     z = norm_ppf(1.0 - (1.0 - lev) / 2.0)
     return np.log(r), (np.log(up) - np.log(lo)) / (2.0 * z)
+
+
+def ci_from_se(log_ratio: Any, se: Any, level: Any = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """A ratio's CI at ``level`` from its log ratio and SE: exp(y -/+ z_{1-alpha/2} SE)
+    (Cochrane Handbook 6.3.2; how RevMan's generic inverse variance shows each study)."""
+    y, s = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (log_ratio, se))
+    z = norm_ppf(0.5 + np.asarray(check_level_array(level), dtype=float) / 2.0)
+    with np.errstate(over="ignore"):
+        return np.exp(y - z * s), np.exp(y + z * s)
+
+
+def check_level_array(level: Any) -> np.ndarray:
+    """Confidence level(s) in (0, 1), or ValueError."""
+    lev = np.asarray(level, dtype=float)
+    if ((lev <= 0) | (lev >= 1) | ~np.isfinite(lev)).any():
+        raise ValueError("CI level must be between 0 and 1 (e.g. 0.95)")
+    return lev
+
+
+# The package's comparison values (schemas/estimates.json): printed high vs low, or printed the
+# other way round and harmonised by code (the one list; the schema's enum is tested against it).
+AS_PRINTED = ("high_vs_low", "increase_vs_decrease")
+FLIPPED = ("low_vs_high", "decrease_vs_increase")
 
 
 def harmonise(
     ratio: Any, lower: Any, upper: Any, comparison: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Express every ratio as high vs low: ``low_vs_high`` (and ``decrease_vs_increase``)
-    rows become 1/ratio with bounds 1/upper, 1/lower (Cochrane Handbook 6.3.2 / 10.4)."""
+    """Express every ratio as high vs low: :data:`FLIPPED` rows (``low_vs_high``,
+    ``decrease_vs_increase``) become 1/ratio with bounds 1/upper, 1/lower (Cochrane Handbook
+    6.3.2 / 10.4)."""
     r, lo, up = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (ratio, lower, upper))
     comp = np.broadcast_to(np.asarray(comparison, dtype=object), r.shape)
-    flip = np.isin(comp.astype(str), ["low_vs_high", "decrease_vs_increase"])
+    flip = np.isin(comp.astype(str), FLIPPED)
     return (
         np.where(flip, 1.0 / r, r),
         np.where(flip, 1.0 / up, lo),
@@ -381,23 +404,3 @@ def pool(
     if method != FIXED and y.size >= 2:
         ci = q_profile_ci(y, v, level)
     return result_from_row(fits, 0, method, hksj, hksj_adhoc, level, ci)
-
-
-def review_rule(fixed: PoolResult) -> RuleChoice:
-    """The review's rule: fixed effect if I2 <= 50% and Q p >= 0.10, else random effects."""
-    if fixed.k < 2 or fixed.I2 is None or fixed.Q_p is None:
-        return RuleChoice(
-            "fixed",
-            f"k = {fixed.k}: heterogeneity cannot be assessed; fixed effect (the single study)",
-        )
-    i2, qp = fixed.I2, fixed.Q_p
-    if i2 <= 50 and qp >= 0.10:
-        return RuleChoice(
-            "fixed", f"I2 = {i2:.1f}% <= 50% and Q p = {qp:.3g} >= 0.10: fixed effect"
-        )
-    why = []
-    if i2 > 50:
-        why.append(f"I2 = {i2:.1f}% > 50%")
-    if qp < 0.10:
-        why.append(f"Q p = {qp:.3g} < 0.10")
-    return RuleChoice("random", " and ".join(why) + ": random effects")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from evreg.data.formats import plural
 from evreg.data.package import RawTable
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote
 
@@ -39,7 +40,7 @@ def cell_count_findings(table: RawTable) -> Iterator[tuple[int, Finding]]:
 
 
 def _cells(n: int) -> str:
-    return "1 cell" if n == 1 else f"{n} cells"
+    return plural(n, "cell")
 
 
 def csv_line(table: RawTable, row_number: int | None) -> int | None:

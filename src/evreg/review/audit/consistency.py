@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.printed import (
-    fmt,
     hr_interval_from_ci,
     p_interval_from_ci,
     q_interval_from_i2,
@@ -25,6 +25,7 @@ from evreg.review.audit.rows import (
     parent_rows,
     parsed,
 )
+from evreg.stats.rule import RULE_TEXT
 
 
 def check_p_vs_ci(published: Iterable[Row]) -> list[AuditFinding]:
@@ -137,7 +138,7 @@ def check_model_vs_rule(
                     row,
                     f"{model} ({basis})",
                     "fixed or random",
-                    f"the rounding of {basis} leaves the rule (fixed if I2 <= 50% and Q p >= 0.10) "
+                    f"the rounding of {basis} leaves the rule ({RULE_TEXT}) "
                     f"undecided; the review used {model}",
                 )
             )
@@ -149,7 +150,7 @@ def check_model_vs_rule(
                     row,
                     f"{model} ({basis})",
                     rule,
-                    f"the review's rule (fixed if I2 <= 50% and Q p >= 0.10, else random) gives "
+                    f"the review's rule ({RULE_TEXT}) gives "
                     f"{rule} for {basis}; the review used {model}",
                 )
             )

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from evreg.data.formats import plural
+from evreg.stats.rule import RULE_TEXT
+
 SEVERITIES = ("error", "warning", "note")
 
 # Check names, in the order the Audit page lists them, with what each compares.
@@ -18,8 +21,7 @@ CHECKS: dict[str, str] = {
     "q_p_vs_i2": "printed Q-test p against the Q implied by the printed I2 and k "
     "(Q = df / (1 - I2))",
     "i2_zero_vs_q_p": "an I2 printed as 0 needs Q <= df / 0.995, hence Q-test p >= P(chi2_df > Q)",
-    "model_vs_rule": "model used against the review's rule (fixed effect if I2 <= 50% and "
-    "Q-test p >= 0.10, otherwise random effects)",
+    "model_vs_rule": f"model used against the review's rule ({RULE_TEXT})",
     "subgroup_k_sum": "the k's of a subgroup analysis' levels against the overall analysis' k",
     "subgroup_q_partition": "the levels' Q's (from printed I2 and Q p) against the overall Q: "
     "Q_total = sum of Q_within + Q_between >= sum of Q_within",
@@ -64,10 +66,6 @@ def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def render_text(findings: Sequence[AuditFinding]) -> str:
     """Plain-text report: one line per finding, errors, then warnings, then notes."""
     lines = [
@@ -76,7 +74,7 @@ def render_text(findings: Sequence[AuditFinding]) -> str:
     ]
     counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
     lines.append(
-        f"{_count(len(findings), 'finding')}: {_count(counts['error'], 'error')}, "
-        f"{_count(counts['warning'], 'warning')}, {_count(counts['note'], 'note')}"
+        f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {plural(counts['note'], 'note')}"
     )
     return "\n".join(lines) + "\n"

@@ -12,7 +12,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.stats import dist as stats_dist
+from evreg.stats.rule import I2_MAX, Q_P_MIN, i2_allows_fixed, q_p_allows_fixed
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,6 @@ def parse_printed(value: object) -> Printed | None:
         return Printed(text, x, math.inf, op == ">=", False)
     half = Decimal(5).scaleb(int(d.as_tuple().exponent) - 1)
     return Printed(text, float(d - half), float(d + half))
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A computed value for a message: ``digits`` significant digits, n/a, inf or e-notation."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if math.isinf(x):
-        return "inf"
-    if x != 0 and abs(x) < 10 ** -(digits - 1):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def span(lo: float, hi: float) -> str:
@@ -160,12 +151,12 @@ def q_p_interval_from_i2(i2: Printed, k: int) -> tuple[float, float]:
 
 
 def rule_from_printed(i2: Printed, q_p: Printed) -> str | None:
-    """The review's rule on printed values: "fixed" if I2 <= 50% and Q p >= 0.10, "random" if
-    I2 > 50% or Q p < 0.10 for every value the rounding allows, None if rounding leaves it open."""
-    i2_low = i2.upper <= 50
-    i2_high = i2.lower > 50 or (i2.lower == 50 and not i2.lower_closed)
-    p_high = q_p.lower >= 0.10
-    p_low = q_p.upper < 0.10 or (q_p.upper == 0.10 and not q_p.upper_closed)
+    """The review's rule (:mod:`evreg.stats.rule`) on printed values: "fixed" or "random" when
+    every value the rounding allows gives it, None if rounding leaves it open."""
+    i2_low = i2_allows_fixed(i2.upper)
+    i2_high = not i2_allows_fixed(i2.lower) or (i2.lower == I2_MAX and not i2.lower_closed)
+    p_high = q_p_allows_fixed(q_p.lower)
+    p_low = not q_p_allows_fixed(q_p.upper) or (q_p.upper == Q_P_MIN and not q_p.upper_closed)
     if i2_high or p_low:
         return "random"
     if i2_low and p_high:

@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from evreg.data.formats import MISSING, fmt_ci
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
-from evreg.review.audit.printed import clean, fmt, parse_printed
+from evreg.review.audit.printed import clean, parse_printed
 from evreg.review.audit.rows import (
     Row,
     finding,
@@ -26,6 +28,7 @@ from evreg.review.audit.rows import (
     review_studies,
     study_ids,
 )
+from evreg.review.selection import model_order, select
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,7 @@ class Reproduction:
 
 PUBLISHED_FIELDS = ("hr", "ci_lower", "ci_upper", "p_as_printed", "i2_percent", "q_p_as_printed")
 RECOMPUTED_FIELDS = ("hr", "ci_lower", "ci_upper", "p", "i2_percent", "q_p")
-
-
-def _usable(est: Row) -> bool:
-    return est.get("status") == "extracted" and all(
-        est.get(f) not in (None, "") for f in ("hr", "ci_lower", "ci_upper")
-    )
+INPUT_FIELDS = ("estimate_id", "study_id", "hr", "ci_lower", "ci_upper", "ci_level", "comparison")
 
 
 def _missing_reason(study: Row, ests: Sequence[Row]) -> str:
@@ -163,7 +161,8 @@ def reproduce_rows(
     ``qualifying`` maps analysis_id -> the estimates the plan admits (all statuses). A subgroup
     level uses the studies the study table assigns to it; studies with the level unknown are listed
     as missing. Model: as printed, else the parent analysis' printed model (RevMan pools subgroups
-    with the overall model), else the review's rule.
+    with the overall model), else the review's rule. Each study contributes the estimate the
+    plan pools (:func:`evreg.review.selection.select`).
     """
     by_id = {a.get("analysis_id"): a for a in analyses}
     parents = parent_rows(published, analyses)
@@ -179,24 +178,8 @@ def reproduce_rows(
             for e in qualifying.get(aid, ())
             if not var or norm_level(by_study.get(e.get("study_id"), {}).get(var)) == level
         ]
-        inputs, used_studies = [], set()
-        for e in ests:
-            if _usable(e) and e.get("study_id") not in used_studies:
-                used_studies.add(e.get("study_id"))
-                inputs.append(
-                    {
-                        f: e.get(f)
-                        for f in (
-                            "estimate_id",
-                            "study_id",
-                            "hr",
-                            "ci_lower",
-                            "ci_upper",
-                            "ci_level",
-                            "comparison",
-                        )
-                    }
-                )
+        inputs = [{f: e.get(f) for f in INPUT_FIELDS} for e in select(ests, model_order(a))]
+        used_studies = {e["study_id"] for e in inputs}
         listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
         missing = _missing(listed, ests, used_studies, var, level)
         model, basis = _choose_model(row, parents.get(aid))
@@ -246,8 +229,8 @@ def reproduce(package: Any) -> tuple[Reproduction, ...]:
 
 
 def pooled_text(rec: Mapping[str, Any]) -> str:
-    """A recomputed result for a message: "HR 1.28 (1.05 to 1.56)" at two decimals."""
-    return f"HR {rec['hr']:.2f} ({rec['ci_lower']:.2f} to {rec['ci_upper']:.2f})"
+    """A recomputed result for a message: "HR 1.28 [1.05, 1.56]" (:func:`fmt_ci`)."""
+    return "HR " + fmt_ci(rec.get("hr"), rec.get("ci_lower"), rec.get("ci_upper"))
 
 
 def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFinding]:
@@ -256,7 +239,7 @@ def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFin
     for r in reproduction:
         pub, rec = r.published, r.recomputed
         printed = (
-            f"HR {pub.get('hr')} ({pub.get('ci_lower')} to {pub.get('ci_upper')}), "
+            f"HR {pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}], "
             f"k = {r.k_published}"
         )
         what = f"{r.k_available} of {r.k_published} studies with a usable estimate"
@@ -266,7 +249,7 @@ def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFin
             partial = "" if rec is None else f"; pooled from those held: {pooled_text(rec)}"
             msg = f"cannot be reproduced yet: {what}{partial}; missing: " + "; ".join(r.missing)
         else:
-            expected = f"{pooled_text(rec or {})}, k = {r.k_available}" if rec else "n/a"
+            expected = f"{pooled_text(rec or {})}, k = {r.k_available}" if rec else MISSING
             detail = "; ".join(r.differences) or f"k {r.k_available} vs {r.k_published}"
             msg = (
                 f"reproduced within rounding ({model}); {what}"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
-from evreg.review.audit.printed import fmt, q_interval_from_i2
+from evreg.review.audit.printed import q_interval_from_i2
 from evreg.review.audit.rows import Row, finding, k_of, norm_level, parent_rows, parsed
 from evreg.stats import dist as stats_dist
 

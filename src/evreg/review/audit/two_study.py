@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
-from evreg.review.audit.printed import fmt, q_interval_from_i2
+from evreg.review.audit.printed import q_interval_from_i2
 from evreg.review.audit.reproduction import Reproduction
 from evreg.review.audit.rows import Row, finding, hr_text, parsed
+from evreg.stats import FLIPPED, harmonise
 from evreg.stats import dist as stats_dist
 
 
@@ -58,8 +60,9 @@ def check_two_study_direction(
         h, lo, hi = float(est["hr"]), float(est["ci_lower"]), float(est["ci_upper"])
         level = float(est.get("ci_level") or 0.95)
         directions = {"as printed": (h, lo, hi)}
-        if str(est.get("comparison")) in ("low_vs_high", "decrease_vs_increase"):
-            directions["harmonised"] = (1 / h, 1 / hi, 1 / lo)
+        if str(est.get("comparison")) in FLIPPED:
+            flipped = harmonise(h, lo, hi, str(est["comparison"]))
+            directions["harmonised"] = tuple(float(v[0]) for v in flipped)
         crit = float(stats_dist.norm_ppf(0.5 + level / 2))
         verdicts, feasible = [], []
         for dname, (rh, rl, ru) in directions.items():
@@ -84,7 +87,7 @@ def check_two_study_direction(
                 f"{hr_text(row)}, I2 {row.get('i2_percent')}%",
                 "; ".join(feasible) or "none found",
                 f"k = 2 with one estimate held ({est['estimate_id']}: {est['hr']} "
-                f"({est['ci_lower']} to {est['ci_upper']}), "
+                f"[{est['ci_lower']}, {est['ci_upper']}], "
                 f"{est.get('comparison')}); a second study reproducing the printed HR, CI and I2 "
                 f"within rounding (grid search over its HR and SE) exists for: "
                 + "; ".join(verdicts),

@@ -36,14 +36,15 @@ from evreg.review.certainty.model import (
     combine,
 )
 from evreg.review.certainty.rate import rate_evidence, rate_plan
+from evreg.review.results import LEVEL_MEANINGS
 
 LEVEL_RULE = Rule(
     "level",
     "Start high (4); subtract one level per serious and two per very serious domain, add the "
     "levels rated up; the result stays between very low (1) and high (4). Nothing pooled: no "
-    "evidence. High: further research is very unlikely to change the confidence in the "
-    "association; moderate: likely to have an important impact; low: very likely to; very low: "
-    "any estimate of the association is very uncertain.",
+    "evidence. "
+    + "; ".join(f"{level.capitalize()}: {LEVEL_MEANINGS[level]}" for level in reversed(LEVELS))
+    + ".",
     "Foroutan et al., J Clin Epidemiol 2020;121:62-70; GRADE Handbook 5 (Schünemann et al. "
     "2013); Balshem et al., J Clin Epidemiol 2011;64:401-6",
 )

@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evreg import stats
+from evreg.data.formats import fmt_interval
 from evreg.data.scope import NOS_DOMAINS
 from evreg.data.validate.plan import Mix, estimate_mixes
-from evreg.review.certainty.model import ratio_text
 from evreg.review.results import AnalysisResult
 from evreg.stats.bias import MIN_K
 
@@ -75,8 +75,8 @@ class Evidence:
         return lo is None or up is None or lo <= 1.0 <= up
 
     def ci_text(self) -> str:
-        """ "CI 1.04 to 3.31" """
-        return f"CI {ratio_text(self.ci_lower)} to {ratio_text(self.ci_upper)}"
+        """ "CI [1.04, 3.31]" """
+        return f"CI {fmt_interval(self.ci_lower, self.ci_upper)}"
 
 
 def thresholds(plan_row: Mapping[str, object]) -> tuple[float, float]:

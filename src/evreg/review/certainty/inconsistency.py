@@ -4,8 +4,9 @@ Handbook 10.10.2; prediction interval: Handbook 10.10.4.3)."""
 
 from __future__ import annotations
 
+from evreg.data.formats import fmt_interval
 from evreg.review.certainty.evidence import Evidence
-from evreg.review.certainty.model import Judgement, Rule, ratio_text
+from evreg.review.certainty.model import Judgement, Rule
 
 I2_SERIOUS = 50.0  # substantial heterogeneity from here (Handbook 10.10.2: 50-90%)
 I2_VERY_SERIOUS = 75.0  # considerable (Handbook 10.10.2: 75-100%)
@@ -29,7 +30,7 @@ def _heterogeneity(ev: Evidence, i2: float) -> str:
     if ev.tau2 is not None and not ev.printed:
         parts.append(f"tau² {ev.tau2:.3g}")
     if ev.pi_lower is not None and ev.pi_upper is not None:
-        parts.append(f"PI {ratio_text(ev.pi_lower)} to {ratio_text(ev.pi_upper)}")
+        parts.append(f"PI {fmt_interval(ev.pi_lower, ev.pi_upper)}")
     return ", ".join(parts)
 
 

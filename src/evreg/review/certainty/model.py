@@ -4,12 +4,12 @@ high: Foroutan et al., J Clin Epidemiol 2020;121:62-70)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from evreg.data.formats import fmt_ratio as ratio_text  # the one formatter, re-exported
 from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
-from evreg.review.results import Certainty, Judgement
+from evreg.review.results import LEVELS, Certainty, Judgement
 
 __all__ = [
     "DOMAINS",
@@ -27,7 +27,6 @@ __all__ = [
 
 DOMAINS = DOWNGRADE_DOMAINS
 UPGRADES = UPGRADE_DOMAINS
-LEVELS = ("very low", "low", "moderate", "high")  # level n is LEVELS[n - 1]
 START = "high"
 NO_EVIDENCE = "no evidence"
 RATED_DOWN = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}
@@ -52,13 +51,6 @@ def levels(j: Judgement) -> int:
 def rated_down(j: Judgement) -> bool:
     """True when a domain's judgement is serious or very serious."""
     return RATED_DOWN.get(j.judgement, 0) > 0
-
-
-def ratio_text(value: float | None) -> str:
-    """A ratio with two decimals ("n/a" when unavailable)."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:.2f}"
 
 
 def _levels_words(n: int) -> str:

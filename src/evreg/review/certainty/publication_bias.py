@@ -5,8 +5,9 @@ assessable, stated as such (GRADE guidelines 5, Guyatt et al., J Clin Epidemiol
 
 from __future__ import annotations
 
+from evreg.data.formats import fmt_ci, fmt_p
 from evreg.review.certainty.evidence import Evidence
-from evreg.review.certainty.model import Judgement, Rule, ratio_text
+from evreg.review.certainty.model import Judgement, Rule
 from evreg.stats.bias import MIN_K
 
 EGGER_P = 0.10  # Egger et al. 1997: asymmetry at p < 0.10
@@ -41,15 +42,15 @@ def _tests(ev: Evidence) -> Judgement:
     if eg is None or not eg.available or eg.p is None:
         why = eg.reason if eg is not None else "Egger's test not computed"
         return Judgement("not assessable", why)
-    reasons = [f"Egger p = {eg.p:.3f}" + (f" (< {EGGER_P:.2f})" if eg.p < EGGER_P else "")]
+    reasons = [f"Egger {fmt_p(eg.p)}" + (f" (< {EGGER_P:.2f})" if eg.p < EGGER_P else "")]
     changed = False
     if tf is not None and tf.available and tf.pooled is not None and ev.estimate is not None:
         filled = tf.pooled
         moved = filled.estimate is not None and (filled.estimate - 1) * (ev.estimate - 1) < 0
         changed = moved or filled.significant == ev.includes_one
         reasons.append(
-            f"trim-and-fill adds {tf.k0}: {ratio_text(filled.estimate)} "
-            f"(CI {ratio_text(filled.ci_lower)} to {ratio_text(filled.ci_upper)})"
+            f"trim-and-fill adds {tf.k0}: "
+            f"{fmt_ci(filled.estimate, filled.ci_lower, filled.ci_upper)}"
             + (", which changes the conclusion" if changed else ", same conclusion")
         )
     serious = eg.p < EGGER_P or changed

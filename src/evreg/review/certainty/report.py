@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evreg.review.certainty.model import ratio_text
+from evreg.data.formats import fmt_ci
+from evreg.data.text import strip_control
 from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
 
 
@@ -24,8 +25,7 @@ def _block(head: str, c: Certainty, pad: str) -> list[str]:
 
 def _published_head(p: dict[str, Any]) -> str:
     level = f" (subgroup level {p['subgroup_level']})" if p.get("subgroup_level") else ""
-    lo, up = ratio_text(p.get("ci_lower")), ratio_text(p.get("ci_upper"))
-    hr = f"{ratio_text(p.get('hr'))} [{lo}, {up}]"
+    hr = fmt_ci(p.get("hr"), p.get("ci_lower"), p.get("ci_upper"))
     return f"  published {p.get('result_id')}{level}, {hr}, k = {p.get('k')}"
 
 
@@ -40,15 +40,12 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
     return lines
 
 
-def _printable(text: str) -> str:
-    """Text without control characters (no terminal escape sequences), each shown as '?'."""
-    return "".join(c if c.isprintable() else "?" for c in text)
-
-
 def render_text(results: RegistryResults) -> str:
     """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
     text without control characters (no terminal escape sequences)."""
-    blocks = ("\n".join(_printable(line) for line in analysis_lines(a)) for a in results.analyses)
+    blocks = (
+        "\n".join(strip_control(line) for line in analysis_lines(a)) for a in results.analyses
+    )
     return "\n\n".join(blocks) + "\n"
 
 

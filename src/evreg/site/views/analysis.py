@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evreg.data.formats import (
+    MISSING,
+    ci_label,
+    fmt_ci,
+    fmt_level,
+    fmt_pct,
+    fmt_ratio,
+    num,
+    plural,
+    printed_as,
+    pval,
+    text,
+)
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
+from evreg.review.results import CI_LEVEL
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -13,12 +27,10 @@ from evreg.site.forest import (
     model_label,
     overall_line,
 )
-from evreg.site.formats import fmt_ci, fmt_ratio, num, plural, pval, text
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section
 from evreg.site.views.context import (
-    OUTCOME_NAMES,
     SiteContext,
     analysis_dir,
     analysis_link,
@@ -100,14 +112,14 @@ def counts_sentence(a: AnalysisResult) -> str:
 def _view_row(label: str, view: PooledView) -> list[Cell]:
     res = view.primary_result
     if res is None:
-        return [label, str(view.k), "not estimable", "—", "—", "—"]
+        return [label, str(view.k), MISSING, MISSING, MISSING, MISSING]
     why = f"{view.primary}: {view.rule.reason}" if view.rule else str(view.primary)
     return [
         label,
         str(view.k),
         fmt_ci(res.estimate, res.ci_lower, res.ci_upper),
         pval(res.p),
-        num(res.I2, 1),
+        fmt_pct(res.I2),
         why,
     ]
 
@@ -120,7 +132,8 @@ def _views_table(a: AnalysisResult, measure: str) -> Table | None:
         _view_row("All eligible studies (the living answer)", a.all_view),
         _view_row("The review's studies only (reproduction, audit)", a.review_view),
     ]
-    headers = ["Studies pooled", "k", f"{measure} [95% CI]", "p", "I² %", "Primary model (why)"]
+    ci = ci_label(CI_LEVEL)
+    headers = ["Studies pooled", "k", f"{measure} [{ci}]", "p", "I²", "Primary model (why)"]
     return table(
         headers,
         rows,
@@ -135,7 +148,7 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
     outcome = w.value("analyses", "outcome", a.outcome)
     items = [
         ("biomarker", a.biomarker),
-        ("outcome", OUTCOME_NAMES.get(a.outcome, outcome)),
+        ("outcome", outcome),
         ("timepoints", w.values("estimates", "timepoint", row.get("timepoints") or "")),
         ("comparisons", w.values("estimates", "comparison", row.get("comparisons") or "")),
         ("models", w.values("estimates", "model", row.get("models") or "")),
@@ -179,6 +192,8 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
     classes = []
     for u in a.used:
         printed = fmt_ci(u.hr_as_printed, u.ci_lower_as_printed, u.ci_upper_as_printed)
+        note = printed_as(u.ci_level_as_printed, u.ci_level)
+        printed += f" ({note})" if note else ""
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
@@ -219,7 +234,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         "Estimate",
         f"{measure} [CI] as printed",
         "Direction",
-        f"{measure} [95% CI] high vs low",
+        f"{measure} [{ci_label(a.ci_level)}] high vs low",
         f"log {measure}",
         "SE",
         "Weight fixed %",
@@ -232,18 +247,20 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
 
 
 def rounding_note(a: AnalysisResult) -> str:
-    """Why a one-study pooled CI can differ from the study's in the last digit ("" if not)."""
+    """Why a one-study pooled CI can differ from the study's printed one in the last digit (""
+    if not, or when the study printed another level: its row says so)."""
     res = a.primary_result
     if res is None or res.k != 1 or len(a.used) != 1:
         return ""
     u = a.used[0]
-    if fmt_ci(res.estimate, res.ci_lower, res.ci_upper) == fmt_ci(u.hr, u.ci_lower, u.ci_upper):
+    printed = fmt_ci(*u.printed_high_vs_low)
+    pooled = fmt_ci(res.estimate, res.ci_lower, res.ci_upper)
+    if pooled == printed or printed_as(u.ci_level_as_printed, u.ci_level):
         return ""
     return (
-        f"The pooled line ({fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}) is {u.label}'s "
-        f"estimate with a CI recomputed from its SE, and the SE is computed from the printed CI "
-        f"({fmt_ci(u.hr, u.ci_lower, u.ci_upper)}); the printed bounds are rounded, so the two "
-        "can differ in the last digit."
+        f"The pooled line ({pooled}) is {u.label}'s estimate with a CI recomputed from its SE, "
+        f"and the SE is computed from the printed CI ({printed}); the printed bounds are "
+        "rounded, so the two can differ in the last digit."
     )
 
 
@@ -268,12 +285,13 @@ def _models_table(a: AnalysisResult) -> Table:
                 num(res.Q, 2),
                 str(res.Q_df),
                 pval(res.Q_p),
-                num(res.I2, 1),
+                fmt_pct(res.I2),
                 pi,
             ]
         )
-    headers = ["Model", "k", "Ratio [95% CI]", "p", "tau²", "Q", "df", "Q p", "I² %"]
-    return table(headers + ["95% prediction interval"], rows, label="Both models")
+    level = fmt_level(a.ci_level)
+    headers = ["Model", "k", f"Ratio [{level} CI]", "p", "tau²", "Q", "df", "Q p", "I²"]
+    return table(headers + [f"{level} prediction interval"], rows, label="Both models")
 
 
 def _registry_result(view: PooledView, level: str | None) -> str:
@@ -283,7 +301,7 @@ def _registry_result(view: PooledView, level: str | None) -> str:
         sg = view.subgroups.random if view.primary == "random" else view.subgroups.fixed
         ours = sg.groups.get(level) if sg is not None else None
     if ours is None:
-        return "not estimable"
+        return MISSING
     return f"k = {ours.k}: " + fmt_ci(ours.estimate, ours.ci_lower, ours.ci_upper)
 
 
@@ -360,7 +378,7 @@ def _forest(ctx: SiteContext, a: AnalysisResult, here: str) -> Figure | None:
         "forest",
         ctx.charts.spec(forest_spec, a, measure, ctx.favours(a)),
         title=f"Forest plot: {a.title}",
-        caption=f"{measure} with 95% CI per study; squares sized by weight.",
+        caption=f"{measure} with {ci_label(a.ci_level)} per study; squares sized by weight.",
         alt=forest_alt(a, measure),
     )
 

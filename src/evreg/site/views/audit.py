@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evreg.data.formats import MISSING, fmt_ci, plural
 from evreg.data.package import Package
 from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
 from evreg.review.audit.findings import by_severity
-from evreg.site.formats import plural
 from evreg.site.labels import Labels
 
 Rows = tuple[tuple[str, ...], ...]
@@ -37,14 +37,14 @@ class AuditView:
 def _reproduction_row(r: Reproduction) -> tuple[str, ...]:
     """Result, k, published and recomputed HR, model, verdict, what is missing or differs."""
     pub, rec = r.published, r.recomputed
-    recomputed = ""
+    recomputed = MISSING
     if rec is not None:
-        recomputed = f"{rec['hr']:.2f} ({rec['ci_lower']:.2f} to {rec['ci_upper']:.2f})"
+        recomputed = fmt_ci(rec["hr"], rec["ci_lower"], rec["ci_upper"])
     return (
         r.result_id,
         f"{r.k_available} / {r.k_published}",
-        f"{pub.get('hr')} ({pub.get('ci_lower')} to {pub.get('ci_upper')})",
-        r.model or "n/a",
+        f"{pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}]",
+        r.model or MISSING,
         recomputed,
         r.verdict,
         "; ".join(r.missing or r.differences),

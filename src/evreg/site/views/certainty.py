@@ -7,23 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from evreg.data.formats import MISSING, fmt_ci
 from evreg.review.certainty import DOMAINS, NO_EVIDENCE, RULES, UPGRADES
 from evreg.review.certainty.evidence import thresholds
-from evreg.review.results import AnalysisResult, Certainty, Judgement
-from evreg.site.formats import fmt_ci
+from evreg.review.results import LEVEL_MEANINGS, LEVELS, AnalysisResult, Certainty, Judgement
 from evreg.site.html import rel
 from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
-from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_dir
+from evreg.site.views.context import SiteContext, analysis_dir
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
-MEANING = {
-    "high": "further research is very unlikely to change our confidence in the association",
-    "moderate": "further research is likely to have an important impact on our confidence in "
-    "the association and may change it",
-    "low": "further research is very likely to have an important impact on our confidence in "
-    "the association and is likely to change it",
-    "very low": "any estimate of the association is very uncertain",
-}
 # Plain-language statements by certainty (Santesso et al., GRADE guidelines 26, J Clin
 # Epidemiol 2020;119:126-35), worded for an association.
 VERBS = {
@@ -39,8 +31,6 @@ SHIFT = {
     "very large": " (+2)",
     "present": " (+1)",
 }
-SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
-LONGER = {"PFS": "longer progression-free survival", "OS": "longer overall survival"}
 
 
 def grade_words(level: str) -> str:
@@ -112,10 +102,9 @@ def grade(
 
 def _subject_effect(ctx: SiteContext, a: AnalysisResult, higher: bool) -> tuple[str, str, str]:
     """(subject, the association's direction in words, the outcome's name)."""
-    if a.outcome in OUTCOME_NAMES:
-        effect = (SHORTER if higher else LONGER)[a.outcome]
-        return f"high {a.biomarker}", effect, OUTCOME_NAMES[a.outcome]
-    outcome = ctx.words.value("analyses", "outcome", a.outcome) or a.outcome
+    outcome = ctx.outcome_name(a.outcome)
+    if ctx.survival_outcome(a.outcome):
+        return f"high {a.biomarker}", f"{'shorter' if higher else 'longer'} {outcome}", outcome
     return a.biomarker, f"a {'higher' if higher else 'lower'} risk of {outcome}", outcome
 
 
@@ -177,7 +166,7 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
             row.append(
                 f"{j.computed}: {ctx.words.relabel(j.computed_reason or '')}"
                 if j.source == "reviewer"
-                else "—"
+                else MISSING
             )
         rows.append(row)
     headers = ["Domain", "Judgement", "Why", "Judged by"]
@@ -236,12 +225,12 @@ def levels_table() -> Table:
     rows = [
         [
             Grade(level, grade_words(level), SYMBOLS[level]),
-            MEANING[level],
+            LEVEL_MEANINGS[level],
             f"high X {VERBS[level]} …"
             if level in VERBS
             else "the evidence is very uncertain about the association between …",
         ]
-        for level in ("high", "moderate", "low", "very low")
+        for level in reversed(LEVELS)
     ]
     return table(
         ["Certainty", "What it means", "Statement worded as"], rows, label="Certainty levels"

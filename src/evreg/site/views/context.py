@@ -16,7 +16,6 @@ from evreg.site.labels import Labels
 from evreg.site.links import RepoLinks
 from evreg.site.viewmodel import Link
 
-OUTCOME_NAMES = {"PFS": "progression-free survival", "OS": "overall survival"}
 MODEL_NAMES = {"fixed": "fixed effect", "random": "random effects"}
 DOI = re.compile(r"10\.\d{4,9}/\S+")
 
@@ -90,6 +89,15 @@ class SiteContext:
             row.get("favours_lower") or f"Lower risk with high {a.biomarker}",
             row.get("favours_higher") or f"Higher risk with high {a.biomarker}",
         )
+
+    def outcome_name(self, code: str) -> str:
+        """The outcome's label from the schema (``enumLabels``): "overall survival"."""
+        return self.words.value("analyses", "outcome", code) or code
+
+    def survival_outcome(self, code: str) -> bool:
+        """A survival outcome, whose longer or shorter survival reads as the effect: one the
+        schema labels "... survival"."""
+        return self.outcome_name(code).endswith("survival")
 
     def model_name(self, model: str | None) -> str:
         """ "fixed effect" / "random effects" for a model code ("none" for None)."""

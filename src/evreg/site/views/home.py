@@ -7,19 +7,19 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
 from evreg.review.plan import AnalysisResult
-from evreg.site.formats import fmt_ci, fmt_ratio, plural, text
+from evreg.review.results import CI_LEVEL
 from evreg.site.html import rel
 from evreg.site.viewmodel import Cell, Joined, Link, Table, table
 from evreg.site.views.certainty import Footnotes, grade, statement
-from evreg.site.views.context import OUTCOME_NAMES, SiteContext, analysis_link, hand_written
+from evreg.site.views.context import SiteContext, analysis_link, hand_written
 
-SHORTER = {"PFS": "shorter progression-free survival", "OS": "shorter overall survival"}
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    "Relative effect, all eligible studies [95% CI]",
+    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}]",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
@@ -56,11 +56,14 @@ class HomeView:
     summary: SummaryOfFindings
 
 
-def _effect(a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool) -> str:
-    """What the pooled ratio's direction means, in words."""
-    if a.outcome in OUTCOME_NAMES:
-        return f"high {a.biomarker} is associated with " + (
-            SHORTER[a.outcome] if higher else f"longer {OUTCOME_NAMES[a.outcome]}"
+def _effect(
+    a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool, survival: str | None
+) -> str:
+    """What the pooled ratio's direction means, in words (``survival``: the outcome's name
+    when it is a survival outcome)."""
+    if survival:
+        return (
+            f"high {a.biomarker} is associated with {'shorter' if higher else 'longer'} {survival}"
         )
     side = favours[1] if higher else favours[0]
     return f"the pooled {measure} is {'above' if higher else 'below'} 1 ({side.lower()})"
@@ -71,7 +74,7 @@ def _heterogeneity(a: AnalysisResult) -> str:
     res = a.primary_result
     if res is None or res.I2 is None or res.I2 <= 50:
         return ""
-    line = f"; heterogeneity is substantial (I² = {res.I2:.0f}%)"
+    line = f"; heterogeneity is substantial (I² = {fmt_pct(res.I2)})"
     pi = a.random
     if pi is not None and pi.pi_lower is not None and pi.pi_lower < 1 < pi.pi_upper:
         line += (
@@ -97,12 +100,16 @@ def _counts_cell(ctx: SiteContext, a: AnalysisResult) -> str:
     studies = {str(s["study_id"]): s for s in ctx.package.studies}
     review = [u.study_id for u in a.used if u.in_review]
     added = [u.study_id for u in a.used if not u.in_review]
-    of = a.k_in_review if a.k_in_review is not None else "—"
+    of = a.k_in_review if a.k_in_review is not None else MISSING
     line = f"{a.k_review_with_data} of {of} (review)"
     line += f", {_patients(studies, review)}" if review else ""
     if added:
         line += f"; + {len(added)} added, {_patients(studies, added)}"
     return line
+
+
+def _survival(ctx: SiteContext, a: AnalysisResult) -> str | None:
+    return ctx.outcome_name(a.outcome) if ctx.survival_outcome(a.outcome) else None
 
 
 def _review_only_cell(a: AnalysisResult) -> str:
@@ -115,8 +122,11 @@ def _review_only_cell(a: AnalysisResult) -> str:
     return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
 
 
-def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str:
-    """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
+def conclusion(
+    a: AnalysisResult, measure: str, favours: tuple[str, str], survival: str | None = None
+) -> str:
+    """One plain-language line on what can and cannot be concluded (no hedging beyond data);
+    ``survival``: the outcome's name when it is a survival outcome."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
     res = a.primary_result
     if res is None:
@@ -137,7 +147,7 @@ def conclusion(a: AnalysisResult, measure: str, favours: tuple[str, str]) -> str
     line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
     if res.significant:
         line += (
-            f"{_effect(a, measure, favours, higher)} ({measure} "
+            f"{_effect(a, measure, favours, higher, survival)} ({measure} "
             f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}; the CI excludes 1)"
         )
     else:
@@ -214,7 +224,7 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
-            conclusion(a, measure, ctx.favours(a)),
+            conclusion(a, measure, ctx.favours(a), _survival(ctx, a)),
             _published_cell(ctx, a, measure, notes),
         ]
         rows.append(row)

@@ -9,12 +9,15 @@ from importlib import metadata
 
 from markupsafe import Markup
 
+from evreg.data.formats import ci_label
+from evreg.review.results import CI_LEVEL
 from evreg.review.screening import ScreeningCounts, screening_counts
 from evreg.site import plots
 from evreg.site.charts import vega_versions
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
 from evreg.site.views.certainty import levels_table, rules_table
 from evreg.site.views.context import SiteContext, hand_written
+from evreg.stats.rule import RULE_TEXT
 
 SOFTWARE = (
     "evreg",
@@ -213,8 +216,8 @@ STAT_CHOICES = (
     ("Fixed effect", "Inverse-variance weighted mean (Handbook 10.3.1)."),
     (
         "Random effects",
-        "DerSimonian-Laird tau² as RevMan 5 (DerSimonian & Laird 1986); Wald 95% CI; Q-profile CI "
-        "for tau² (Viechtbauer 2007).",
+        "DerSimonian-Laird tau² as RevMan 5 (DerSimonian & Laird 1986); "
+        f"Wald {ci_label(CI_LEVEL)}; Q-profile CI for tau² (Viechtbauer 2007).",
     ),
     (
         "Heterogeneity",
@@ -222,8 +225,7 @@ STAT_CHOICES = (
     ),
     (
         "Primary model",
-        "The review's rule: fixed effect if I² ≤ 50% and Q p ≥ 0.10, else random effects; both are"
-        " always computed and shown.",
+        f"The review's rule: {RULE_TEXT}; both are always computed and shown.",
     ),
     (
         "Prediction interval",

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evreg.data.formats import ci_label, fmt_ci, fmt_pct, num, pval
 from evreg.review.plan import AnalysisResult
+from evreg.review.results import CI_LEVEL
 from evreg.site.forest import (
     funnel_alt,
     funnel_spec,
@@ -21,7 +23,6 @@ from evreg.site.forest import (
     subgroup_spec,
     subgroup_test_line,
 )
-from evreg.site.formats import fmt_ci, num, pval
 from evreg.site.viewmodel import Figure, Table, table
 from evreg.site.views.context import SiteContext
 
@@ -105,7 +106,7 @@ def leave_one_out_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Sec
             str(r.k),
             fmt_ci(r.estimate, r.ci_lower, r.ci_upper),
             pval(r.p),
-            num(r.I2, 1),
+            fmt_pct(r.I2),
             num(r.tau2, 4),
             _flip(r.significance_flip, r.direction_flip),
         ]
@@ -117,7 +118,7 @@ def leave_one_out_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Sec
         if n_flip
         else "No single omission changes significance or direction."
     )
-    headers = ["Omitted", "k", f"{measure} [95% CI]", "p", "I² %", "tau²", "Flip"]
+    headers = ["Omitted", "k", f"{measure} [{ci_label(CI_LEVEL)}]", "p", "I²", "tau²", "Flip"]
     classes = ["evreg-flip" if f else "" for f in flags]
     body = table(headers, rows, row_classes=classes, label="Leave-one-out results")
     return Section(figure=figure, lead=summary, table=body)
@@ -205,7 +206,7 @@ def subgroup_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Section 
     )
     rows = [
         [levels[level], model_label(res), str(res.k)]
-        + [fmt_ci(res.estimate, res.ci_lower, res.ci_upper), pval(res.p), num(res.I2, 1)]
+        + [fmt_ci(res.estimate, res.ci_lower, res.ci_upper), pval(res.p), fmt_pct(res.I2)]
         for level in sg.levels
         for res in (sg.fixed.groups.get(level), sg.random.groups.get(level))
         if res is not None
@@ -214,7 +215,7 @@ def subgroup_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Section 
     if sg.unclassified:
         outside = f"Outside the subgroups ({variable} not reported): " + ", ".join(sg.unclassified)
     test = sg.random if a.primary == "random" else sg.fixed
-    headers = [variable, "Model", "k", f"{measure} [95% CI]", "p", "I² %"]
+    headers = [variable, "Model", "k", f"{measure} [{ci_label(CI_LEVEL)}]", "p", "I²"]
     return Section(
         figure=figure,
         lead=subgroup_test_line(test),

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from evreg.data.formats import MISSING, plural, printed_as, text
 from evreg.data.scope import in_review, review_only_fields
 from evreg.data.versions import version_key
-from evreg.site.formats import plural, text
+from evreg.review.results import CI_LEVEL
 from evreg.site.html import rel
 from evreg.site.labels import Labels
 from evreg.site.viewmodel import (
@@ -267,7 +268,11 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     used = ctx.pooled_in.get(e["estimate_id"], [])
     links = tuple(analysis_link(here, x, ctx.titles.get(x, x)) for x in used)
     pooled: Cell = Joined(links, "; ") if used else "none"
-    ci = f"{e.get('hr') or '—'} [{e.get('ci_lower') or '—'}, {e.get('ci_upper') or '—'}]"
+    ci = (
+        f"{e.get('hr') or MISSING} [{e.get('ci_lower') or MISSING}, {e.get('ci_upper') or MISSING}]"
+    )
+    note = printed_as(e.get("ci_level"), CI_LEVEL) if e.get("ci_lower") else ""
+    ci += f" ({note})" if note else ""
     w = ctx.words
     design = ", ".join(
         f"{w.title('estimates', k).lower()}: {w.value('estimates', k, e.get(k))}"
