@@ -94,6 +94,23 @@ class Interrupted(KeyboardInterrupt):
     """SIGTERM received inside :func:`signals_raise`: handled as an interrupt (Ctrl-C)."""
 
 
+_shield = 0
+_pending: list[int] = []
+
+
+def _interrupt(signum: int) -> KeyboardInterrupt:
+    if signum == signal.SIGTERM:
+        return Interrupted("terminated (SIGTERM)")
+    return KeyboardInterrupt()
+
+
+def _handler(signum: int, frame: object) -> None:
+    if _shield:
+        _pending.append(signum)  # delivered when the shielded block ends
+        return
+    raise _interrupt(signum)
+
+
 @contextlib.contextmanager
 def signals_raise() -> Iterator[None]:
     """Inside the block SIGTERM raises :class:`Interrupted` and SIGINT KeyboardInterrupt, so
@@ -101,29 +118,27 @@ def signals_raise() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def _term(signum: int, frame: object) -> None:
-        raise Interrupted("terminated (SIGTERM)")
-
-    old_term = signal.signal(signal.SIGTERM, _term)
-    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    old = {sig: signal.signal(sig, _handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old_term)
-        signal.signal(signal.SIGINT, old_int)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
 def shielded() -> Iterator[None]:
     """SIGTERM and SIGINT held back for the block (a roll-back is not itself interrupted);
-    one that arrived meanwhile is delivered when the block ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGTERM, signal.SIGINT}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    one that arrived meanwhile is raised when the block ends. (Python runs signal handlers in
+    the main thread whichever thread the system gave the signal to, so a flag read by the
+    handler holds them back where a thread's signal mask would not.)"""
+    global _shield
+    _shield += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        _shield -= 1
+        if not _shield and _pending:
+            signum = _pending[0]
+            _pending.clear()
+            raise _interrupt(signum)
