@@ -139,6 +139,7 @@ def rows() -> tuple[list[dict], list[dict]]:
                 "ci_lower": r["or.lb"],
                 "ci_upper": r["or.ub"],
                 "ci_level": "0.95",
+                "events": r["cases"],  # lung cancer cases: the events, as printed
                 "status": "extracted",
                 "source_url": DOI_URL,
                 "source_location": where,
@@ -156,6 +157,10 @@ _COMMON = {
     "models": "unknown",
     "model_rule": "review_rule",
     "random_method": "DL",
+    # Does spousal smoking cause lung cancer: an aetiological question, so observational
+    # evidence starts at low certainty (GRADE guidelines 3), and the target is an association.
+    "target": "association",
+    "question": "aetiological",
     "effect_measure": "OR",
     "favours_lower": "Lower risk if exposed",
     "favours_higher": "Higher risk if exposed",

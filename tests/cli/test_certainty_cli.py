@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from fixtures.breakage import write_rows
+from fixtures.synthetic import CERTAINTY_HEADER
 
 from evreg import cli
 from evreg.data.package import load_package
 from evreg.review.certainty import DOMAINS
+from evreg.review.certainty.target import describe
 from evreg.review.plan import run_plan
 
 
@@ -32,9 +34,16 @@ def test_text_gives_every_rating_with_its_reasons(package_copy: Path, capsys) ->
         for d in DOMAINS:
             j = a.certainty.domains[d]
             assert f"    {d.replace('_', ' ')}: {j.judgement}: {j.reason}" in block
+        assert f"    what is rated: {describe(a.certainty.target)}" in block
         for p in a.published:
             assert f"  published {p['result_id']}" in block
-            assert f": {p['certainty'].level}. {p['certainty'].summary}" in block
+            cred = p.get("subgroup_credibility")
+            if cred is not None and not cred.credible:
+                assert f": {p['certainty'].level} (the rating of {cred.applies})" in block
+                assert "subgroup effect not credible: between-study comparison only" in block
+            else:
+                assert f": {p['certainty'].level}. {p['certainty'].summary}" in block
+            assert f"printed result: {p['reliability'].verdict}" in block
 
 
 def test_json_is_the_ratings_of_the_plan(package_copy: Path, capsys) -> None:
@@ -46,16 +55,26 @@ def test_json_is_the_ratings_of_the_plan(package_copy: Path, capsys) -> None:
     for row, a in zip(rows, results.analyses, strict=True):
         assert row["certainty"] == json.loads(json.dumps(a.certainty.to_dict()))
         assert [p["result_id"] for p in row["published"]] == [p["result_id"] for p in a.published]
+        for printed, p in zip(row["published"], a.published, strict=True):
+            assert printed["reliability"]["verdict"] == p["reliability"].verdict
+            cred = p.get("subgroup_credibility")
+            assert printed["subgroup_credibility"] == (cred.to_dict() if cred else None)
 
 
 def test_a_reviewer_row_is_marked_and_invalid_rows_exit_1(package_copy: Path, capsys) -> None:
-    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    header = CERTAINTY_HEADER
     write_rows(
-        package_copy, "certainty", [header, ["il6-pfs", "indirectness", "serious", "r", "Q"]]
+        package_copy,
+        "certainty",
+        [header, ["il6-pfs", "indirectness", "serious", "r", "Q", "", "", ""]],
     )
     code, out, _ = _run(["--package", str(package_copy)], capsys)
     assert code == 0 and "    indirectness: serious (reviewer: Q; computed: " in out
-    write_rows(package_copy, "certainty", [header, ["il6-pfs", "indirectness", "large", "r", "Q"]])
+    write_rows(
+        package_copy,
+        "certainty",
+        [header, ["il6-pfs", "indirectness", "large", "r", "Q", "", "", ""]],
+    )
     code, out, err = _run(["--package", str(package_copy)], capsys)
     assert code == 1 and out == "" and "Traceback" not in err
     assert "data/certainty.csv:2:judgement: 'large' is not a judgement for indirectness" in err

@@ -13,8 +13,7 @@ from fixtures import data_checks
 from fixtures.breakage import copy_row, set_cell
 
 from evreg.data.package import (
-    OPTIONAL_RESOURCE_NAMES,
-    RESOURCE_NAMES,
+    KNOWN_RESOURCE_NAMES,
     PackageError,
     load_package,
     qualifying_estimates,
@@ -32,7 +31,7 @@ def test_descriptor_metadata(root: Path) -> None:
     assert [lic["name"] for lic in d["licenses"]] == ["CC-BY-4.0"]
     assert d["review"]["source_review"]["url"] == d["sources"][0]["path"]
     assert d["contributors"] and d["created"]
-    assert [r["name"] for r in d["resources"]] == [*RESOURCE_NAMES, *OPTIONAL_RESOURCE_NAMES]
+    assert [r["name"] for r in d["resources"]] == list(KNOWN_RESOURCE_NAMES)
     for r in d["resources"]:
         assert r["path"] == f"data/{r['name']}.csv" and r["schema"] == f"schemas/{r['name']}.json"
 

@@ -216,6 +216,9 @@ JUDGEMENT = {
     "judgement": "serious",
     "reason": "One small study.",
     "assessed_by": "A Reviewer",
+    "result_id": "",
+    "data_version": "",
+    "estimate_ids": "",
 }
 
 
@@ -432,7 +435,7 @@ CASES: dict[str, Case] = {
     ),
     "certainty of an unknown domain": _judgement("domain", "'bias' is not one of", domain="bias"),
     "certainty judged twice": _judgement(
-        "domain", "duplicate key (first on line 2)", {"judgement": "not serious"}
+        "domain", "judged twice (first on line 2)", {"judgement": "not serious"}
     ),
     "threshold below 1 that is not": _cell(
         "analyses", "il6-pfs", "threshold_lower", "1.2", "error", "must be below 1"

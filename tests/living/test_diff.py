@@ -271,8 +271,8 @@ def test_diff_reports_a_change_of_certainty(repo: Path, capsys) -> None:
     before = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
     domain = next(d for d, j in before["domains"].items() if j["judgement"] == "not serious")
     (repo / "data" / "certainty.csv").write_text(
-        "analysis_id,domain,judgement,reason,assessed_by\n"
-        f"il6-pfs,{domain},very serious,Cut-offs differ tenfold.,A Reviewer\n",
+        "analysis_id,domain,judgement,reason,assessed_by,result_id,data_version,estimate_ids\n"
+        f"il6-pfs,{domain},very serious,Cut-offs differ tenfold.,A Reviewer,,,\n",
         encoding="utf-8",
     )
     after = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
@@ -284,5 +284,30 @@ def test_diff_reports_a_change_of_certainty(repo: Path, capsys) -> None:
         before["level"],
         after["level"],
     )
+    name = domain.replace("_", " ")
+    assert entry["after"]["certainty_domains"][domain] == "very serious"
     code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
-    assert f"certainty {before['level']} → {after['level']}" in out
+    said = f"certainty {before['level']} → {after['level']} ({name}: not serious → very serious)"
+    assert said in out
+
+
+def test_diff_reports_a_domain_change_that_keeps_the_level(repo: Path, capsys) -> None:
+    """Judgements can change with the level unchanged (one domain up, another down): the diff
+    still names them."""
+    before = _results(repo / "datapackage.json")["il6-pfs"]["certainty"]
+    down = [d for d, j in before["domains"].items() if j["judgement"] == "serious"]
+    fine = [d for d, j in before["domains"].items() if j["judgement"] == "not serious"]
+    if not down or not fine:
+        pytest.skip("needs one serious and one not serious domain")
+    (repo / "data" / "certainty.csv").write_text(
+        "analysis_id,domain,judgement,reason,assessed_by,result_id,data_version,estimate_ids\n"
+        f"il6-pfs,{down[0]},not serious,Checked.,A Reviewer,,,\n"
+        f"il6-pfs,{fine[0]},serious,Checked.,A Reviewer,,,\n",
+        encoding="utf-8",
+    )
+    code, js, _ = run_cli(["diff", "v1.0.0", "--format", "json"], repo, capsys)
+    entry = next(a for a in json.loads(js)["analyses"] if a["analysis_id"] == "il6-pfs")
+    assert entry["changes"] == ["certainty"]
+    assert entry["before"]["certainty"] == entry["after"]["certainty"]
+    code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
+    assert f"{down[0].replace('_', ' ')}: serious → not serious" in out

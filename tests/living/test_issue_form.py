@@ -51,7 +51,7 @@ def test_form_fields_are_the_template_s() -> None:
     from evreg.data.template import render_template
 
     template = yaml.safe_load(render_template(ROOT / "datapackage.json"))
-    accepted = set(template["study"]) | {"estimates", "candidate", "confirm"}
+    accepted = set(template["study"]) | {"estimates", "candidate", "confirm", "risk_of_bias"}
     ids = [f.id for f in load_form(FORM).values()]
     assert set(ids) <= accepted, set(ids) - accepted
     required = {"first_author", "year", "title", "biomarker", "estimates", "source_url"}
@@ -120,17 +120,47 @@ def test_yaml_error_names_the_body_line(repo: Path) -> None:
 
 
 def test_missing_value_becomes_a_validation_error(repo: Path, capsys) -> None:
-    """A required field left empty (here the title): the file:line:field of the row it would
-    be, from the same checks as a YAML file, and no file changed."""
+    """A required field left empty (here the title): the form's question, from the same checks
+    as a YAML file, and no file changed; the YAML route keeps its file:line:field (below)."""
     body = _body(repo.parent, {**ANSWERS, "title": ""})
     before = snapshot(repo)
     code, out, err = run_cli(
         ["add-study", "--from-issue", str(body), "--format", "markdown"], repo, capsys
     )
-    lines = len((repo / "data/studies.csv").read_text(encoding="utf-8").splitlines())
     assert code == 1 and snapshot(repo) == before
-    assert f"data/studies.csv:{lines + 1}:title: empty, but a value is required" in out
-    assert out.startswith("**") and "could not be added: 1 problem(s)" in out
+    assert "- Title: is required — please answer it" in out
+    assert out.startswith("**") and "could not be added: 1 problem.**" in out
+    assert "studies.csv" not in out and ":title:" not in out
+
+
+def test_form_errors_speak_the_form_s_language(repo: Path, capsys) -> None:
+    """A submitter never saw the CSV files: "150 patients" and an address without https://
+    are said with the form's questions and what to give instead; no path, line, field name
+    or regular expression; an error in the hazard ratios block names its entry."""
+    estimates = ANSWERS["estimates"].replace("hr: ", "hr: about ", 1)
+    answers = {
+        **ANSWERS,
+        "n_confirmed": "150 patients",
+        "source_url": "example.org/paper",
+        "estimates": estimates,
+    }
+    before = snapshot(repo)
+    code, out, _ = run_cli(
+        ["add-study", "--from-issue", str(_body(repo.parent, answers)), "--format", "markdown"],
+        repo,
+        capsys,
+    )
+    assert code == 1 and snapshot(repo) == before
+    text = html.unescape(out)
+    assert (
+        "- Number of patients: '150 patients' is not a whole number — give digits only, e.g. 150"
+        in text
+    )
+    where = "- Where you read it: 'example.org/paper' is not in the expected form — give the full"
+    assert where in text
+    assert "- Hazard ratios, entry 1, " in text and "is not a number" in text
+    for jargon in (".csv", "n_confirmed", "source_url", "^https?", "\\S", "expected form ("):
+        assert jargon not in text, jargon
 
 
 @pytest.mark.parametrize(
@@ -167,7 +197,7 @@ def test_hostile_text_is_kept_as_data_and_escaped_in_comments(repo: Path, capsys
     code, out, _ = run_cli(
         ["add-study", "--from-issue", str(bad), "--format", "markdown"], repo, capsys
     )
-    assert code == 1 and ":year:" in out
+    assert code == 1 and "- Year: " in out and "is not a whole number — give the year as" in out
     for raw in ("<script", "<img", "](javascript", "@octocat", "${{", "| cell |"):
         assert raw not in out, raw
     assert "&lt;script&gt;" in out, "shown as text, escaped"
@@ -301,9 +331,10 @@ def test_workflow_script_comments_the_errors_and_opens_nothing(remote, tmp_path:
     calls = _calls(log)
     assert [c[0][:2] for c in calls] == [["issue", "comment"]]
     comment = html.unescape(calls[0][1])
-    assert "could not be added: 2 problem(s)" in comment and "issue-body.md study" in comment
-    assert str(tmp_path) not in comment
-    assert ":title: empty, but a value is required" in comment and ":nos_outcome: " in comment
+    assert "could not be added: 2 problems." in comment
+    assert str(tmp_path) not in comment and "studies.csv" not in comment
+    assert "- Title: is required — please answer it" in comment
+    assert "- Newcastle-Ottawa outcome stars (0-3): " in comment
     assert snapshot(checkout / "data") == before
     assert git(checkout, "status", "--porcelain").strip() == ""
 

@@ -326,7 +326,9 @@ def test_subgroup_k_sum() -> None:
     ]
     (f,) = audit.check_subgroup_k_sum(bad, ANALYSES)
     assert (f.check, f.severity, f.analysis) == ("subgroup_k_sum", "error", "x-os-hbv")
-    assert f.printed == "k true 2 + false 4 = 6" and f.expected == "k = 7 (x-os)"
+    assert f.printed == "2 + 4 = 6 studies in the subgroups"
+    assert f.expected == "7 studies, as in x-os"
+    assert "the review reports 2 + 4 = 6 studies in the subgroups but 7 in" in f.message
 
 
 def test_k_vs_study_table() -> None:

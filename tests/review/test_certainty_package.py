@@ -1,7 +1,8 @@
 """Certainty through the data package: reviewers' rows override a computed domain (and the
 level moves with it), published results are rated from their printed numbers and the study
-table, and the audit's errors become reasons for concern. Packages are built by the tests
-(fixtures.synthetic); the shipped package is only checked against itself."""
+table, the audit's findings give a separate reliability verdict, and known missing results
+rate the evidence down. Packages are built by the tests (fixtures.synthetic); the shipped
+package is only checked against itself."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from pathlib import Path
 
 from fixtures.breakage import read_rows, set_cell, write_rows
+from fixtures.synthetic import CERTAINTY_HEADER
 
 from evreg.data.formats import fmt_interval
 from evreg.data.package import load_package
@@ -16,7 +18,7 @@ from evreg.review.audit import audit_package
 from evreg.review.certainty import DOMAINS, LEVELS
 from evreg.review.plan import run_plan
 
-HEADER = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+HEADER = CERTAINTY_HEADER
 STEP = {"not serious": 0, "serious": 1, "very serious": 2, "not assessable": 0}
 
 
@@ -34,7 +36,7 @@ def test_a_reviewer_row_changes_the_domain_and_the_level(package_copy: Path) -> 
     write_rows(
         package_copy,
         "certainty",
-        [HEADER, ["il6-pfs", domain, "not serious", reason, "A Reviewer"]],
+        [HEADER, ["il6-pfs", domain, "not serious", reason, "A Reviewer", "", "", ""]],
     )
     after = _rated(package_copy, "il6-pfs").certainty
     j = after.domains[domain]
@@ -51,7 +53,9 @@ def test_a_reviewer_row_changes_the_domain_and_the_level(package_copy: Path) -> 
     others = [d for d in DOMAINS if d != domain]
     assert all(after.domains[d] == before.domains[d] for d in others)
     # a row for another analysis leaves this one alone
-    write_rows(package_copy, "certainty", [HEADER, ["il6-os", domain, "serious", "r", "A"]])
+    write_rows(
+        package_copy, "certainty", [HEADER, ["il6-os", domain, "serious", "r", "A", "", "", ""]]
+    )
     assert _rated(package_copy, "il6-pfs").certainty == before
 
 
@@ -61,7 +65,10 @@ def test_a_reviewer_can_rate_down_a_domain_the_data_do_not(package_copy: Path) -
     write_rows(
         package_copy,
         "certainty",
-        [HEADER, ["il6-pfs", domain, "very serious", "Cut-offs differ tenfold.", "A B"]],
+        [
+            HEADER,
+            ["il6-pfs", domain, "very serious", "Cut-offs differ tenfold.", "A B", "", "", ""],
+        ],
     )
     after = _rated(package_copy, "il6-pfs").certainty
     assert after.domains[domain].source == "reviewer"
@@ -83,25 +90,80 @@ def test_published_results_are_rated_from_their_printed_numbers(package_copy: Pa
     assert "CI [0.95, 2.72] includes 1" in pub["certainty"].domains["imprecision"].reason
 
 
-def test_an_audit_error_on_a_published_result_is_a_reason_for_concern(
+def test_an_audit_error_is_a_reliability_concern_not_a_grade_domain(
     package_copy: Path,
 ) -> None:
-    (pub,) = _rated(package_copy, "il6-pfs").published
+    (pub,) = _rated(package_copy, "il6-os").published
     before = pub["certainty"]
-    assert before.domains["inconsistency"].judgement == "not serious"
-    # I2 40% with k = 2 implies Q p about 0.20, not the printed 0.55: an audit error
-    set_cell(package_copy, "published_results", "il6-pfs", "i2_percent", "40")
+    assert pub["reliability"].verdict == "reliable as printed"
+    # I2 40% with k = 2 implies Q p about 0.20, not a printed 0.55: an audit error
+    set_cell(package_copy, "published_results", "il6-os", "i2_percent", "40")
+    set_cell(package_copy, "published_results", "il6-os", "q_p_as_printed", "0.55")
     errors = [
         f
         for f in audit_package(load_package(package_copy))
-        if f.check == "q_p_vs_i2" and f.analysis == "il6-pfs"
+        if f.check == "q_p_vs_i2" and f.analysis == "il6-os"
     ]
     assert [f.severity for f in errors] == ["error"]
-    (pub,) = _rated(package_copy, "il6-pfs").published
-    j = pub["certainty"].domains["inconsistency"]
-    assert j.judgement == "serious"
-    assert "printed I² 40% (≤ 50%)" in j.reason and "audit, q p vs i2" in j.reason
-    assert pub["certainty"].rated_down == before.rated_down + 1
+    (pub,) = _rated(package_copy, "il6-os").published
+    r = pub["reliability"]
+    assert r.verdict == "concerns about the printed numbers"
+    assert len(r.reasons) == 1 and r.reasons[0].startswith("misprint (q p vs i2)")
+    assert pub["certainty"].domains["inconsistency"].judgement == "not serious"
+    assert "audit" not in pub["certainty"].domains["inconsistency"].reason
+    assert pub["certainty"].rated_down == before.rated_down
+
+
+def test_a_probable_duplicate_cohort_makes_a_result_not_credible_as_printed(
+    package_copy: Path,
+) -> None:
+    """Beta copies alpha's N, age and sex: both are in the IL-6 results, so each counts the
+    same patients twice; the SII results hold neither and are not marked."""
+    rows = read_rows(package_copy, "studies")
+    head = rows[0]
+    alpha = next(r for r in rows if r[0] == "alpha-2020")
+    for field in ("n", "age", "male", "female"):
+        set_cell(package_copy, "studies", "beta-2021", field, alpha[head.index(field)])
+    results = run_plan(load_package(package_copy))
+    (pub,) = results.get("il6-os").published
+    r = pub["reliability"]
+    assert r.verdict == "not credible as printed"
+    assert r.reasons[0].startswith("probable duplicate (identical characteristics)")
+    (sii,) = results.get("sii-os").published  # the changed N only upsets the review's totals
+    assert sii["reliability"].verdict == "concerns about the printed numbers"
+    assert not any(line.startswith("probable duplicate") for line in sii["reliability"].reasons)
+
+
+def _added_os(sid: str, hr: str, lo: str, up: str) -> tuple[dict, dict]:
+    from fixtures.synthetic import added_rows
+
+    study, (estimate,) = added_rows({"study_id": sid, "n_confirmed": "150"})
+    study |= {"first_author": sid.split("-")[0].title(), "year": "2026", "title": f"{sid}"}
+    study["source_url"] = f"https://example.org/{sid}"
+    estimate |= {"estimate_id": f"{sid}-sii-os", "study_id": sid, "outcome": "OS"}
+    estimate |= {"hr": hr, "ci_lower": lo, "ci_upper": up, "p_as_printed": "0.001"}
+    return study, estimate
+
+
+def test_two_small_added_studies_do_not_hide_the_reviews_missing_results(tmp_path: Path) -> None:
+    """The review's only SII OS study (Delta 2023) is pending; two small studies added since
+    have data. The missing result is named and rates the evidence down: low or very low,
+    never moderate; without the pending result it would rate one level higher."""
+    from fixtures.synthetic import ESTIMATES, STUDIES, write_package
+
+    one, e1 = _added_os("kappa-2026", "1.90", "1.30", "2.78")
+    two, e2 = _added_os("lambda-2026", "1.70", "1.15", "2.51")
+    tables = {"studies": [*STUDIES, one, two], "estimates": [*ESTIMATES, e1, e2]}
+    c = _rated(write_package(tmp_path / "with", tables), "sii-os").certainty
+    assert c.level in ("low", "very low")
+    j = c.domains["publication_bias"]
+    assert j.judgement == "serious" and "Delta 2023 (not found)" in j.reason
+    assert "1 missing result" in j.reason
+    found = [e for e in ESTIMATES if e["estimate_id"] != "delta-2023-sii-os"]
+    tables = {"studies": [*STUDIES, one, two], "estimates": [*found, e1, e2]}
+    without = _rated(write_package(tmp_path / "without", tables), "sii-os").certainty
+    assert without.domains["publication_bias"].judgement == "not serious"
+    assert LEVELS.index(without.level) == LEVELS.index(c.level) + 1
 
 
 def test_results_json_carries_certainty_per_analysis_and_per_published_entry(

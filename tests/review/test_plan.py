@@ -170,8 +170,11 @@ def test_results_rows_follow_their_schema(example) -> None:
     assert len(rows) == 2 * (2 * 2 + 2 * 2)
     assert {r["studies"] for r in rows} == {"all", "review"}
     assert sum(r["primary"] for r in rows if not r["subgroup_level"]) == 2 * 2
-    rated = [f["name"] for f in results_schema()["fields"]][-6:]  # certainty: rated row only
-    assert rated == ["certainty", *DOMAINS]
+    rated = [f["name"] for f in results_schema()["fields"]][-9:]  # certainty: rated row only
+    target = ["certainty_target", "certainty_threshold_lower", "certainty_threshold_upper"]
+    assert rated == ["certainty", *DOMAINS, *target]
+    (row,) = [r for r in rows if r["certainty"] and r["analysis_id"] == "ets-lung"]
+    assert (row["certainty_target"], row["certainty_threshold_upper"]) == ("association", 1.25)
 
     def pooled(r: dict) -> dict:
         return {k: v for k, v in r.items() if k not in rated}

@@ -17,7 +17,7 @@ from conftest import needs_chromium
 from fixtures.breakage import write_rows
 from fixtures.browser import axe_violations, visiting
 from fixtures.sites import built_site
-from fixtures.synthetic import write_package
+from fixtures.synthetic import CERTAINTY_HEADER, write_package
 
 from evreg.data.package import load_package
 from evreg.review.certainty import DOMAINS, RULES
@@ -65,6 +65,8 @@ def test_results_files_carry_the_certainty_of_every_analysis(tmp_path_factory, n
         assert (row["studies"], row["subgroup_level"], row["primary"]) == ("all", "", "true")
         assert row["certainty"] == c["level"]
         assert [row[d] for d in DOMAINS] == [c["domains"][d]["judgement"] for d in DOMAINS]
+        assert row["certainty_target"] == c["target"]["kind"]
+        assert float(row["certainty_threshold_upper"]) == c["target"]["upper"]
 
 
 @pytest.mark.parametrize("name", SITES)
@@ -91,10 +93,19 @@ def test_summary_of_findings_shows_each_certainty_with_its_reasons(tmp_path_fact
         refs = re.findall(r'href="#(sof-note-\d+)"', cells[4])
         assert all(ref in notes for ref in refs)
         noted = " ".join(html.unescape(notes[ref]) for ref in refs)
+        if level != "no evidence":
+            target = a["certainty"]["target"]
+            assert html.unescape(notes[refs[0]]).startswith("What is rated: an ")
+            assert f"above {target['upper']:.2f}" in html.unescape(notes[refs[0]])
         for domain, j in a["certainty"]["domains"].items():
             if j["judgement"] in ("serious", "very serious"):
                 label = domain.replace("_", " ").capitalize()
                 assert f"{label}, {j['judgement']}" in noted and j["reason"][:15] in noted
+        comments = _text(cells[6])  # facts and the rating's own reasons, never a verdict
+        assert "associated with" not in comments and "no pooled conclusion" not in comments
+        for d, j in a["certainty"]["domains"].items():
+            if level != "no evidence" and j["judgement"] in ("serious", "very serious"):
+                assert d.replace("_", " ") in comments.split("rated down for")[1]
         statement = _text(cells[5])
         if level == "very low":
             assert statement.startswith("The evidence is very uncertain")
@@ -130,7 +141,13 @@ def test_each_analysis_page_has_its_certainty_section(tmp_path_factory, name: st
             assert label in section
         for p in a["published"]:
             assert f"k = {p['k']} — certainty of the evidence" in section
-            assert p["certainty"]["summary"] in section
+            cred = p.get("subgroup_credibility")
+            if cred and not cred["credible"]:
+                assert f"the rating of the review's overall result ({cred['applies']})" in section
+            else:
+                assert p["certainty"]["summary"] in section
+            verdict = p["reliability"]["verdict"]
+            assert f"Reliability of the printed result (not a GRADE domain): {verdict}" in section
 
 
 @pytest.mark.parametrize("name", SITES)
@@ -150,10 +167,12 @@ def test_a_reviewers_judgement_shows_as_theirs_with_the_computed_one_beside(tmp_
     pkg = write_package(tmp_path / "pkg")
     before = run_plan(load_package(pkg)).get("il6-pfs").certainty
     computed = before.domains["imprecision"]
-    header = ["analysis_id", "domain", "judgement", "reason", "assessed_by"]
+    header = CERTAINTY_HEADER
     reason = "Both cohorts report complete follow-up."
     write_rows(
-        pkg, "certainty", [header, ["il6-pfs", "imprecision", "not serious", reason, "R Ev"]]
+        pkg,
+        "certainty",
+        [header, ["il6-pfs", "imprecision", "not serious", reason, "R Ev", "", "", ""]],
     )
     package = load_package(pkg)
     results = run_plan(package)
@@ -212,49 +231,32 @@ def test_summary_of_findings_in_the_browser(browser, tmp_path_factory, name: str
         assert not visit.problems() and not visit.foreign_requests()
 
 
-def test_statements_say_little_or_no_difference_for_a_small_imprecise_ratio(tmp_path) -> None:
-    """GRADE's informative statements (Santesso et al. 2020): a pooled ratio inside the
-    important thresholds whose CI includes 1 is worded as little or no difference; the same
-    ratio with a CI excluding 1 as an association."""
+def test_the_page_statement_is_the_ratings_own(tmp_path) -> None:
+    """The statement on the page is the one the rating computes (one source: a ratio inside the
+    thresholds is "slightly shorter" for an association, never by the p value alone)."""
     from fixtures.breakage import set_cell
 
+    from evreg.review.certainty.statement import statement as say
     from evreg.site.charts import ChartWriter, RenderCache
-    from evreg.site.views.certainty import statement
+    from evreg.site.views.certainty import statement, wording
     from evreg.site.views.context import SiteContext
 
     pkg = write_package(tmp_path / "pkg")
     for est, hr, lo, up in (
-        ("alpha-2020-il6-pfs", "1.05", "0.90", "1.22"),
-        ("beta-2021-il6-pfs", "0.95", "0.82", "1.10"),
+        ("alpha-2020-il6-pfs", "1.15", "1.01", "1.31"),
+        ("beta-2021-il6-pfs", "0.85", "0.76", "0.99"),  # low vs high: 1.18 harmonised
     ):
         for field, value in (("hr", hr), ("ci_lower", lo), ("ci_upper", up)):
             set_cell(pkg, "estimates", est, field, value)
-    for study in ("alpha-2020", "beta-2021"):  # large, good-quality cohorts
-        set_cell(pkg, "studies", study, "n", "300")
-        set_cell(pkg, "studies", study, "nos_score", "8")
     package = load_package(pkg)
     results = run_plan(package)
     ctx = SiteContext(package, results, ChartWriter(tmp_path / "docs", RenderCache(None)))
     a = results.get("il6-pfs")
-    assert a.primary_result.ci_lower < 1 < a.primary_result.ci_upper
-    assert a.certainty.level in ("high", "moderate", "low")
     said = statement(ctx, a)
-    assert said.startswith("High IL-6 ") and said.endswith(
-        "little or no difference in progression-free survival."
-    )
-    assert said == f"High IL-6 {VERBS[a.certainty.level]} little or no difference in " + (
-        "progression-free survival."
-    )
-    for est, lo, up in (
-        ("alpha-2020-il6-pfs", "1.01", "1.09"),
-        ("beta-2021-il6-pfs", "0.92", "0.99"),
-    ):
-        set_cell(pkg, "estimates", est, "ci_lower", lo)
-        set_cell(pkg, "estimates", est, "ci_upper", up)
-    package = load_package(pkg)
-    results = run_plan(package)
-    ctx = SiteContext(package, results, ChartWriter(tmp_path / "docs", RenderCache(None)))
-    a = results.get("il6-pfs")
-    assert a.primary_result.significant and a.certainty.level in VERBS
-    said = statement(ctx, a)
-    assert said == f"High IL-6 {VERBS[a.certainty.level]} shorter progression-free survival."
+    assert said == say(a.primary_result.estimate, a.certainty, wording(ctx, a))
+    if a.certainty.level in VERBS:
+        assert said == (
+            f"High IL-6 {VERBS[a.certainty.level]} slightly shorter progression-free survival."
+        )
+    else:
+        assert said.startswith("The evidence is very uncertain about the association between")

@@ -147,8 +147,20 @@ def test_a_downloaded_copy_works_from_the_file_system(browser, tmp_path_factory)
     assert not errors
 
 
-def test_the_readme_screenshot_can_be_made_from_a_build(browser, tmp_path_factory, tmp_path):
-    from fixtures.screenshot import IMAGE, ROOT, WIDTH, take
+def test_the_readme_screenshot_is_current(browser, tmp_path_factory, tmp_path):
+    """Regenerated from a build of the shipped data, the README's screenshot matches the
+    committed one within a small pixel tolerance (regenerate it on purpose after changing the
+    pages); when the data differ from those it was made from, the comparison is skipped."""
+    from fixtures.screenshot import (
+        IMAGE,
+        RECORD,
+        ROOT,
+        TOLERANCE,
+        WIDTH,
+        data_digest,
+        difference,
+        take,
+    )
 
     site = built_site("main", tmp_path_factory)
     made = take(browser, site, tmp_path / "analysis-page.png")
@@ -158,4 +170,29 @@ def test_the_readme_screenshot_can_be_made_from_a_build(browser, tmp_path_factor
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = IMAGE.relative_to(ROOT).as_posix()
     assert f"]({shown})" in readme.split("```")[0]  # before the two commands
-    assert IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    recorded = json.loads(RECORD.read_text(encoding="utf-8"))["data_sha256"]
+    if recorded != data_digest():
+        pytest.skip("the data changed since the screenshot was made (it shows other numbers)")
+    share = difference(browser, IMAGE.read_bytes(), data)
+    assert share <= TOLERANCE, (
+        f"{share:.2%} of the README screenshot's pixels differ from a fresh one: regenerate it "
+        "with .venv/bin/python tests/fixtures/screenshot.py"
+    )
+
+
+def test_the_screenshot_comparison_sees_a_changed_picture(browser, tmp_path) -> None:
+    """The tolerance lets anti-aliasing through, not a changed page: two shots of one page
+    match; a page with one word changed, or another size, does not."""
+    from fixtures.screenshot import TOLERANCE, difference
+
+    page = browser.new_page(viewport={"width": 400, "height": 200})
+    shots = []
+    for word in ("moderate", "moderate", "low"):
+        page.set_content(f"<p style='font: 16px sans-serif'>Certainty: {word} (k = 3)</p>")
+        shots.append(page.screenshot())
+    page.set_viewport_size({"width": 401, "height": 200})
+    shots.append(page.screenshot())
+    page.close()
+    assert difference(browser, shots[0], shots[1]) <= TOLERANCE
+    assert difference(browser, shots[0], shots[2]) > TOLERANCE
+    assert difference(browser, shots[0], shots[3]) == 1.0

@@ -101,8 +101,10 @@ def _hostile_everywhere(dest: Path) -> Path:
     _rewrite(data / "candidates.csv", lambda i, r: r.update(notes=HOSTILE))
     analysis = next(csv.DictReader(io.StringIO((data / "analyses.csv").read_text("utf-8"))))
     (data / "certainty.csv").write_text(
-        "analysis_id,domain,judgement,reason,assessed_by\n"
-        + _csv_line([analysis["analysis_id"], "indirectness", "serious", HOSTILE, HOSTILE]),
+        "analysis_id,domain,judgement,reason,assessed_by,result_id,data_version,estimate_ids\n"
+        + _csv_line(
+            [analysis["analysis_id"], "indirectness", "serious", HOSTILE, HOSTILE, "", "", ""]
+        ),
         encoding="utf-8",
     )
     descriptor = pkg / "datapackage.json"

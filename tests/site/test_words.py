@@ -15,6 +15,7 @@ import pytest
 from fixtures.sites import EXAMPLE, ROOT, built_site
 
 from evreg.data.package import load_package, with_release_status
+from evreg.review.audit import CHECK_LABELS
 from evreg.review.plan import run_plan
 from evreg.site.forest import subgroup_items, subgroup_spec
 from evreg.site.labels import Labels
@@ -62,10 +63,14 @@ def _svg_text(path: Path) -> list[str]:
 
 
 def _labelled_codes(package_dir: Path) -> dict[str, str]:
-    """Codes a reader should never see: snake_case values and field names with a label."""
+    """Codes a reader should never see: snake_case values and field names with a label, the
+    audit's check names and the estimates' ids (every page shows their labels instead)."""
     package = load_package(package_dir / "datapackage.json")
     codes = Labels.from_package(package.root, package.descriptor).codes()
-    return {c: label for c, label in codes.items() if "_" in c and label != c}
+    shown = {c: label for c, label in codes.items() if "_" in c and label != c}
+    shown.update((name, label) for name, label in CHECK_LABELS.items() if "_" in name)
+    shown.update((e["estimate_id"], "its study's label") for e in package.estimates)
+    return shown
 
 
 @pytest.mark.parametrize("name, package", [("main", ROOT), ("example", EXAMPLE)])
@@ -185,9 +190,7 @@ def test_one_study_results_explain_a_last_digit_difference(tmp_path_factory) -> 
             continue
         u = a.used[0]
         page = (site / "analyses" / a.analysis_id / "index.html").read_text(encoding="utf-8")
-        differs = fmt_ci(res.estimate, res.ci_lower, res.ci_upper) != fmt_ci(
-            *u.printed_high_vs_low
-        )
+        differs = fmt_ci(res.estimate, res.ci_lower, res.ci_upper) != fmt_ci(*u.printed_high_vs_low)
         assert ("can differ in the last digit" in page) is differs, a.analysis_id
 
 

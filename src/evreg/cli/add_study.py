@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(error_markdown(str(exc)))
         print(f"evreg add-study: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    _print(result, args.format, args.from_issue or args.file)
+    _print(result, args.format, args.from_issue or args.file, _form_words(args, package))
     return 0 if result.added else 1
 
 
@@ -106,7 +106,18 @@ def _add(args: argparse.Namespace, package: Path) -> object:
     return living.add_submission(package, submission, args.from_issue)
 
 
-def _print(result: object, fmt: str, source: str) -> None:
+def _form_words(args: argparse.Namespace, package: Path) -> object:
+    """With --from-issue, how to say problems in the form's language (else None)."""
+    if not args.from_issue:
+        return None
+    from evreg.living.form_errors import form_words
+    from evreg.living.issue_form import FORM_PATH, load_form
+
+    form = Path(args.form) if args.form else package.parent / FORM_PATH
+    return form_words(package, load_form(form))
+
+
+def _print(result: object, fmt: str, source: str, form: object = None) -> None:
     if fmt == "json":
         import json
 
@@ -114,7 +125,7 @@ def _print(result: object, fmt: str, source: str) -> None:
     elif fmt == "markdown":
         from evreg.living.report import add_study_markdown
 
-        sys.stdout.write(add_study_markdown(result, source))
+        sys.stdout.write(add_study_markdown(result, source, form))
         _print_text(result, stdout=False)
     else:
         _print_text(result)

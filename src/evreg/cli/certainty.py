@@ -4,9 +4,13 @@ result, with the reason for each judgement.
 Example::
 
     $ evreg certainty --package examples/hackshaw1998
-    ets-lung (Spousal smoking and lung cancer in never-smoking women): low. Starts high ...
-        risk of bias: serious: 100% of the weight from studies at higher or unknown risk ...
+    ets-lung (Spousal smoking and lung cancer in never-smoking women): very low. Starts low ...
+        what is rated: an association (ratio ≠ 1; important below 0.80 or above 1.25)
+        risk of bias: serious: 100% of the weight from studies at moderate, unknown or high ...
     $ evreg certainty --format json > certainty.json
+    $ evreg certainty judge il6-os imprecision serious --reason "One study, 222 patients" \
+          --by "A Reviewer"
+    recorded in data/certainty.csv: il6-os imprecision serious (data version 1.0.0; ...)
 
 Exit status: 0 when the package is valid and rated; 1 when it cannot be loaded or has
 validation errors (one line each, as ``evreg validate`` prints them).
@@ -30,10 +34,53 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.epilog = "example: evreg certainty --package datapackage.json --format json"
     package_and_format(parser, "one block per analysis", "the ratings as a list")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    judge = sub.add_parser(
+        "judge",
+        prog="evreg certainty judge",
+        description="Record a reviewer's judgement of one GRADE domain, with the data version "
+        "and the estimates it is made on; when they change, the row is shown as made on other "
+        "studies and not applied.",
+        epilog='example: evreg certainty judge il6-os imprecision serious --reason "..." '
+        '--by "A Reviewer"',
+    )
+    judge.add_argument("analysis", help="analysis id (analyses.csv)")
+    judge.add_argument("domain", help="GRADE domain, e.g. risk_of_bias, imprecision")
+    judge.add_argument("judgement", help="e.g. not serious, serious, very serious")
+    judge.add_argument("--reason", required=True, help="why, in words a reader can check")
+    judge.add_argument("--by", required=True, help="who judges (name, ORCID iD)")
+    judge.add_argument(
+        "--result", default="", help="a published result id (default: the registry's answer)"
+    )
+    judge.add_argument(
+        "--package",
+        default="datapackage.json",
+        metavar="PATH",
+        help="datapackage.json or its directory",
+    )
+
+
+def judge(args: argparse.Namespace) -> int:
+    """Record one reviewer's judgement (evreg.living.judge)."""
+    from evreg.living.judge import judgement_row, record_judgement
+
+    row = judgement_row(
+        args.package, args.analysis, args.domain, args.judgement, args.reason, args.by, args.result
+    )
+    path = record_judgement(args.package, row)
+    target = f" result {row['result_id']}" if row["result_id"] else ""
+    print(
+        f"recorded in {path.name}: {row['analysis_id']}{target} {row['domain']} "
+        f"{row['judgement']} (data version {row['data_version']}; estimates: "
+        f"{row['estimate_ids'] or 'none'})"
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run the plan, print the ratings; 1 on validation errors."""
+    if getattr(args, "action", None) == "judge":
+        return judge(args)
     from evreg.data.package import load_package
     from evreg.data.validate import validate_package
     from evreg.review.certainty.report import ratings, render_text

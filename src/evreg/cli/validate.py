@@ -44,8 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate and print the findings; return the exit code."""
     from evreg.data.validate import exit_code, validate_package
+    from evreg.living.judge import stale_warnings
 
     findings = validate_package(args.path)
+    if not any(f.severity == "error" for f in findings):
+        findings += stale_warnings(args.path)  # reviewers' judgements made on other studies
     if args.format == "json":
         print(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False))
     else:

@@ -129,6 +129,18 @@ def num(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def per_100(fraction: float) -> str:
+    """A share as a whole number per 100 (absolute effects, GRADE's summary of findings):
+    0.672 -> "67"."""
+    return f"{round(100 * fraction):d}"
+
+
+def signed_per_100(value: float) -> str:
+    """A difference per 100, whole, with its sign: "−25", "+3", "0"."""
+    n = round(value)
+    return f"−{-n}" if n < 0 else (f"+{n}" if n > 0 else "0")
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """ "1 warning", "2 warnings" ("1 study", "3 studies" with ``many``)."""
     return f"{n} {word if n == 1 else many or word + 's'}"

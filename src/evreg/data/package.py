@@ -28,8 +28,10 @@ RESOURCE_NAMES = (
     "candidates",
     "certainty",
 )
-# Resources a package may leave out (read as empty when absent; checked when present).
-OPTIONAL_RESOURCE_NAMES = ("search_history",)
+# Resources a package may leave out (older packages, small test packages): read as empty when
+# absent, checked when present.
+OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history")
+KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
 
@@ -57,6 +59,11 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "candidates": _names("candidate_id first_author title"),
     "certainty": _names("analysis_id domain judgement reason assessed_by"),
+    "risk_of_bias": _names("study_id outcome domain judgement support assessed_by data_version"),
+    "baseline_risks": _names(
+        "baseline_id outcome measure time_months group biomarker value unit horizon_months "
+        "source source_url source_location"
+    ),
     "search_history": _names(
         "search_id date_run database query since until records_returned new_records run_by"
     ),
@@ -65,6 +72,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 FIELD_TYPES: dict[str, str] = {
     **dict.fromkeys(("hr", "ci_lower", "ci_upper", "ci_level", "i2_percent"), "number"),
     **dict.fromkeys(("threshold_lower", "threshold_upper"), "number"),
+    **dict.fromkeys(("value", "time_months", "horizon_months"), "number"),
     **dict.fromkeys(("year", "n", "n_confirmed", "male", "female", "k"), "integer"),
     **dict.fromkeys(("records_returned", "new_records"), "integer"),
     **dict.fromkeys(("nos_score", "nos_selection", "nos_comparability", "nos_outcome"), "integer"),
@@ -176,6 +184,16 @@ class Package:
     def certainty(self) -> tuple[dict, ...]:
         """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
         return self.tables["certainty"]
+
+    @property
+    def risk_of_bias(self) -> tuple[dict, ...]:
+        """Reviewers' QUIPS judgements by study, outcome and domain (empty when none)."""
+        return self.tables.get("risk_of_bias", ())
+
+    @property
+    def baseline_risks(self) -> tuple[dict, ...]:
+        """Printed survival figures for absolute effects (empty when the package has none)."""
+        return self.tables.get("baseline_risks", ())
 
     @property
     def search_history(self) -> tuple[dict, ...]:

@@ -45,6 +45,20 @@ def in_review(study: Mapping[str, Any]) -> bool:
     return value is not False
 
 
+def patients(study: Mapping[str, Any]) -> int | None:
+    """A study's number of patients, from the one field that holds it for its kind: N as the
+    source review reports it for one of the review's studies (N confirmed in the primary source
+    when the review gives none), N confirmed by the contributor for a study added since."""
+    fields = ("n", "n_confirmed") if in_review(study) else ("n_confirmed",)
+    for name in fields:
+        value = study.get(name)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
 def review_subset(package: Any) -> Any:
     """The package with only the source review's studies and their estimates (for reproducing
     and auditing the review). Tables, printed rows and CSV lines stay aligned."""

@@ -22,6 +22,8 @@ from evreg.errors import EvregError
 STUDY_KEY = "study"
 ESTIMATES_KEY = "estimates"
 CANDIDATE_KEY = "candidate"
+RISK_OF_BIAS_KEY = "risk_of_bias"  # optional: the contributor's QUIPS judgements
+SET_FOR_RISK_OF_BIAS = ("study_id", "data_version")  # filled by evreg add-study
 DEFAULT_CI_LEVEL = "0.95"
 
 
@@ -177,4 +179,25 @@ def render_template(package: Path, candidate: Mapping[str, str] | None = None) -
     ]
     tail = _template_block(estimate_fields, "    ", "  - ", estimate)
     head = [*_head(descriptor, candidate), "", f"{STUDY_KEY}:"]
-    return "\n".join(head + body + middle + tail) + "\n"
+    return "\n".join(head + body + middle + tail + _risk_of_bias_block(root, descriptor)) + "\n"
+
+
+def _risk_of_bias_block(root: Path, descriptor: Mapping[str, Any]) -> list[str]:
+    """The optional QUIPS block (when the package has a risk_of_bias resource): an empty list
+    and, commented out, one entry to copy per domain judged."""
+    res = next(
+        (r for r in descriptor.get("resources") or () if r.get("name") == RISK_OF_BIAS_KEY), None
+    )
+    if res is None:
+        return []
+    fields = [f for f in schema_fields(root, res) if f["name"] not in SET_FOR_RISK_OF_BIAS]
+    example = _template_block(fields, "    ", "  - ", {})
+    return [
+        "",
+        "# Optional: your risk-of-bias judgements with QUIPS (Hayden et al. 2013), one entry per",
+        "# domain you judged (outcome empty: every outcome). To give them, replace [] by entries",
+        "# like the one below, without the leading '# '. Domains nobody judged count as unknown",
+        "# risk (a concern); evreg add-study records the study id and the data version.",
+        f"{RISK_OF_BIAS_KEY}: []",
+        *(f"# {line}" for line in example),
+    ]

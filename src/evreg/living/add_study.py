@@ -23,6 +23,7 @@ from evreg.data.scope import ADDED_IN_VERSION, IN_REVIEW
 from evreg.data.template import (
     CANDIDATE_KEY,
     ESTIMATES_KEY,
+    RISK_OF_BIAS_KEY,
     STUDY_KEY,
     load_descriptor,
     resource,
@@ -38,8 +39,9 @@ from evreg.living.files import (
     replace_atomically,
     replace_record,
 )
+from evreg.living.form_errors import Problem
 from evreg.living.journal import recover
-from evreg.living.submission import load_submission, submission_rows
+from evreg.living.submission import load_submission, risk_of_bias_rows, submission_rows
 
 
 def descriptor_file(path: str | Path) -> Path:
@@ -59,6 +61,7 @@ class AddStudyResult:
     warnings: tuple[str, ...]
     files: tuple[str, ...]
     added_in_version: str = ""
+    problems: tuple[Problem, ...] = ()  # the errors in the submitted rows, with their values
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class AddStudyResult:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "files": list(self.files),
+            "problems": [p.to_dict() for p in self.problems],
         }
 
 
@@ -134,13 +138,25 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
     study[IN_REVIEW] = "false"
     study[ADDED_IN_VERSION] = bump_version(str(descriptor.get("version") or ""), "minor")
     new_rows = {"studies": [study], "estimates": estimates}
+    if submission.get(RISK_OF_BIAS_KEY):
+        path = root / str(resource(descriptor, RISK_OF_BIAS_KEY, package).get("path"))
+        targets[RISK_OF_BIAS_KEY] = path
+        originals[path] = read_bytes(path)
+        styles[RISK_OF_BIAS_KEY] = csv_style(originals[path], path)
+        new_rows[RISK_OF_BIAS_KEY] = risk_of_bias_rows(
+            submission,
+            styles[RISK_OF_BIAS_KEY].header,
+            study.get("study_id", ""),
+            study[ADDED_IN_VERSION],
+            source,
+        )
     files = {
         path: originals[path] + appended_bytes(styles[name], new_rows[name])
         for name, path in targets.items()
     }
     labels = {
-        "studies": [STUDY_KEY],
-        "estimates": [f"{ESTIMATES_KEY}[{i + 1}]" for i in range(len(estimates))],
+        name: [STUDY_KEY] if name == "studies" else [f"{name}[{i + 1}]" for i in range(len(rows))]
+        for name, rows in new_rows.items()
     }
     origins = {
         os.path.relpath(path, root).replace(os.sep, "/"): tuple(
@@ -186,6 +202,7 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
             (f.severity, _finding_text(f, copy.parent, {}), _finding_text(f, copy.parent, origin))
             for f in findings
         ]
+        problems = _problems(findings, copy.parent, change)
     errors = tuple(
         text + (" (already in the package)" if plain in before else "")
         for severity, plain, text in after
@@ -205,10 +222,33 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         warnings=warnings,
         files=tuple(sorted(change.origins)),
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
+        problems=problems,
     )
     if result.added:
         replace_atomically(change.files, originals, root)
     return result
+
+
+def _problems(findings: Any, root: Path, change: _Change) -> tuple[Problem, ...]:
+    """The errors found in the submitted rows, each with the entry it came from and the value
+    given (for messages in the issue form's language)."""
+    submitted = {STUDY_KEY: change.study}
+    submitted.update((f"{ESTIMATES_KEY}[{i}]", e) for i, e in enumerate(change.estimates, 1))
+    rows = {
+        (rel, line): (label, submitted.get(label, {}))
+        for rel, entries in change.origins.items()
+        for line, label in entries
+    }
+    prefix = str(root) + os.sep
+    out = []
+    for f in findings:
+        rel = str(f.file).replace(prefix, "")
+        if f.severity != "error" or (rel, f.row or 0) not in rows:
+            continue
+        label, row = rows[(rel, f.row or 0)]
+        value = str(row.get(f.field or "", "") or "")
+        out.append(Problem(rel, f.row, f.field, f.message, label, value))
+    return tuple(out)
 
 
 def candidate_template(package: Path, candidate_id: str) -> str:

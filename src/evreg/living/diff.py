@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evreg.data.formats import per_100
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
 from evreg.living.git import extract_package_at, resolve_release
@@ -261,12 +262,59 @@ def analysis_summary(result: Mapping[str, Any]) -> dict[str, Any]:
         "subgroups": {str(level): _pooled(groups[level]) for level in sorted(groups, key=str)},
         "subgroup_test_p": _round(subgroups.get("Q_between_p")),
         "certainty": _level(result.get("certainty")),
+        "certainty_domains": _judgements(result.get("certainty")),
+        "absolute": _absolute(result),
     }
+
+
+def _absolute(result: Mapping[str, Any]) -> list[str]:
+    """Each absolute effect as shown ("12-month OS: 67 vs 43 per 100 (imbrave150-os-12m)");
+    empty for results from before absolute effects."""
+    out = []
+    for row in result.get("absolute") or ():
+        if not isinstance(row, Mapping):
+            continue
+        low, high = row.get("survival_low"), row.get("survival_high")
+        if not all(isinstance(v, int | float) for v in (low, high, row.get("horizon_months"))):
+            continue
+        out.append(
+            f"{row['horizon_months']:g}-month {result.get('outcome')}: {per_100(low)} vs "
+            f"{per_100(high)} per 100 ({row.get('baseline_id')})"
+        )
+    return out
 
 
 def _level(certainty: Any) -> str | None:
     """The GRADE level of a certainty dict (None for results from before certainty)."""
     return certainty.get("level") if isinstance(certainty, Mapping) else None
+
+
+def _judgements(certainty: Any) -> dict[str, str]:
+    """Each GRADE domain's and reason to rate up's judgement ({} before certainty)."""
+    if not isinstance(certainty, Mapping):
+        return {}
+    out = {}
+    for part in ("domains", "upgrades"):
+        judged = certainty.get(part)
+        if isinstance(judged, Mapping):
+            out.update(
+                {
+                    str(d): str(j.get("judgement"))
+                    for d, j in judged.items()
+                    if isinstance(j, Mapping)
+                }
+            )
+    return out
+
+
+def certainty_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """ "imprecision: very serious → serious" for each domain whose judgement changed."""
+    b, a = before.get("certainty_domains") or {}, after.get("certainty_domains") or {}
+    return [
+        f"{d.replace('_', ' ')}: {b.get(d, '–')} → {a.get(d, '–')}"
+        for d in sorted(set(b) | set(a))
+        if b.get(d) != a.get(d)
+    ]
 
 
 def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -293,8 +341,10 @@ def _what_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[s
         before["subgroup_test_p"] != after["subgroup_test_p"]
     ):
         changes.append("subgroups")
-    if before.get("certainty") != after.get("certainty"):
+    if before.get("certainty") != after.get("certainty") or certainty_changes(before, after):
         changes.append("certainty")
+    if before.get("absolute") != after.get("absolute"):
+        changes.append("absolute effects")
     return changes
 
 

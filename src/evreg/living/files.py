@@ -79,13 +79,22 @@ def copy_package(package: Path, dest: Path) -> Path:
 
 
 def replace_atomically(
-    changes: Mapping[Path, bytes], originals: Mapping[Path, bytes | None], root: Path
+    changes: Mapping[Path, bytes],
+    originals: Mapping[Path, bytes | None],
+    root: Path | None = None,
 ) -> None:
     """Write every file of ``changes`` or none, journalled in the package folder ``root``
-    (:mod:`evreg.living.journal`). ``originals`` holds each file's bytes as read before the
-    check (None: did not exist); a file that changed meanwhile stops the whole write."""
+    (:mod:`evreg.living.journal`; None: the nearest folder above the first file holding a
+    datapackage.json, else that file's folder). ``originals`` holds each file's bytes as read
+    before the check (None: did not exist); a file that changed meanwhile stops the whole
+    write."""
     from evreg.living.journal import write_all_or_none
 
+    if root is None:
+        first = Path(next(iter(changes))).absolute().parent
+        root = next(
+            (d for d in (first, *first.parents) if (d / "datapackage.json").is_file()), first
+        )
     try:
         write_all_or_none(root, changes, originals)
     except OSError as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evreg.data.template import CANDIDATE_KEY, ESTIMATES_KEY, STUDY_KEY
+from evreg.data.template import CANDIDATE_KEY, ESTIMATES_KEY, RISK_OF_BIAS_KEY, STUDY_KEY
 from evreg.errors import EvregError
 from evreg.living.submission import parse_yaml, read_text, submission_from
 
@@ -121,13 +121,20 @@ def _study_id(first_author: str, year: str) -> str:
     return f"{name}-{year}" if name and year else ""
 
 
-def _estimates(text: str, where: str, line: int) -> list:
+def _estimates(text: str, where: str, line: int, key: str = ESTIMATES_KEY) -> list:
+    """A YAML list field of the form (the hazard ratios, the QUIPS judgements)."""
     if not text.strip():
         return []
-    doc = parse_yaml(text, where, line, ESTIMATES_KEY)
+    doc = parse_yaml(text, where, line, key)
     if not isinstance(doc, list):
-        raise EvregError(f"{where}:{line}:{ESTIMATES_KEY}: expected a list of hazard ratios")
+        what = "hazard ratios" if key == ESTIMATES_KEY else "judgements"
+        raise EvregError(f"{where}:{line}:{key}: expected a list of {what}")
     return doc
+
+
+def _unfilled(entry: object) -> bool:
+    """The form's example QUIPS block left as it is (no judgement given)."""
+    return isinstance(entry, dict) and not entry.get("judgement") and not entry.get("support")
 
 
 def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[str, Any]:
@@ -136,6 +143,7 @@ def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[st
     study: dict[str, Any] = {}
     given: dict[str, int] = {}
     estimates: list = []
+    rob: list = []
     candidate = ""
     confirmed: dict[str, bool] = {}
     for line, label, raw in _sections(text.replace("\r\n", "\n"), where):
@@ -150,6 +158,8 @@ def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[st
         value = _value(field, raw, f"{where}:{line}:{field.id}")
         if field.id == ESTIMATES_KEY:
             estimates = _estimates(value, where, line + 2)
+        elif field.id == RISK_OF_BIAS_KEY:
+            rob = [e for e in _estimates(value, where, line + 2, field.id) if not _unfilled(e)]
         elif field.id == CANDIDATE_KEY:
             candidate = value
         elif field.type == "checkboxes":
@@ -173,7 +183,12 @@ def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[st
             f"{where}:{at}:first_author: required with the year: the study id is made from "
             "them (or give the Study id)"
         )
-    doc = {STUDY_KEY: study, ESTIMATES_KEY: estimates, CANDIDATE_KEY: candidate or None}
+    doc = {
+        STUDY_KEY: study,
+        ESTIMATES_KEY: estimates,
+        CANDIDATE_KEY: candidate or None,
+        RISK_OF_BIAS_KEY: rob,
+    }
     return submission_from(doc, where)
 
 

@@ -10,9 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, pval
+from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, plural, pval
 from evreg.data.text import md_escape
-from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange
+from evreg.living.diff import AnalysisChange, ResultsDiff, TableChange, certainty_changes
 from evreg.review.results import CI_LEVEL
 from evreg.stats.rule import RULE_TEXT
 
@@ -45,11 +45,17 @@ def _table_row(change: AnalysisChange) -> str:
     if change.before and change.after and "significance" in change.changes:
         flags.append(f"**{_sig(bp)} → {_sig(ap)}**")
     if change.before and change.after and "certainty" in change.changes:
-        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}")
+        domains = "; ".join(md_escape(c) for c in certainty_changes(b, a))
+        why = f" ({domains})" if domains else ""
+        flags.append(f"certainty {_arrow(b.get('certainty'), a.get('certainty'))}{why}")
+    if change.before and change.after and "absolute effects" in change.changes:
+        first = [(x.get("absolute") or [MISSING])[0] for x in (b, a)]
+        flags.append(f"absolute {_arrow(first[0], first[1])}")
     if change.status in ("added", "removed"):
         flags.append(change.status)
     elif change.changes:
-        flags.append(", ".join(c for c in change.changes if c not in ("significance", "certainty")))
+        shown = ("significance", "certainty", "absolute effects")
+        flags.append(", ".join(c for c in change.changes if c not in shown))
     cells = [
         f"{md_escape(change.analysis_id)}",
         _arrow(b.get("k", MISSING), a.get("k", MISSING)) + _review_k(a or b),
@@ -198,9 +204,11 @@ def render_json(diff: ResultsDiff) -> str:
     return json.dumps(diff.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def add_study_markdown(result: Any, source: str = "the submission") -> str:
+def add_study_markdown(result: Any, source: str = "the submission", form: Any = None) -> str:
     """What ``evreg add-study`` did, as markdown for an issue comment: the study added, or each
-    problem (file:line:field) that stopped it; contributor text escaped."""
+    problem that stopped it — by file:line:field, or with ``form`` (a
+    :class:`evreg.living.form_errors.FormWords`) by the form's question; contributor text
+    escaped."""
     if getattr(result, "added", False):
         ids = ", ".join(md_escape(i) for i in result.estimate_ids) or "no estimates"
         lines = [
@@ -212,11 +220,18 @@ def add_study_markdown(result: Any, source: str = "the submission") -> str:
             lines += [f"- {md_escape(w, limit=500)}" for w in result.warnings]
         return "\n".join(lines) + "\n"
     errors = list(getattr(result, "errors", ()))
+    where = (
+        "Each line names the question of the form it is about"
+        if form is not None
+        else "Each line names the file, line and field (and the part of "
+        f"{md_escape(source)} it comes from)"
+    )
+    if form is not None:
+        errors = form.messages(result)
     lines = [
-        f"**The submission could not be added: {len(errors)} problem(s).** No file was "
-        "changed and no pull request was opened. Each line names the file, line and field "
-        f"(and the part of {md_escape(source)} it comes from). Edit the issue to fix them; the "
-        "checks run again.",
+        f"**The submission could not be added: {plural(len(errors), 'problem')}.** No file "
+        f"was changed and no pull request was opened. {where}. Edit the issue to fix them; "
+        "the checks run again.",
         "",
         *(f"- {md_escape(e, limit=500)}" for e in errors),
     ]

@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from evreg.data.scope import SET_BY_ADD_STUDY
-from evreg.data.template import CANDIDATE_KEY, ESTIMATES_KEY, STUDY_KEY
+from evreg.data.template import (
+    CANDIDATE_KEY,
+    ESTIMATES_KEY,
+    RISK_OF_BIAS_KEY,
+    SET_FOR_RISK_OF_BIAS,
+    STUDY_KEY,
+)
 from evreg.errors import EvregError
 
-TOP_KEYS = (STUDY_KEY, ESTIMATES_KEY, CANDIDATE_KEY)
+TOP_KEYS = (STUDY_KEY, ESTIMATES_KEY, CANDIDATE_KEY, RISK_OF_BIAS_KEY)
 
 
 def _yaml_loader() -> type:
@@ -93,7 +99,15 @@ def submission_from(doc: Any, where: str) -> dict[str, Any]:
     if not isinstance(estimates, list) or not all(isinstance(e, dict) for e in estimates):
         raise EvregError(f"{where}: {ESTIMATES_KEY}: expected a list of mappings")
     candidate = _cell(doc.get(CANDIDATE_KEY), f"{where}: {CANDIDATE_KEY}") or None
-    return {STUDY_KEY: study, ESTIMATES_KEY: estimates, CANDIDATE_KEY: candidate}
+    rob = doc.get(RISK_OF_BIAS_KEY) or []
+    if not isinstance(rob, list) or not all(isinstance(e, dict) for e in rob):
+        raise EvregError(f"{where}: {RISK_OF_BIAS_KEY}: expected a list of mappings")
+    return {
+        STUDY_KEY: study,
+        ESTIMATES_KEY: estimates,
+        CANDIDATE_KEY: candidate,
+        RISK_OF_BIAS_KEY: rob,
+    }
 
 
 def _cell(value: Any, where: str) -> str:
@@ -140,6 +154,25 @@ def submission_rows(
         estimates.append(row)
     _fill_estimate_ids(estimates)
     return study, estimates
+
+
+def risk_of_bias_rows(
+    submission: Mapping[str, Any],
+    columns: Sequence[str],
+    study_id: str,
+    version: str,
+    source: str,
+) -> list[dict[str, str]]:
+    """The submission's QUIPS judgements as risk_of_bias rows of the added study, made on data
+    version ``version`` (study_id and data_version are evreg's to fill in)."""
+    rows = []
+    for i, entry in enumerate(submission.get(RISK_OF_BIAS_KEY) or ()):
+        where = f"{source}: {RISK_OF_BIAS_KEY}[{i + 1}]"
+        for key in SET_FOR_RISK_OF_BIAS:
+            if entry.get(key) not in (None, "", study_id if key == "study_id" else version):
+                raise EvregError(f"{where}.{key}: set by evreg add-study; remove it")
+        rows.append(_row({**entry, "study_id": study_id, "data_version": version}, columns, where))
+    return rows
 
 
 def _row(entry: Mapping[Any, Any], columns: Sequence[str], where: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
-from evreg.data.scope import in_review
+from evreg.data.scope import in_review, patients
 from evreg.review import selection
 from evreg.review.results import (
     CI_LEVEL,
@@ -193,6 +193,7 @@ def _harmonised(
                 "level_value": _subgroup_level(study, variable),
                 "in_review": in_review(study or {}),
                 "added_in_version": (study or {}).get("added_in_version"),
+                "n_patients": patients(study or {}),
             }
         )
     rows.sort(
@@ -283,6 +284,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            n_patients=r["n_patients"],
         )
         for i, r in enumerate(rows)
     )
@@ -355,10 +357,12 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
 def run_plan(package: Package) -> RegistryResults:
     """Run every analysis of the package's plan, in the plan's order, and rate the certainty
     of each and of each published result (:mod:`evreg.review.certainty`)."""
+    from evreg.review.absolute import with_absolute_effects
     from evreg.review.certainty import rate_plan
 
     labels = study_labels(package.studies)
     analyses = tuple(run_analysis(package, a, labels) for a in package.analyses)
     analyses = rate_plan(package, analyses, labels)
+    analyses = with_absolute_effects(analyses, package.baseline_risks)
     name = str(package.descriptor.get("name", ""))
     return RegistryResults(name, package.version, package.created, analyses)

@@ -48,6 +48,7 @@ class UsedEstimate(Serialisable):
     source_location: str | None
     in_review: bool = True
     added_in_version: str | None = None
+    n_patients: int | None = None  # the study's patients (evreg.data.scope.patients)
 
     @property
     def printed_high_vs_low(self) -> tuple[float, float, float]:
@@ -104,7 +105,9 @@ class PooledView(Serialisable):
 @dataclass(frozen=True)
 class Judgement(Serialisable):
     """One domain's judgement and its one-line reason. ``source`` is "computed" or "reviewer";
-    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``)."""
+    a reviewer's judgement keeps the computed one beside it (``computed``, ``computed_reason``);
+    a reviewer's row made on other studies is not applied (``reviewer_stale``, their words in
+    ``reviewer_note``)."""
 
     judgement: str
     reason: str
@@ -112,6 +115,27 @@ class Judgement(Serialisable):
     assessed_by: str | None = None
     computed: str | None = None
     computed_reason: str | None = None
+    reviewer_stale: bool = False
+    reviewer_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Target(Serialisable):
+    """What a certainty rating is about (GRADE guidance 34, Zeng et al. 2022; Foroutan et al.
+    2020): ``kind`` "association" (the ratio differs from 1) or "important_association" (it
+    lies beyond ``lower`` or ``upper``); ``question`` "prognostic" or "aetiological"."""
+
+    kind: str
+    lower: float
+    upper: float
+    question: str = "prognostic"
+
+    @property
+    def start(self) -> str:
+        """Where the rating starts: high for a prognostic factor (cohort studies, GRADE 28), low
+        for an aetiological question from observational studies (GRADE guidelines 3, Balshem
+        et al., J Clin Epidemiol 2011;64:401-6)."""
+        return "low" if self.question == "aetiological" else "high"
 
 
 # GRADE's four levels, lowest first (level n is LEVELS[n - 1]), and what each means (Balshem
@@ -140,6 +164,23 @@ class Certainty(Serialisable):
     rated_up: int
     summary: str
     start: str = "high"
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class AbsoluteRow(Serialisable):
+    """The pooled hazard ratio as survival per group at a horizon, from one baseline of the
+    package's ``baseline_risks`` (computed by :mod:`evreg.review.absolute`): survival as
+    fractions, the difference per 100 patients (high minus low) with its interval."""
+
+    baseline_id: str
+    horizon_months: float
+    survival_low: float
+    survival_high: float
+    survival_high_ci: tuple[float, float]
+    difference_per_100: float
+    difference_per_100_ci: tuple[float, float]
+    conversion: str
 
 
 @dataclass(frozen=True)
@@ -180,6 +221,7 @@ class AnalysisResult(Serialisable):
     notes: tuple[str, ...]
     review_studies: PooledView | None = None
     certainty: Certainty | None = None
+    absolute: tuple[AbsoluteRow, ...] = ()
     ci_level: float = CI_LEVEL
 
     @property
@@ -270,7 +312,17 @@ CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
         for d in DOWNGRADE_DOMAINS
     ),
 )
-RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS
+TARGET_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "certainty_target",
+        "string",
+        "What the rating is about: association (the ratio differs from 1) or "
+        "important_association (it lies beyond the thresholds)" + _RATED,
+    ),
+    ("certainty_threshold_lower", "number", "The target's important ratio below 1" + _RATED),
+    ("certainty_threshold_upper", "number", "The target's important ratio above 1" + _RATED),
+)
+RESULT_FIELDS = RESULT_FIELDS + CERTAINTY_FIELDS + TARGET_FIELDS
 
 
 def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.PoolResult) -> dict:
@@ -290,6 +342,10 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
     values["certainty"] = rated.level if rated is not None else ""
     for name, _, _ in CERTAINTY_FIELDS[1:]:
         values[name] = rated.domains[name].judgement if rated is not None else ""
+    target = rated.target if rated is not None else None
+    values["certainty_target"] = target.kind if target is not None else ""
+    values["certainty_threshold_lower"] = target.lower if target is not None else None
+    values["certainty_threshold_upper"] = target.upper if target is not None else None
     return values
 
 

@@ -41,7 +41,7 @@ from evreg.site.charts import (
     vega_bundle,
 )
 from evreg.site.html import safe_title
-from evreg.site.links import CONTRIBUTE_DIR, RepoLinks, repo_url
+from evreg.site.links import CONTRIBUTE_DIR, RepoLinks, repo_url, site_url
 from evreg.site.render import environment, render
 from evreg.site.views.analysis import analysis_view
 from evreg.site.views.audit import audit_view
@@ -459,6 +459,9 @@ def load_site_config(package: Package) -> dict:
         JS_PATH,
     ]
     config["hooks"] = list(config.get("hooks", [])) + [str(HOOKS)]
+    # 404.html links from the site's root: under a project address (owner.github.io/repo/) its
+    # root is the address's path, which MkDocs takes from site_url
+    config["site_url"] = site_url(config) or None
     for key in ("docs_dir", "site_dir", "nav", "INHERIT"):
         config.pop(key, None)
     return config

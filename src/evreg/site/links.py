@@ -37,6 +37,22 @@ def repo_url(config: Mapping[str, object], environ: Mapping[str, str] | None = N
     return url.rstrip("/") if _URL.match(url) else ""
 
 
+def site_url(config: Mapping[str, object], environ: Mapping[str, str] | None = None) -> str:
+    """The address the site is served at, for the pages MkDocs links from the site's root
+    (404.html, served for any missing address): mkdocs.yml's ``site_url``, else
+    ``$EVREG_SITE_URL``, else the GitHub Pages address of the Actions run's repository
+    (``https://OWNER.github.io/REPO/``; the owner's own ``OWNER.github.io`` repository is served
+    at the root), else "" (served at the root of its host). Only plain http(s) addresses."""
+    env = os.environ if environ is None else environ
+    url = str(config.get("site_url") or env.get("EVREG_SITE_URL") or "").strip()
+    repository = env.get("GITHUB_REPOSITORY", "").strip("/")
+    if not url and re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", repository):
+        owner, name = repository.split("/")
+        pages = f"https://{owner.lower()}.github.io/"
+        url = pages if name.lower() == f"{owner.lower()}.github.io" else f"{pages}{name}/"
+    return url.rstrip("/") + "/" if _URL.match(url) else ""
+
+
 @dataclass(frozen=True)
 class RepoLinks:
     """Links into the repository ("" when its address is unknown) and whether the site has

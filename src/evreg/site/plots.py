@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # altair is imported where charts are built (cached builds sk
 
 ROW_PX = 22
 FONT_SIZE = 11
+# PRISMA boxes: 13 px in a diagram that fits a desktop content column (~750 px at 1280) unscaled
+PRISMA_FONT_SIZE = 13
 TARGET_WIDTH = 720  # the wide layout fits a 748 px content column (Material at 1280 px)
 PLOT_WIDTH = (220, 360)  # the plot panel's narrowest and widest
 SPACING = 8
@@ -506,7 +508,7 @@ def funnel_chart(
 
 
 def prisma_chart(
-    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]], w: int = 250
+    boxes: Sequence[tuple[str, str, int, int]], arrows: Sequence[tuple[int, int]], w: int = 220
 ) -> dict:
     """A PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71) drawn from counts.
 
@@ -516,10 +518,11 @@ def prisma_chart(
     import altair as alt
 
     wrapped = [
-        [part for line in text.split("\n") for part in wrap(line, w - 12, FONT_SIZE)]
+        [part for line in text.split("\n") for part in wrap(line, w - 12, PRISMA_FONT_SIZE)]
         for _, text, _, _ in boxes
     ]
-    h, gap_x, gap_y = 14 * max(len(t) for t in wrapped) + 12, 40 if w > 200 else 24, 30
+    line = PRISMA_FONT_SIZE + 3
+    h, gap_x, gap_y = line * max(len(t) for t in wrapped) + 12, 40 if w > 200 else 24, 30
     rects = []
     for i, (box_id, _, col, level) in enumerate(boxes):
         x0 = col * (w + gap_x)
@@ -534,7 +537,7 @@ def prisma_chart(
                 "y2": y0 + h,
                 "cx": x0 + w / 2,
                 "cy": y0 + h / 2,
-                "ty": y0 + h / 2 - 7 * (len(wrapped[i]) - 1),  # first line: the block centred
+                "ty": y0 + h / 2 - line / 2 * (len(wrapped[i]) - 1),  # the block centred
                 "lines": wrapped[i],
             }
         )
@@ -577,7 +580,7 @@ def prisma_chart(
     )
     text = (
         alt.Chart(alt.Data(values=rects))
-        .mark_text(fontSize=FONT_SIZE, lineHeight=14, baseline="middle")
+        .mark_text(fontSize=PRISMA_FONT_SIZE, lineHeight=line, baseline="middle")
         .encode(x=alt.X("cx:Q", scale=xs), y=alt.Y("ty:Q", scale=ys), text=alt.Text("lines:N"))
     )
     rule = (

@@ -11,6 +11,12 @@ where metafor's Fisher scoring fails (tests/stats/test_tau2_convergence.py). Mod
 (distribution functions without scipy.special, so that importing the engine is cheap).
 """
 
+from evreg.stats.absolute import (
+    AbsoluteEffect,
+    absolute_effect,
+    survival_from_median,
+    survival_high,
+)
 from evreg.stats.bias import EggerResult, TrimFillResult, egger, trim_and_fill
 from evreg.stats.core import (
     AS_PRINTED,
@@ -40,6 +46,7 @@ __all__ = [
     "AS_PRINTED",
     "FLIPPED",
     "METHODS",
+    "AbsoluteEffect",
     "CumulativeResult",
     "CumulativeRow",
     "EggerResult",
@@ -49,6 +56,7 @@ __all__ = [
     "RuleChoice",
     "SubgroupResult",
     "TrimFillResult",
+    "absolute_effect",
     "check_inputs",
     "ci_from_se",
     "ci_to_se",
@@ -59,5 +67,7 @@ __all__ = [
     "pool",
     "review_rule",
     "subgroups",
+    "survival_from_median",
+    "survival_high",
     "trim_and_fill",
 ]

@@ -26,13 +26,18 @@ JUDGEMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def check_certainty(certainty: tuple[str, Rows], analyses: tuple[str, Rows]) -> Iterator[Finding]:
-    """analysis_id is an analysis and the judgement fits the domain (not serious... for the five
-    domains, none/large... for the two reasons to rate up); one row per analysis and domain is
-    the Table Schema's primary key."""
+def check_certainty(
+    certainty: tuple[str, Rows], analyses: tuple[str, Rows], published: tuple[str, Rows]
+) -> Iterator[Finding]:
+    """analysis_id is an analysis, result_id (when given) one of its published results, the
+    judgement fits the domain (not serious... for the five domains, none/large... for the two
+    reasons to rate up), and one row per analysis, domain and result."""
     file, rows = certainty
     known = {row.get("analysis_id") for _, row in analyses[1]}
+    results = {(row.get("analysis_id"), row.get("result_id")) for _, row in published[1]}
+    seen: dict[tuple[str, str, str], int] = {}
     for line, row in rows:
+        yield from _result_and_key(file, line, row, results, seen)
         analysis, domain = row.get("analysis_id", ""), row.get("domain", "")
         if analysis and analysis not in known:
             yield Finding(
@@ -51,6 +56,24 @@ def check_certainty(certainty: tuple[str, Rows], analyses: tuple[str, Rows]) -> 
                 f"{quote(judgement)} is not a judgement for {domain} "
                 f"(one of: {', '.join(allowed)})",
             )
+
+
+def _result_and_key(
+    file: str,
+    line: int,
+    row: dict[str, str],
+    results: set[tuple[str | None, str | None]],
+    seen: dict[tuple[str, str, str], int],
+) -> Iterator[Finding]:
+    analysis, result = row.get("analysis_id", ""), row.get("result_id", "")
+    if result and (analysis, result) not in results:
+        message = f"{quote(result)} is not a published result of {analysis}"
+        yield Finding(file, line, "result_id", message)
+    key = (analysis, row.get("domain", ""), result)
+    if key in seen:
+        message = f"{analysis} {key[1]} {result or ''} is judged twice (first on line {seen[key]})"
+        yield Finding(file, line, "domain", message + ": one row per analysis, domain and result")
+    seen.setdefault(key, line)
 
 
 THRESHOLDS = (("threshold_lower", "below 1 (and above 0)"), ("threshold_upper", "above 1"))

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
-    OPTIONAL_RESOURCE_NAMES,
-    RESOURCE_NAMES,
+    KNOWN_RESOURCE_NAMES,
     RawTable,
     schema_problems,
 )
@@ -45,17 +44,17 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
     if created and not _is_iso_datetime(str(created)):
         yield err("created", f"{created!r} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z")
     names = [r.get("name") for r in descriptor.get("resources", [])]
-    known = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
-    for name in known:
+    for name in KNOWN_RESOURCE_NAMES:
         if names.count(name) > 1:
             yield err("resources", f"resource {name!r} appears {names.count(name)} times")
     for name in names:
-        if name not in known:
+        if name not in KNOWN_RESOURCE_NAMES:
             yield Finding(
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(known)}); it is not checked",
+                f"resource {name!r} is not one evreg knows ({', '.join(KNOWN_RESOURCE_NAMES)}); "
+                "it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)

@@ -20,7 +20,16 @@ from evreg.data.package import (
     read_schema,
     read_table,
 )
-from evreg.data.validate import certainty, domain, numbers, plan, scope, searches, sources
+from evreg.data.validate import (
+    certainty,
+    domain,
+    evidence_inputs,
+    numbers,
+    plan,
+    scope,
+    searches,
+    sources,
+)
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
@@ -40,8 +49,10 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("published_results", "analyses"), plan.check_published_links),
     (("candidates", "studies"), plan.check_candidates),
     (("candidates", "studies"), scope.check_screening),
-    (("certainty", "analyses"), certainty.check_certainty),
+    (("certainty", "analyses", "published_results"), certainty.check_certainty),
     (("analyses",), certainty.check_thresholds),
+    (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
+    (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
     (("search_history", "candidates"), searches.check_search_history),
     (("estimates",), sources.check_number_sources),
     (("published_results",), sources.check_number_sources),

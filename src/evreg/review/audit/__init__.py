@@ -22,7 +22,13 @@ from evreg.review.audit.consistency import (
     check_p_vs_ci,
     check_q_p_vs_i2,
 )
-from evreg.review.audit.findings import CHECKS, SEVERITIES, AuditFinding, render_text
+from evreg.review.audit.findings import (
+    CHECK_LABELS,
+    CHECKS,
+    SEVERITIES,
+    AuditFinding,
+    render_text,
+)
 from evreg.review.audit.printed import (
     Printed,
     hr_interval_from_ci,
@@ -59,6 +65,7 @@ from evreg.review.audit.subgroups import (
 from evreg.review.audit.two_study import check_two_study_direction
 
 __all__ = [
+    "CHECK_LABELS",
     "CHECKS",
     "PUBLISHED_FIELDS",
     "RECOMPUTED_FIELDS",

@@ -61,6 +61,25 @@ class AuditFinding:
         return asdict(self)
 
 
+# What each check is called on pages (the names above stay in results and JSON output).
+CHECK_LABELS: dict[str, str] = {
+    "reproduction": "Reproduction from the registry's estimates",
+    "p_vs_ci": "P value against the CI",
+    "hr_vs_ci": "Ratio against its CI",
+    "q_p_vs_i2": "Q-test P against I²",
+    "i2_zero_vs_q_p": "An I² of 0 against the Q-test P",
+    "model_vs_rule": "Model against the review's rule",
+    "subgroup_k_sum": "Studies in the subgroups against the overall analysis",
+    "subgroup_q_partition": "Q of the subgroups against the overall Q",
+    "k_vs_study_table": "Number of studies against the study table",
+    "subgroup_k_vs_study_table": "Studies in a subgroup against the study table",
+    "identical_characteristics": "Identical study characteristics",
+    "n_vs_source": "N against the primary source",
+    "totals_vs_abstract": "Studies and patients against the review's totals",
+    "two_study_direction": "Direction in a result of two studies",
+}
+
+
 def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:
     """Errors first, then warnings, then notes (check order kept within each)."""
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))

@@ -35,17 +35,18 @@ def check_subgroup_k_sum(published: Sequence[Row], analyses: Sequence[Row]) -> l
             continue
         total, k_all = sum(ks), k_of(parent)
         if total != k_all:
-            parts = " + ".join(f"{norm_level(r.get('subgroup_level'))} {k_of(r)}" for r in rows)
+            parts = " + ".join(str(k_of(r)) for r in rows)
             out.append(
                 finding(
                     "subgroup_k_sum",
                     "error",
                     {**rows[0], "subgroup_level": None},
-                    f"k {parts} = {total}",
-                    f"k = {k_all} ({parent.get('analysis_id')})",
-                    f"the subgroup levels hold {parts} = {total} studies, the overall analysis "
-                    f"{parent.get('analysis_id')} k = {k_all}: {abs(k_all - total)} "
-                    f"{'missing from' if total < k_all else 'more in'} the subgroup analysis",
+                    f"{parts} = {total} studies in the subgroups",
+                    f"{k_all} studies, as in {parent.get('analysis_id')}",
+                    f"the review reports {parts} = {total} studies in the subgroups "
+                    f"but {k_all} in the main analysis {parent.get('analysis_id')}: "
+                    f"{abs(k_all - total)} {'missing from' if total < k_all else 'more in'} the "
+                    "subgroup analysis",
                 )
             )
     return out

@@ -10,18 +10,25 @@ resource override a domain (shown as the reviewer's, the computed judgement kept
 Modules: :mod:`.model` (Judgement, Certainty, levels, the level arithmetic), :mod:`.evidence`
 (what the rules read, from the registry's pooled result), one module per rule
 (:mod:`.risk_of_bias`, :mod:`.inconsistency`, :mod:`.indirectness`, :mod:`.imprecision`,
-:mod:`.publication_bias`, :mod:`.upgrades`), :mod:`.published` (the review's printed results
-and the audit's findings as evidence), :mod:`.rate` (``rate_evidence``, ``rate_plan``).
+:mod:`.publication_bias` (missing results), :mod:`.upgrades`), :mod:`.target` (what is rated),
+:mod:`.published` (the review's printed results, and the reliability of their numbers from the
+audit), :mod:`.subgroups` (ICEMAN: when a subgroup level is rated on its own),
+:mod:`.statement` (GRADE 26 sentences), :mod:`.rate` (``rate_evidence``, ``rate_plan``).
 ``RULES`` lists every rule with its reference, in the order the Methods page shows them.
 """
 
+from evreg.review import absolute
 from evreg.review.certainty import (
     imprecision,
     inconsistency,
     indirectness,
     publication_bias,
     published,
+    reviewer,
     risk_of_bias,
+    statement,
+    subgroups,
+    target,
     upgrades,
 )
 from evreg.review.certainty.evidence import Evidence, StudyEvidence, analysis_evidence
@@ -40,9 +47,9 @@ from evreg.review.results import LEVEL_MEANINGS
 
 LEVEL_RULE = Rule(
     "level",
-    "Start high (4); subtract one level per serious and two per very serious domain, add the "
-    "levels rated up; the result stays between very low (1) and high (4). Nothing pooled: no "
-    "evidence. "
+    "Start high (4) for a prognostic factor, low (2) for an aetiological question; subtract one "
+    "level per serious and two per very serious domain, add the levels rated up; the result "
+    "stays between very low (1) and high (4). Nothing pooled: no evidence. "
     + "; ".join(f"{level.capitalize()}: {LEVEL_MEANINGS[level]}" for level in reversed(LEVELS))
     + ".",
     "Foroutan et al., J Clin Epidemiol 2020;121:62-70; GRADE Handbook 5 (Schünemann et al. "
@@ -50,6 +57,7 @@ LEVEL_RULE = Rule(
 )
 
 RULES: tuple[Rule, ...] = (
+    target.RULE,
     risk_of_bias.RULE,
     inconsistency.RULE,
     indirectness.RULE,
@@ -58,7 +66,11 @@ RULES: tuple[Rule, ...] = (
     upgrades.LARGE_EFFECT,
     upgrades.DOSE_RESPONSE,
     LEVEL_RULE,
+    subgroups.RULE,
     published.RULE,
+    statement.RULE,
+    Rule("absolute_effects", absolute.RULE, absolute.REFERENCE),
+    Rule("reviewer", reviewer.RULE_TEXT, reviewer.RULE_REFERENCE),
 )
 
 __all__ = [

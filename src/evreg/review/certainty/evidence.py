@@ -6,19 +6,20 @@ results, by :mod:`.published`."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from evreg import stats
 from evreg.data.formats import fmt_interval
-from evreg.data.scope import NOS_DOMAINS
+from evreg.data.scope import NOS_DOMAINS, patients
 from evreg.data.validate.plan import Mix, estimate_mixes
-from evreg.review.results import AnalysisResult
+from evreg.review.certainty.definition import FactorDefinition, factor_definition
+from evreg.review.certainty.quips import StudyRisk, assess, data_derived_cutoff, judged_rows
+from evreg.review.certainty.target import plan_target
+from evreg.review.results import AnalysisResult, Target
 from evreg.stats.bias import MIN_K
 
-# Important ratios either side of 1 when the plan gives none (GRADE guidelines 6, Guyatt et
-# al., J Clin Epidemiol 2011;64:1283-93: a ratio under 0.75 or over 1.25 as a rough guide).
-THRESHOLD_LOWER = 0.75
-THRESHOLD_UPPER = 1.25
+DEFAULT_TARGET = plan_target({})
+PENDING = ("not_found", "incomplete")  # statuses of a known missing result
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,32 @@ class StudyEvidence:
     hr: float | None = None
     ci_lower: float | None = None
     ci_upper: float | None = None
+    events: int | None = None
+    n_analysed: int | None = None
+    adjusted: bool | None = None
+    cutoff_data_derived: bool | None = None
+    quips: StudyRisk | None = None
+    weight_random: float | None = None
+    definition: FactorDefinition | None = None
+
+
+@dataclass(frozen=True)
+class MissingResult:
+    """A qualifying result known to exist but not available (ROB-ME, Page et al. 2023): its
+    study, why it is pending and the study's N."""
+
+    study_id: str
+    label: str
+    status: str
+    n: int | None
 
 
 @dataclass(frozen=True)
 class Evidence:
     """One body of evidence as the rules see it. ``unidentified`` counts studies in ``k`` that
     no study table names (a published result whose k exceeds its study table); ``printed`` is
-    True for a published result; ``concerns`` are audit findings on it, by domain (errors:
-    reasons for concern; ``remarks``: warnings, shown without rating down)."""
+    True for a published result; ``target`` is what the rating is about (:mod:`.target`);
+    ``missing`` the results known to exist but not available."""
 
     k: int
     estimate: float | None
@@ -57,11 +76,19 @@ class Evidence:
     mixes: tuple[Mix, ...] = ()
     egger: stats.EggerResult | None = None
     trim_and_fill: stats.TrimFillResult | None = None
-    threshold_lower: float = THRESHOLD_LOWER
-    threshold_upper: float = THRESHOLD_UPPER
+    target: Target = DEFAULT_TARGET
     printed: bool = False
-    concerns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    remarks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    missing: tuple[MissingResult, ...] = ()
+
+    @property
+    def threshold_lower(self) -> float:
+        """The target's important ratio below 1."""
+        return self.target.lower
+
+    @property
+    def threshold_upper(self) -> float:
+        """The target's important ratio above 1."""
+        return self.target.upper
 
     @property
     def pooled(self) -> bool:
@@ -80,13 +107,9 @@ class Evidence:
 
 
 def thresholds(plan_row: Mapping[str, object]) -> tuple[float, float]:
-    """The plan's important ratios either side of 1 (``threshold_lower``, ``threshold_upper``),
-    each defaulting to GRADE guidelines 6's rough guide (0.75, 1.25)."""
-    lower, upper = plan_row.get("threshold_lower"), plan_row.get("threshold_upper")
-    return (
-        float(lower) if isinstance(lower, int | float) else THRESHOLD_LOWER,
-        float(upper) if isinstance(upper, int | float) else THRESHOLD_UPPER,
-    )
+    """The plan's important ratios either side of 1 (the target's, :mod:`.target`)."""
+    t = plan_target(plan_row)
+    return t.lower, t.upper
 
 
 def _small_study_tests(
@@ -109,16 +132,20 @@ def analysis_evidence(
     studies: Mapping[str, Mapping[str, object]],
     estimates: Mapping[str, Mapping[str, object]],
     plan_row: Mapping[str, object],
+    rob_rows: Sequence[Mapping[str, object]] = (),
 ) -> Evidence:
     """The evidence of the registry's living answer: every eligible study, pooled with the
-    primary model (its weights), with the studies' N and NOS as recorded."""
+    primary model (its weights), with the studies' N and NOS as recorded and their QUIPS
+    assessment for the outcome (reviewers' ``rob_rows``, else computed prompts)."""
     res = a.primary_result
-    lower, upper = thresholds(plan_row)
+    target = plan_target(plan_row)
+    missing = missing_results(a, studies)
     if res is None:
-        return Evidence(0, None, None, None, threshold_lower=lower, threshold_upper=upper)
+        return Evidence(0, None, None, None, target=target, missing=missing)
     rows: list[StudyEvidence] = []
     for u in a.used:
         s = studies.get(u.study_id, {})
+        e = estimates.get(u.estimate_id, {})
         weight = u.weight_random if a.primary == "random" else u.weight_fixed
         rows.append(
             StudyEvidence(
@@ -131,6 +158,13 @@ def analysis_evidence(
                 u.hr,
                 u.ci_lower,
                 u.ci_upper,
+                _int(e.get("events")),
+                _int(e.get("n_analysed")),
+                e.get("model") == "multivariable",
+                data_derived_cutoff(s),
+                quips_assessment(u.study_id, s, [e], a.outcome, rob_rows),
+                float(u.weight_random) if u.weight_random else None,
+                factor_definition(s, a.outcome),
             )
         )
     used = [estimates[u.estimate_id] for u in a.used if u.estimate_id in estimates]
@@ -149,9 +183,23 @@ def analysis_evidence(
         mixes=labelled_mixes(used, {u.study_id: u.label for u in a.used}),
         egger=egger,
         trim_and_fill=tf,
-        threshold_lower=lower,
-        threshold_upper=upper,
+        target=target,
+        missing=missing,
     )
+
+
+def missing_results(
+    a: AnalysisResult, studies: Mapping[str, Mapping[str, object]]
+) -> tuple[MissingResult, ...]:
+    """The analysis' known missing results: studies with a qualifying estimate that is pending
+    (not found, incomplete) and no usable one, once per study."""
+    used = {u.study_id for u in a.used}
+    out: dict[str, MissingResult] = {}
+    for p in a.pending:
+        if p.status in PENDING and p.study_id not in used and p.study_id not in out:
+            n = patients(studies.get(p.study_id, {}))
+            out[p.study_id] = MissingResult(p.study_id, p.label, p.status, n)
+    return tuple(out.values())
 
 
 def labelled_mixes(
@@ -169,6 +217,17 @@ def labelled_mixes(
     )
 
 
+def quips_assessment(
+    study_id: str,
+    study: Mapping[str, object],
+    estimates: Sequence[Mapping[str, object]],
+    outcome: str,
+    rob_rows: Sequence[Mapping[str, object]],
+) -> StudyRisk:
+    """A study's QUIPS assessment for ``outcome`` (:func:`evreg.review.certainty.quips.assess`)."""
+    return assess(study, estimates, judged_rows(rob_rows, study_id, outcome))
+
+
 def nos_total(study: Mapping[str, object]) -> int | None:
     """The Newcastle-Ottawa total: as recorded (the review's), else the sum of its three
     domains when all are given (a study added since, assessed by its contributor)."""
@@ -177,12 +236,6 @@ def nos_total(study: Mapping[str, object]) -> int | None:
         return total
     domains = [_int(study.get(k)) for k in NOS_DOMAINS]
     return sum(d for d in domains if d is not None) if None not in domains else None
-
-
-def patients(study: Mapping[str, object]) -> int | None:
-    """N confirmed in the primary source, else N as the review reports it."""
-    confirmed = _int(study.get("n_confirmed"))
-    return confirmed if confirmed is not None else _int(study.get("n"))
 
 
 def _int(value: object) -> int | None:

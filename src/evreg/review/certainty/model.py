@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from evreg.data.formats import fmt_ratio as ratio_text  # the one formatter, re-exported
 from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
-from evreg.review.results import LEVELS, Certainty, Judgement
+from evreg.review.results import LEVELS, Certainty, Judgement, Target
 
 __all__ = [
     "DOMAINS",
@@ -57,7 +57,13 @@ def _levels_words(n: int) -> str:
     return "one level" if n == 1 else f"{n} levels"
 
 
-def _summary(level: str, down: Mapping[str, int], up: Mapping[str, int]) -> str:
+STARTS = {
+    "high": "cohort studies of a prognostic factor",
+    "low": "observational studies of an aetiological question",
+}
+
+
+def _summary(level: str, down: Mapping[str, int], up: Mapping[str, int], start: str) -> str:
     """ "Starts high; rated down one level for risk of bias, 2 levels for imprecision: very
     low." """
     parts = []
@@ -72,21 +78,26 @@ def _summary(level: str, down: Mapping[str, int], up: Mapping[str, int]) -> str:
             + ", ".join(f"{_levels_words(n)} for {u.replace('_', ' ')}" for u, n in up.items())
         )
     how = "; ".join(parts) if parts else "not rated down or up"
-    return f"Starts {START} (cohort studies of a prognostic factor); {how}: {level}."
+    return f"Starts {start} ({STARTS[start]}); {how}: {level}."
 
 
 def combine(
-    domains: Mapping[str, Judgement], upgrades: Mapping[str, Judgement], pooled: bool
+    domains: Mapping[str, Judgement],
+    upgrades: Mapping[str, Judgement],
+    pooled: bool,
+    target: Target | None = None,
 ) -> Certainty:
-    """The level: start high (4), minus the levels each domain rates down, plus the levels
-    rated up, within very low (1) and high (4); "no evidence" when nothing is pooled (GRADE
-    Handbook 5.1; Foroutan et al. 2020)."""
+    """The level: the start (high, 4, for a prognostic factor; low, 2, for an aetiological
+    question from observational studies), minus the levels each domain rates down, plus the
+    levels rated up, within very low (1) and high (4); "no evidence" when nothing is pooled
+    (GRADE Handbook 5.1; Balshem et al. 2011; Foroutan et al. 2020)."""
+    start = target.start if target is not None else START
     down = {d: levels(j) for d, j in domains.items() if RATED_DOWN.get(j.judgement, 0)}
     up = {u: levels(j) for u, j in upgrades.items() if RATED_UP.get(j.judgement, 0)}
-    n = len(LEVELS) - sum(down.values()) + sum(up.values())
+    n = LEVELS.index(start) + 1 - sum(down.values()) + sum(up.values())
     level = LEVELS[max(1, min(len(LEVELS), n)) - 1] if pooled else NO_EVIDENCE
     summary = (
-        _summary(level, down, up)
+        _summary(level, down, up, start)
         if pooled
         else "No study has a usable estimate yet: nothing to rate (no evidence)."
     )
@@ -97,4 +108,6 @@ def combine(
         rated_down=sum(down.values()),
         rated_up=sum(up.values()),
         summary=summary,
+        start=start,
+        target=target,
     )

@@ -1,5 +1,6 @@
-"""The certainty ratings of a run plan as text (one block per analysis, its published results
-indented under it) or as JSON-ready rows: what ``evreg certainty`` prints."""
+"""The certainty ratings of a run plan as text (one block per analysis: what is rated, the level,
+each domain's reason; its published results indented under it, each with the reliability of
+its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from typing import Any
 
 from evreg.data.formats import fmt_ci
 from evreg.data.text import strip_control
+from evreg.review.certainty.published import Reliability
+from evreg.review.certainty.subgroups import Credibility
+from evreg.review.certainty.target import describe
 from evreg.review.results import AnalysisResult, Certainty, Judgement, RegistryResults
+from evreg.stats.core import to_plain
 
 
 def _judgement_line(name: str, j: Judgement, pad: str) -> str:
@@ -19,8 +24,14 @@ def _judgement_line(name: str, j: Judgement, pad: str) -> str:
 
 def _block(head: str, c: Certainty, pad: str) -> list[str]:
     lines = [f"{head}: {c.level}. {c.summary}"]
+    if c.target is not None:
+        lines.append(f"{pad}what is rated: {describe(c.target)}")
     judged = {**c.domains, **c.upgrades}
     return lines + [_judgement_line(d, j, pad) for d, j in judged.items()]
+
+
+def _reliability_lines(r: Reliability, pad: str) -> list[str]:
+    return [f"{pad}printed result: {r.verdict}"] + [f"{pad}  {line}" for line in r.reasons]
 
 
 def _published_head(p: dict[str, Any]) -> str:
@@ -35,8 +46,15 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
         return [f"{a.analysis_id}: not rated"]
     lines = _block(f"{a.analysis_id} ({a.title})", a.certainty, "    ")
     for p in a.published:
-        if isinstance(p.get("certainty"), Certainty):
+        cred = p.get("subgroup_credibility")
+        if isinstance(cred, Credibility) and not cred.credible:
+            c = p["certainty"]
+            lines.append(f"{_published_head(p)}: {c.level} (the rating of {cred.applies})")
+            lines.append(f"      subgroup effect not credible: {'; '.join(cred.reasons)}")
+        elif isinstance(p.get("certainty"), Certainty):
             lines += _block(_published_head(p), p["certainty"], "      ")
+        if isinstance(p.get("reliability"), Reliability):
+            lines += _reliability_lines(p["reliability"], "      ")
     return lines
 
 
@@ -57,7 +75,12 @@ def ratings(results: RegistryResults) -> list[dict[str, Any]]:
             "title": a.title,
             "certainty": a.certainty.to_dict() if a.certainty is not None else None,
             "published": [
-                {"result_id": p.get("result_id"), "certainty": p["certainty"].to_dict()}
+                {
+                    "result_id": p.get("result_id"),
+                    "certainty": p["certainty"].to_dict(),
+                    "reliability": to_plain(p.get("reliability")),
+                    "subgroup_credibility": to_plain(p.get("subgroup_credibility")),
+                }
                 for p in a.published
                 if isinstance(p.get("certainty"), Certainty)
             ],

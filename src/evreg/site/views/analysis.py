@@ -172,16 +172,16 @@ def _plan_table(ctx: SiteContext, a: AnalysisResult, here: str) -> Table:
 
 
 def source_cell(doi: str | None, url: str | None, location: str | None) -> Cell:
-    """An estimate's source: the study's DOI link where it has one, else the address the
-    number was read at, then where in the source it is printed."""
+    """An estimate's source: a link to the address the number was read at, where in that
+    source it is printed, then the study's DOI as a link of its own."""
     where = text(location).strip()
     parts: list[Cell] = []
-    if doi:
-        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
-    elif url:
-        parts.append(external_link(url, "source"))
+    if url:
+        parts.append(external_link(url, "where it was read"))
     if where:
         parts.append(where)
+    if doi:
+        parts.append(Link(f"https://doi.org/{doi}", f"doi:{doi}", external=True))
     if not parts:
         return ""
     return Joined(tuple(parts), " — ") if len(parts) > 1 else parts[0]
@@ -197,7 +197,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         rows.append(
             [
                 study_link(here, u.study_id, u.label),
-                u.estimate_id,
+                ctx.exposures.get(u.estimate_id) or MISSING,
                 printed,
                 ctx.words.value("estimates", "comparison", u.comparison)
                 + (" (harmonised: reciprocal)" if u.harmonised else ""),
@@ -231,7 +231,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         classes.append("evreg-total")
     headers = [
         "Study",
-        "Estimate",
+        "Exposure",
         f"{measure} [CI] as printed",
         "Direction",
         f"{measure} [{ci_label(a.ci_level)}] high vs low",
@@ -340,14 +340,14 @@ def _pending_table(
         return None
     rows = [
         [
-            p.estimate_id,
             study_link(here, p.study_id, p.label),
+            ctx.exposures.get(p.estimate_id) or MISSING,
             Badge(p.status, ctx.words.value("estimates", "status", p.status)),
             ctx.words.relabel(p.reason),
         ]
         for p in items
     ]
-    headers = ["Estimate", "Study", "Status", "Why it is not pooled"]
+    headers = ["Study", "Exposure", "Status", "Why it is not pooled"]
     return table(headers, rows, row_classes=["evreg-pending"] * len(rows), label=label)
 
 

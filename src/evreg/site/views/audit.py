@@ -2,88 +2,188 @@
 
 The audit itself is :mod:`evreg.review.audit` (``reproduce`` recomputes each published result
 from the registry's usable estimates; ``audit_package`` checks the printed numbers against
-each other and against those rows); this module only turns its results into table rows.
+each other and against those rows); this module only turns its results into table rows, in
+the site's words: analyses, results, studies and estimates by their labels, checks by their
+names for readers, statistics typeset (χ², I²), CIs as "[lower, upper]" as on every page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from evreg.data.formats import MISSING, fmt_ci, plural
 from evreg.data.package import Package
-from evreg.review.audit import CHECKS, AuditFinding, Reproduction, audit_package, reproduce
+from evreg.review.audit import (
+    CHECK_LABELS,
+    CHECKS,
+    AuditFinding,
+    Reproduction,
+    audit_package,
+    reproduce,
+)
 from evreg.review.audit.findings import by_severity
+from evreg.review.plan import study_labels
 from evreg.site.labels import Labels
+from evreg.site.viewmodel import Badge, Cell, Table, table
+from evreg.site.views.context import MODEL_NAMES
 
-Rows = tuple[tuple[str, ...], ...]
+SEVERITY_WORDS = {"error": "error", "warning": "warning", "note": "note"}
+# The audit's plain-text notation (also printed by `evreg audit`) as typeset on pages.
+_NOTATION = (
+    (re.compile(r"\bchi2_(\w+)"), r"χ²(\1)"),
+    (re.compile(r"\bI2\b"), "I²"),
+    (re.compile(r"\btau2\b"), "τ²"),
+    (re.compile(r"(\d+(?:\.\d+)?) \((\d+(?:\.\d+)?) to (\d+(?:\.\d+)?)\)"), r"\1 [\2, \3]"),
+)
 
 
 @dataclass(frozen=True)
 class AuditView:
-    """Counts by severity, reproduction rows, numbered findings with how each was computed,
-    and the checks run (every value a table cell's text)."""
+    """Counts by severity, the reproduction and findings tables, how each finding was
+    computed (numbered), and the checks run."""
 
     errors: int
     warnings: int
     notes: int
     counts: str
-    reproduction: Rows
-    findings: Rows
-    how: Rows
-    checks: Rows
+    reproduction: Table | None
+    findings: Table | None
+    how: tuple[tuple[str, str, str], ...]
+    checks: Table
 
 
-def _reproduction_row(r: Reproduction) -> tuple[str, ...]:
-    """Result, k, published and recomputed HR, model, verdict, what is missing or differs."""
+@dataclass(frozen=True)
+class Words:
+    """Machine-written audit text in readers' words: ids as labels (longest first), codes as
+    the schemas' labels, the notation typeset."""
+
+    names: Mapping[str, str]
+    labels: Labels | None = None
+
+    def __call__(self, text: object) -> str:
+        out = str(text or "")
+        if self.names:
+            alternatives = "|".join(map(re.escape, sorted(self.names, key=len, reverse=True)))
+            pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])")
+            out = pattern.sub(lambda m: self.names[m.group(1)], out)
+        if self.labels is not None:
+            out = self.labels.relabel(out)
+        for pattern, replacement in _NOTATION:
+            out = pattern.sub(replacement, out)
+        return out
+
+
+def audit_words(package: Package, labels: Labels | None) -> Words:
+    """Labels for every id an audit message can name: analyses (their titles), published
+    results (title and subgroup level), estimates ("Label (SII, OS)") and studies."""
+    say = labels.value if labels is not None else (lambda _r, _f, v: v)
+    studies = study_labels(package.studies)
+    titles = {
+        str(a["analysis_id"]): str(a.get("title") or a["analysis_id"]) for a in package.analyses
+    }
+    names: dict[str, str] = {**studies, **titles}
+    for e in package.estimates:
+        outcome = say("estimates", "outcome", e.get("outcome"))
+        label = studies.get(str(e["study_id"]), str(e["study_id"]))
+        names[str(e["estimate_id"])] = f"{label} ({e.get('biomarker')}, {outcome})"
+    for r in package.published_results:
+        title = titles.get(str(r.get("analysis_id")), str(r.get("analysis_id")))
+        level = r.get("subgroup_level")
+        shown = say("published_results", "subgroup_level", level) if level else ""
+        names[str(r["result_id"])] = f"{title}: {shown}" if shown else title
+    return Words(names, labels)
+
+
+def _reproduction_row(r: Reproduction, say: Words) -> list[Cell]:
+    """Verdict first, then the result, k, published and recomputed ratio, model, and what is
+    missing or differs."""
     pub, rec = r.published, r.recomputed
     recomputed = MISSING
     if rec is not None:
         recomputed = fmt_ci(rec["hr"], rec["ci_lower"], rec["ci_upper"])
-    return (
-        r.result_id,
-        f"{r.k_available} / {r.k_published}",
+    return [
+        say(r.verdict),
+        say(r.result_id),
+        f"{r.k_available} of {r.k_published if r.k_published is not None else MISSING}",
         f"{pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}]",
-        r.model or MISSING,
+        MODEL_NAMES.get(r.model, say(r.model)) if r.model else MISSING,
         recomputed,
-        r.verdict,
-        "; ".join(r.missing or r.differences),
-    )
+        "; ".join(say(m) for m in (r.missing or r.differences)),
+    ]
 
 
 def _count(findings: Sequence, severity: str) -> int:
     return sum(f.severity == severity for f in findings)
 
 
+def _n(findings: Sequence, check: str) -> int:
+    return sum(f.check == check for f in findings)
+
+
 def audit_view(package: Package) -> AuditView:
     """Run the audit of ``package`` and lay out its results for the page."""
     repro = reproduce(package)  # the audit recomputes its own reproduction table
     words = Labels.from_package(package.root, package.descriptor)
-    return findings_view(audit_package(package, repro), repro, words)
+    return findings_view(audit_package(package, repro), repro, audit_words(package, words))
+
+
+def _finding_row(i: int, f: AuditFinding, say: Words) -> list[Cell]:
+    return [
+        str(i),
+        Badge(f.severity, SEVERITY_WORDS[f.severity]),
+        CHECK_LABELS.get(f.check, say(f.check)),
+        say(f.analysis) if f.analysis else "",
+        say(f.study_id) if f.study_id else "",
+        say(f.printed),
+        say(f.expected),
+    ]
+
+
+REPRODUCTION_HEADERS = (
+    "Verdict",
+    "Published result",
+    "Studies with data, of those published",
+    "Published ratio [CI] as printed",
+    "Model",
+    "Recomputed ratio [CI]",
+    "Missing or different",
+)
+FINDING_HEADERS = ("#", "Severity", "Check", "Analysis", "Study", "Printed", "Expected")
 
 
 def findings_view(
-    findings: Sequence[AuditFinding], repro: Sequence[Reproduction], words: Labels | None = None
+    findings: Sequence[AuditFinding], repro: Sequence[Reproduction], say: Words | None = None
 ) -> AuditView:
-    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`); the
-    messages' codes read as the schema's labels (``words``)."""
-    say = words.relabel if words is not None else str
+    """Lay out audit findings and reproduction rows (from :mod:`evreg.review.audit`) in
+    readers' words (``say``; without it, the text as the audit wrote it, typeset)."""
+    say = say or Words({})
     shown = [f for f in by_severity(findings) if f.check != "reproduction"]
     counts = {s: _count(findings, s) for s in ("error", "warning", "note")}
+    reproduction = [_reproduction_row(r, say) for r in repro]
+    rows = [_finding_row(i, f, say) for i, f in enumerate(shown, 1)]
     return AuditView(
         errors=counts["error"],
         warnings=counts["warning"],
         notes=counts["note"],
         counts=", ".join(plural(n, s) for s, n in counts.items()),
-        reproduction=tuple(tuple(say(c) for c in _reproduction_row(r)) for r in repro),
-        findings=tuple(
-            (str(i), f.check, f.severity, f.analysis or "", f.study_id or "")
-            + (say(f.printed), say(f.expected))
+        reproduction=table(
+            REPRODUCTION_HEADERS, reproduction, label="Reproduction of the published results"
+        )
+        if reproduction
+        else None,
+        findings=table(FINDING_HEADERS, rows, label="Findings") if rows else None,
+        how=tuple(
+            (str(i), CHECK_LABELS.get(f.check, f.check), say(f.message))
             for i, f in enumerate(shown, 1)
         ),
-        how=tuple((str(i), f.check, say(f.message)) for i, f in enumerate(shown, 1)),
-        checks=tuple(
-            (name, desc, str(sum(f.check == name for f in findings)))
-            for name, desc in CHECKS.items()
+        checks=table(
+            ["Check", "What it compares", "Findings"],
+            [
+                [CHECK_LABELS.get(name, name), say(desc), str(_n(findings, name))]
+                for name, desc in CHECKS.items()
+            ],
+            label="Checks",
         ),
     )

@@ -4,25 +4,23 @@ for the Methods page. The rating itself is :mod:`evreg.review.certainty`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from evreg.data.formats import MISSING, fmt_ci
 from evreg.review.certainty import DOMAINS, NO_EVIDENCE, RULES, UPGRADES
-from evreg.review.certainty.evidence import thresholds
+from evreg.review.certainty.published import Reliability
+from evreg.review.certainty.statement import VERBS, Wording
+from evreg.review.certainty.statement import statement as say
+from evreg.review.certainty.subgroups import Credibility
+from evreg.review.certainty.target import describe
 from evreg.review.results import LEVEL_MEANINGS, LEVELS, AnalysisResult, Certainty, Judgement
 from evreg.site.html import rel
 from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
 from evreg.site.views.context import SiteContext, analysis_dir
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
-# Plain-language statements by certainty (Santesso et al., GRADE guidelines 26, J Clin
-# Epidemiol 2020;119:126-35), worded for an association.
-VERBS = {
-    "high": "is associated with",
-    "moderate": "is probably associated with",
-    "low": "may be associated with",
-}
 SHIFT = {
     "not serious": "",
     "serious": " (−1)",
@@ -72,7 +70,14 @@ def note_text(ctx: SiteContext, domain: str, j: Judgement, prefix: str = "") -> 
         else ""
     )
     reason = _sentence(ctx.words.relabel(j.reason))
-    return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}"
+    return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}{stale_text(j)}"
+
+
+def stale_text(j: Judgement) -> str:
+    """ " A reviewer's judgement, not applied: made on other studies (version 1.0.0): ..." """
+    if not j.reviewer_stale:
+        return ""
+    return f" A reviewer's judgement, not applied: {_sentence(j.reviewer_note or '')}"
 
 
 def _sentence(text: str) -> str:
@@ -83,47 +88,56 @@ def _sentence(text: str) -> str:
 
 def _noted(j: Judgement) -> bool:
     """Domains a footnote explains: rated down or up, or judged by a reviewer."""
-    return j.source == "reviewer" or bool(SHIFT.get(j.judgement))
+    return j.source == "reviewer" or j.reviewer_stale or bool(SHIFT.get(j.judgement))
 
 
 def grade(
     ctx: SiteContext, c: Certainty | None, notes: Footnotes | None = None, prefix: str = ""
 ) -> Grade:
-    """The certainty as a cell: symbols, words and (with ``notes``) footnoted reasons."""
+    """The certainty as a cell: symbols, words and (with ``notes``) footnoted reasons, led by
+    what is rated (one footnote that rows with the same target share)."""
     level = c.level if c is not None else NO_EVIDENCE
     refs: tuple[NoteRef, ...] = ()
     if c is not None and notes is not None and level != NO_EVIDENCE:
         judged = {**c.domains, **c.upgrades}
-        refs = tuple(
+        what = (
+            (notes.ref(f"What is rated: {describe(c.target)}."),)
+            if c.target is not None and not prefix
+            else ()
+        )
+        refs = what + tuple(
             notes.ref(note_text(ctx, d, j, prefix)) for d, j in judged.items() if _noted(j)
         )
     return Grade(level, grade_words(level), SYMBOLS.get(level, ""), refs)
 
 
-def _subject_effect(ctx: SiteContext, a: AnalysisResult, higher: bool) -> tuple[str, str, str]:
-    """(subject, the association's direction in words, the outcome's name)."""
+def wording(ctx: SiteContext, a: AnalysisResult) -> Wording:
+    """How the analysis is named in its statement: the factor, the association each way and
+    the outcome's name."""
     outcome = ctx.outcome_name(a.outcome)
     if ctx.survival_outcome(a.outcome):
-        return f"high {a.biomarker}", f"{'shorter' if higher else 'longer'} {outcome}", outcome
-    return a.biomarker, f"a {'higher' if higher else 'lower'} risk of {outcome}", outcome
+        return Wording(f"high {a.biomarker}", f"shorter {outcome}", f"longer {outcome}", outcome)
+    return Wording(
+        a.biomarker, f"a higher risk of {outcome}", f"a lower risk of {outcome}", outcome
+    )
 
 
 def statement(ctx: SiteContext, a: AnalysisResult) -> str:
-    """The finding in plain language, worded by its certainty (GRADE guidelines 26): an
-    association when the CI excludes 1 or the ratio is beyond an important threshold (the
-    plan's, default 0.75 and 1.25), else little or no difference."""
-    res, c = a.primary_result, a.certainty
-    if res is None or res.estimate is None or c is None or c.level not in SYMBOLS:
-        return "No evidence yet: no study has a usable estimate."
-    lower, upper = thresholds(ctx.plan.get(a.analysis_id, {}))
-    subject, effect, outcome = _subject_effect(ctx, a, res.estimate > 1)
-    if c.level == "very low":
-        return (
-            f"The evidence is very uncertain about the association between {subject} and {outcome}."
-        )
-    important = res.significant or not lower < res.estimate < upper
-    what = effect if important else f"little or no difference in {outcome}"
-    return f"{subject[:1].upper()}{subject[1:]} {VERBS[c.level]} {what}."
+    """The finding in plain language, from its rating (:mod:`evreg.review.certainty.statement`,
+    GRADE guidelines 26)."""
+    res = a.primary_result
+    return say(res.estimate if res is not None else None, a.certainty, wording(ctx, a))
+
+
+def published_statement(ctx: SiteContext, a: AnalysisResult, p: Mapping[str, object]) -> str:
+    """The sentence for one printed result, from its own rating."""
+    hr = p.get("hr")
+    c = p.get("certainty")
+    return say(
+        float(hr) if isinstance(hr, int | float) else None,
+        c if isinstance(c, Certainty) else None,
+        wording(ctx, a),
+    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +149,9 @@ class GradeBlock:
     grade: Grade
     summary: str
     statement: str
-    table: Table
+    table: Table | None
+    target: str = ""
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +175,7 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
         row = [
             name + (" (rating up)" if d in UPGRADES else ""),
             j.judgement + SHIFT.get(j.judgement, ""),
-            ctx.words.relabel(j.reason),
+            ctx.words.relabel(j.reason) + stale_text(j),
             _judged_by(j),
         ]
         if reviewed:
@@ -175,8 +191,14 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
 
 
 def _block(ctx: SiteContext, title: str, c: Certainty, said: str) -> GradeBlock:
+    what = f"What is rated: {describe(c.target)}." if c.target is not None else ""
     return GradeBlock(
-        title, grade(ctx, c), c.summary, said, domain_table(ctx, c, f"Certainty: {title}")
+        title,
+        grade(ctx, c),
+        c.summary,
+        said,
+        domain_table(ctx, c, f"Certainty: {title}"),
+        what,
     )
 
 
@@ -188,6 +210,35 @@ def published_title(ctx: SiteContext, p: Mapping[str, object], measure: str) -> 
     return f"The review's published result{which}: {measure} {hr}, k = {p.get('k')}"
 
 
+def _reliability_note(p: Mapping[str, object]) -> tuple[str, ...]:
+    """ "Reliability of the printed result: not credible as printed (probable duplicate ...)." """
+    r = p.get("reliability")
+    if not isinstance(r, Reliability):
+        return ()
+    why = f" ({'; '.join(r.reasons)})" if r.reasons else ""
+    return (f"Reliability of the printed result (not a GRADE domain): {r.verdict}{why}.",)
+
+
+def _published_block(
+    ctx: SiteContext, a: AnalysisResult, p: Mapping[str, object], measure: str
+) -> GradeBlock:
+    """A printed result: its own rating, or, for a subgroup level whose subgroup effect is not
+    credible, the overall result's rating with why; its reliability beside it."""
+    c = p["certainty"]
+    assert isinstance(c, Certainty)
+    title = published_title(ctx, p, measure)
+    cred = p.get("subgroup_credibility")
+    if isinstance(cred, Credibility) and not cred.credible:
+        whose = f"the review's overall result ({cred.applies})" if cred.applies else "overall"
+        why = (
+            f"The subgroup effect is not credible ({'; '.join(cred.reasons)}): the rating of "
+            f"{whose} applies."
+        )
+        return GradeBlock(title, grade(ctx, c), why, "", None, "", _reliability_note(p))
+    block = _block(ctx, title, c, published_statement(ctx, a, p))
+    return dataclasses.replace(block, notes=_reliability_note(p))
+
+
 def certainty_section(ctx: SiteContext, a: AnalysisResult) -> CertaintySection | None:
     """The registry's rating and each published result's (None when nothing is rated)."""
     if a.certainty is None:
@@ -197,7 +248,7 @@ def certainty_section(ctx: SiteContext, a: AnalysisResult) -> CertaintySection |
         ctx, "All eligible studies (the living answer)", a.certainty, statement(ctx, a)
     )
     published = tuple(
-        _block(ctx, published_title(ctx, p, measure), p["certainty"], "")
+        _published_block(ctx, a, p, measure)
         for p in a.published
         if isinstance(p.get("certainty"), Certainty)
     )
@@ -208,7 +259,15 @@ def certainty_section(ctx: SiteContext, a: AnalysisResult) -> CertaintySection |
 def rules_table(ctx: SiteContext) -> Table:
     """Every rule of the rating with its reference (the Methods page), from the rules' own
     metadata (evreg.review.certainty.RULES)."""
-    names = {"level": "Level", "published": "Published results"}
+    names = {
+        "level": "Level",
+        "published": "Published results",
+        "target": "What is rated",
+        "subgroups": "Subgroup levels",
+        "statement": "Statement",
+        "absolute_effects": "Absolute effects",
+        "reviewer": "Reviewers' judgements",
+    }
     rows = [
         [
             names.get(r.domain) or grade_words(ctx.words.value("certainty", "domain", r.domain)),

@@ -69,6 +69,11 @@ class SiteContext:
         return out
 
     @functools.cached_property
+    def exposures(self) -> dict[str, str]:
+        """Each estimate's exposure as its source defines it, by estimate id."""
+        return {str(e["estimate_id"]): str(e.get("exposure") or "") for e in self.package.estimates}
+
+    @functools.cached_property
     def pooled_in(self) -> dict[str, list[str]]:
         """Analysis ids that pool each estimate, by estimate id."""
         out: dict[str, list[str]] = {}
@@ -76,6 +81,20 @@ class SiteContext:
             for u in a.used:
                 out.setdefault(u.estimate_id, []).append(a.analysis_id)
         return out
+
+    @functools.cached_property
+    def review_name(self) -> str:
+        """The source review as readers cite it: "Hu & Qiu 2026", "Hackshaw et al. 1997"."""
+        src = self.package.review.get("source_review") or {}
+        names = [str(a).split()[0] for a in src.get("authors") or () if str(a).strip()]
+        who = (
+            "the source review"
+            if not names
+            else f"{names[0]} et al."
+            if len(names) > 2
+            else " & ".join(names)
+        )
+        return f"{who} {src['year']}" if names and src.get("year") else who
 
     def measure(self, analysis_id: str) -> str:
         """The analysis' effect measure (HR unless the plan says otherwise)."""

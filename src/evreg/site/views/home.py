@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
+from evreg.review.certainty.model import rated_down
 from evreg.review.plan import AnalysisResult
-from evreg.review.results import CI_LEVEL
+from evreg.review.results import CI_LEVEL, UsedEstimate
 from evreg.site.html import rel
-from evreg.site.viewmodel import Cell, Joined, Link, Table, table
+from evreg.site.viewmodel import Cell, Grade, Joined, Link, Table, table
+from evreg.site.views.absolute import first_absolute
 from evreg.site.views.certainty import Footnotes, grade, statement
 from evreg.site.views.context import SiteContext, analysis_link, hand_written
 
 SOF_HEADERS = (
     "Outcome (analysis)",
     "Studies (patients)",
-    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}]",
+    f"Relative effect, all eligible studies [{ci_label(CI_LEVEL)}], and absolute effect",
     "The review's studies only",
     "Certainty of the evidence (GRADE)",
     "What this means",
     "Comments",
-    "The review's published result, and its certainty today",
 )
 
 
@@ -40,9 +41,25 @@ class SummaryOfFindings:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One question's answer today, for the top of the home page: the analysis (a link), the
+    pooled ratio with its CI, the certainty, the absolute effect when a baseline is known, the
+    studies and patients behind it, and why it differs from the review's printed result."""
+
+    link: Link
+    effect: str
+    certainty: Grade
+    absolute: str
+    counts: str
+    differs: str
+
+
+@dataclass(frozen=True)
 class HomeView:
     """The home page: the hand-written intro, the question, the data version, the summary."""
 
+    title: str
+    answers: tuple[Answer, ...]
     intro: Markup
     question: str
     version: str
@@ -54,19 +71,6 @@ class HomeView:
     n_estimates: int
     n_analyses: int
     summary: SummaryOfFindings
-
-
-def _effect(
-    a: AnalysisResult, measure: str, favours: tuple[str, str], higher: bool, survival: str | None
-) -> str:
-    """What the pooled ratio's direction means, in words (``survival``: the outcome's name
-    when it is a survival outcome)."""
-    if survival:
-        return (
-            f"high {a.biomarker} is associated with {'shorter' if higher else 'longer'} {survival}"
-        )
-    side = favours[1] if higher else favours[0]
-    return f"the pooled {measure} is {'above' if higher else 'below'} 1 ({side.lower()})"
 
 
 def _heterogeneity(a: AnalysisResult) -> str:
@@ -84,32 +88,27 @@ def _heterogeneity(a: AnalysisResult) -> str:
     return line
 
 
-def _patients(studies: Mapping[str, Mapping], ids: list[str]) -> str:
+def patients_text(used: Sequence[UsedEstimate]) -> str:
     """ "117 patients"; "at least 90 patients (N not recorded for 1)"; "N not recorded" """
-    ns = [studies.get(i, {}).get("n") for i in ids]
-    known = [n for n in ns if isinstance(n, int)]
+    ns = [u.n_patients for u in used]
+    known = [n for n in ns if n is not None]
     if not known:
-        return "N not recorded" if ids else "no patients"
+        return "N not recorded" if used else "no patients"
     total = plural(sum(known), "patient")
     missing = len(ns) - len(known)
     return f"at least {total} (N not recorded for {missing})" if missing else total
 
 
-def _counts_cell(ctx: SiteContext, a: AnalysisResult) -> str:
+def _counts_cell(a: AnalysisResult) -> str:
     """Studies with usable estimates and their patients: the review's, then those added."""
-    studies = {str(s["study_id"]): s for s in ctx.package.studies}
-    review = [u.study_id for u in a.used if u.in_review]
-    added = [u.study_id for u in a.used if not u.in_review]
+    review = [u for u in a.used if u.in_review]
+    added = [u for u in a.used if not u.in_review]
     of = a.k_in_review if a.k_in_review is not None else MISSING
     line = f"{a.k_review_with_data} of {of} (review)"
-    line += f", {_patients(studies, review)}" if review else ""
+    line += f", {patients_text(review)}" if review else ""
     if added:
-        line += f"; + {len(added)} added, {_patients(studies, added)}"
+        line += f"; + {len(added)} added, {patients_text(added)}"
     return line
-
-
-def _survival(ctx: SiteContext, a: AnalysisResult) -> str | None:
-    return ctx.outcome_name(a.outcome) if ctx.survival_outcome(a.outcome) else None
 
 
 def _review_only_cell(a: AnalysisResult) -> str:
@@ -122,11 +121,8 @@ def _review_only_cell(a: AnalysisResult) -> str:
     return f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}, k = {res.k}"
 
 
-def conclusion(
-    a: AnalysisResult, measure: str, favours: tuple[str, str], survival: str | None = None
-) -> str:
-    """One plain-language line on what can and cannot be concluded (no hedging beyond data);
-    ``survival``: the outcome's name when it is a survival outcome."""
+def conclusion(a: AnalysisResult) -> str:
+    """One plain-language line on what can and cannot be concluded (no hedging beyond data)."""
     of_review = f" of {a.k_in_review} in the review" if a.k_in_review else ""
     res = a.primary_result
     if res is None:
@@ -138,28 +134,28 @@ def conclusion(
         u = a.used[0]
         where = f"{of_review}" if u.in_review else ", added since the review"
         return (
-            f"Only one study ({u.label}{where}) has usable data, {measure} "
-            f"{fmt_ci(u.hr, u.ci_lower, u.ci_upper)}; one study cannot show a consistent "
-            "association, so no pooled conclusion is possible."
+            f"Only one study ({u.label}{where}) has usable data: the result above is that "
+            f"study's own, and whether studies agree cannot be judged yet{_rated_down(a)}."
         )
-    higher = bool(res.estimate and res.estimate > 1)
     split = f", {a.k_added_with_data} added since" if a.k_added_with_data else ""
     line = f"{a.k_with_data} studies ({a.k_review_with_data}{of_review}{split}): "
-    if res.significant:
-        line += (
-            f"{_effect(a, measure, favours, higher, survival)} ({measure} "
-            f"{fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}; the CI excludes 1)"
-        )
-    else:
-        line += (
-            f"the CI ({fmt_ratio(res.ci_lower)} to {fmt_ratio(res.ci_upper)}) includes 1, so "
-            "the data are compatible with no association"
-        )
+    line += "the CI excludes 1" if res.significant else "the CI includes 1"
     line += _heterogeneity(a)
     if a.k_in_review and a.k_review_with_data < a.k_in_review:
         missing = a.k_in_review - a.k_review_with_data
         line += f"; {missing} of the review's studies are still pending"
-    return line + "."
+    return line + _rated_down(a) + "."
+
+
+def _rated_down(a: AnalysisResult) -> str:
+    """ "; certainty rated down for risk of bias and imprecision" from the rating itself, so
+    the comment and the statement beside it come from one computation ("" if none)."""
+    c = a.certainty
+    down = [d.replace("_", " ") for d, j in (c.domains if c else {}).items() if rated_down(j)]
+    if not down:
+        return ""
+    names = ", ".join(down[:-1]) + (" and " if len(down) > 1 else "") + down[-1]
+    return f"; certainty rated down for {names} (see the footnotes)"
 
 
 def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Footnotes) -> Cell:
@@ -174,14 +170,20 @@ def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Fo
         parts.append(Joined((f"{what}{measure} {hr} (k = {p.get('k')})", rated), " "))
     if not parts:
         return "not recorded"
+    why = _why_differs(a)
+    if why:
+        parts.append(f"Differs from the registry's answer: {why}.")
     return Joined(tuple(parts), "; ") if len(parts) > 1 else parts[0]
 
 
-def _effect_cell(a: AnalysisResult, measure: str) -> str:
+def _effect_cell(ctx: SiteContext, a: AnalysisResult, measure: str) -> str:
+    """The pooled ratio, then its absolute effect at the first baseline (GRADE 27)."""
     res = a.primary_result
-    return (
-        f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}" if res else "not estimable"
-    )
+    if res is None:
+        return "not estimable"
+    absolute = first_absolute(ctx, a)
+    ratio = f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}"
+    return f"{ratio}. {absolute}" if absolute else ratio
 
 
 def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
@@ -201,7 +203,7 @@ def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
     return " ".join(
         [
             f"{a.title}. Studies with usable estimates: {row[1]}.",
-            f"Relative effect: {row[2]}.",
+            f"Effect: {row[2]}.",
             certainty,
             str(row[5]),
             f"The review published: {published}." if published else "",
@@ -219,30 +221,85 @@ def summary_table(ctx: SiteContext, from_dir: str) -> SummaryOfFindings:
         measure = ctx.measure(a.analysis_id)
         row: list[Cell] = [
             analysis_link(from_dir, a.analysis_id, a.title),
-            _counts_cell(ctx, a),
-            _effect_cell(a, measure),
+            _counts_cell(a),
+            _effect_cell(ctx, a, measure),
             _review_only_cell(a),
             grade(ctx, a.certainty, notes),
             statement(ctx, a),
-            conclusion(a, measure, ctx.favours(a), _survival(ctx, a)),
+            conclusion(a),
             _published_cell(ctx, a, measure, notes),
         ]
         rows.append(row)
         text.append(_text_version(ctx, a, row))
     return SummaryOfFindings(
-        table(SOF_HEADERS, rows, cls="evreg-sof evreg-cards", label="Summary of findings"),
+        table(
+            (*SOF_HEADERS, f"As published ({ctx.review_name}), with its certainty today"),
+            rows,
+            cls="evreg-sof evreg-cards",
+            label="Summary of findings",
+        ),
         notes.items(),
         tuple(text),
         Link(rel(from_dir, "methods/"), "the Methods page"),
     )
 
 
+def _why_differs(a: AnalysisResult) -> str:
+    """Why the registry's answer is not the review's printed one, in one line ("" if it is)."""
+    parts = []
+    if a.k_in_review and a.k_review_with_data < a.k_in_review:
+        parts.append(
+            f"{a.k_in_review - a.k_review_with_data} of the review's {a.k_in_review} studies "
+            "still lack a usable estimate"
+        )
+    if a.k_added_with_data:
+        parts.append(f"{plural(a.k_added_with_data, 'study', 'studies')} added since the review")
+    return "; ".join(parts)
+
+
+def _answer(ctx: SiteContext, a: AnalysisResult) -> Answer:
+    """The bottom line of one main analysis (no study: "no usable estimate yet")."""
+    res = a.primary_result
+    measure = ctx.measure(a.analysis_id)
+    effect = (
+        f"{measure} {fmt_ci(res.estimate, res.ci_lower, res.ci_upper)}"
+        if res is not None
+        else "no usable estimate yet"
+    )
+    counts = f"{plural(a.k_with_data, 'study', 'studies')}, {patients_text(a.used)}"
+    return Answer(
+        analysis_link("", a.analysis_id, a.title),
+        effect,
+        grade(ctx, a.certainty),
+        "",
+        counts if a.used else "",
+        _why_differs(a),
+    )
+
+
+def answers(ctx: SiteContext) -> tuple[Answer, ...]:
+    """One answer per question: each analysis of the plan that is not a subgroup analysis."""
+    return tuple(_answer(ctx, a) for a in ctx.results.analyses if not a.parent_analysis)
+
+
+def split_title(markdown: str) -> tuple[str, str]:
+    """(the page title from a leading "# " line, the rest) of hand-written Markdown."""
+    first, _, rest = markdown.lstrip().partition("\n")
+    if first.startswith("# "):
+        return first[2:].strip(), rest
+    return "", markdown
+
+
 def home_view(ctx: SiteContext, intro: str) -> HomeView:
-    """The home page. ``intro`` is the package's hand-written site/index.md ("" if none)."""
+    """The home page. ``intro`` is the package's hand-written site/index.md ("" if none): its
+    title heads the page, its text follows the answers."""
     pkg = ctx.package
+    title, intro = split_title(intro)
     added = sum(1 for s in pkg.studies if not in_review(s))
     split = f"{len(pkg.studies) - added} from the source review, {added} added since"
     return HomeView(
+        title=title or text(pkg.descriptor.get("title") or "Summary"),
+        answers=answers(ctx),
         intro=hand_written(intro),
         question=pkg.review.get("question") or "",
         version=text(pkg.version),

@@ -59,7 +59,6 @@ CANDIDATE_HEADERS = (
     "Source",
 )
 ESTIMATE_HEADERS = (
-    "Estimate",
     "Biomarker / outcome",
     "Exposure",
     "Comparison, time point, model, cohort",
@@ -280,7 +279,6 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     )
     doi = ctx.dois.get(e.get("study_id", ""))
     return [
-        e["estimate_id"],
         f"{e.get('biomarker')} / {w.value('estimates', 'outcome', e.get('outcome'))}",
         text(e.get("exposure")),
         design,
@@ -323,6 +321,8 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
         correct=ctx.links.correct_link(here, sid, label),
         characteristics=table(["Field", "Value"], chars, label="Characteristics"),
         quality=table(["Domain", "Stars"], quality, label="Quality") if quality else None,
-        estimates=table(ESTIMATE_HEADERS, estimates, label="Estimates") if estimates else None,
+        estimates=table(ESTIMATE_HEADERS, estimates, cls="evreg-estimates", label="Estimates")
+        if estimates
+        else None,
         notes=raw.get("notes") or "None.",
     )
