@@ -49,6 +49,9 @@ def test_one_answer_per_question_with_its_ratio_certainty_and_patients(
         assert plural(a["k_with_data"], "study", "studies") in line
         if known and len(known) == len(a["used"]):
             assert plural(sum(known), "patient") in line
+        for first in a.get("absolute", [])[:1]:  # the first baseline's survival, per 100
+            low, high = (round(100 * first[k]) for k in ("survival_low", "survival_high"))
+            assert f"-month {a['outcome']}: {low} vs {high} per 100" in line
 
 
 def test_an_added_studys_patients_are_counted(tmp_path_factory) -> None:

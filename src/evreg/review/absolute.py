@@ -109,5 +109,14 @@ def effect_text(row: AbsoluteRow, outcome: str) -> str:
     )
 
 
+def headline(row: AbsoluteRow, outcome: str) -> str:
+    """ "12-month OS: 67 vs 43 per 100": the survival of the low and high groups, for a line
+    that links to the full statement (:func:`effect_text`)."""
+    return (
+        f"{row.horizon_months:g}-month {outcome}: {per_100(row.survival_low)} vs "
+        f"{per_100(row.survival_high)} per 100"
+    )
+
+
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0

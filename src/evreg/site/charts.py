@@ -66,6 +66,7 @@ CHART_CODE = (
     "../data/formats.py",
     "layout.py",
     "plots.py",
+    "prisma.py",
     "compact.py",
     "forest.py",
     "charts.py",

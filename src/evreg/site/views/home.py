@@ -9,7 +9,9 @@ from markupsafe import Markup
 
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
+from evreg.review.absolute import headline
 from evreg.review.certainty.model import rated_down
+from evreg.review.certainty.published import Reliability
 from evreg.review.plan import AnalysisResult
 from evreg.review.results import CI_LEVEL, UsedEstimate
 from evreg.site.html import rel
@@ -168,6 +170,9 @@ def _published_cell(ctx: SiteContext, a: AnalysisResult, measure: str, notes: Fo
         prefix = f"The review's result{f' ({level})' if level else ''}: "
         rated = grade(ctx, p.get("certainty"), notes, prefix)
         parts.append(Joined((f"{what}{measure} {hr} (k = {p.get('k')})", rated), " "))
+        reliability = p.get("reliability")
+        if isinstance(reliability, Reliability):
+            parts.append(f"reliability of its printed numbers: {reliability.verdict}")
     if not parts:
         return "not recorded"
     why = _why_differs(a)
@@ -267,11 +272,12 @@ def _answer(ctx: SiteContext, a: AnalysisResult) -> Answer:
         else "no usable estimate yet"
     )
     counts = f"{plural(a.k_with_data, 'study', 'studies')}, {patients_text(a.used)}"
+    absolute = headline(a.absolute[0], a.outcome) + " (low vs high)" if a.absolute else ""
     return Answer(
         analysis_link("", a.analysis_id, a.title),
         effect,
         grade(ctx, a.certainty),
-        "",
+        absolute,
         counts if a.used else "",
         _why_differs(a),
     )

@@ -12,8 +12,8 @@ from markupsafe import Markup
 from evreg.data.formats import ci_label
 from evreg.review.results import CI_LEVEL
 from evreg.review.screening import ScreeningCounts, screening_counts
-from evreg.site import plots
 from evreg.site.charts import vega_versions
+from evreg.site.prisma import prisma_chart
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
 from evreg.site.views.certainty import levels_table, rules_table
 from evreg.site.views.context import SiteContext, hand_written
@@ -312,8 +312,8 @@ def _run_by(who: str) -> Cell:
 def _prisma(ctx: SiteContext) -> Figure:
     boxes, arrows = prisma_boxes(ctx)
     layouts = {
-        "wide": ctx.charts.spec(plots.prisma_chart, boxes, arrows),
-        "compact": ctx.charts.spec(plots.prisma_chart, boxes, arrows, 150),
+        "wide": ctx.charts.spec(prisma_chart, boxes, arrows),
+        "compact": ctx.charts.spec(prisma_chart, boxes, arrows, 150),
     }
     return ctx.charts.embed(
         "methods",
