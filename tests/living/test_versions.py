@@ -198,3 +198,13 @@ def test_a_shallow_clone_never_shows_unreleased_data_as_a_release(repo: Path, tm
     git(clone, "fetch", "-q", "--unshallow")
     assert [r.version for r in history.releases(clone)] == ["1.0.0"]
     assert history.unreleased(clone, _descriptor(clone)).commit == _head(repo)[:7]
+
+
+def test_release_note_is_written_escaped_above_the_diff(repo: Path, capsys) -> None:
+    add_example(repo)
+    note = "Records the new structure <b>fields</b> [link](javascript:x)."
+    code, out, err = run_cli(["release", "--dry-run", "--note", note], repo, capsys)
+    assert code == 0, err
+    head, body = out.split("Minor release: added or changed data.\n\n", 1)
+    assert body.startswith("Records the new structure") and "<b>" not in body
+    assert body.index("Records the new") < body.index("### Changes since data version 1.0.0")

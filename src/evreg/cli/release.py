@@ -45,6 +45,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="changelog file (default: CHANGELOG.md beside the package)",
     )
+    parser.add_argument(
+        "--note",
+        metavar="TEXT",
+        default="",
+        help="a sentence for the CHANGELOG entry, above the generated diff (e.g. what the "
+        "release is for)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the entry, change no file")
 
 
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         since=args.since,
         changelog=changelog,
         write=not args.dry_run,
+        note=args.note,
     )
     if args.dry_run:
         print(release.entry)

@@ -83,14 +83,18 @@ def _json_indent(text: str) -> int:
     return len(match.group(1)) if match else 2
 
 
-def changelog_entry(version: str, date: str, part: str, since: str, body: str) -> str:
-    """One CHANGELOG.md entry: heading, what kind of release, then the results diff."""
+def changelog_entry(
+    version: str, date: str, part: str, since: str, body: str, note: str = ""
+) -> str:
+    """One CHANGELOG.md entry: heading, what kind of release, the maintainer's note (escaped:
+    it is shown on the site), then the results diff."""
     kinds = {
         "major": "Major release: a new literature search.",
         "minor": "Minor release: added or changed data.",
         "patch": "Patch release: a correction that changes no result.",
     }
-    return f"## {version} — {date}\n\n{kinds[part]}\n\n{body.strip()}\n"
+    said = f"{report.md_escape(' '.join(note.split()), limit=2000)}\n\n" if note.strip() else ""
+    return f"## {version} — {date}\n\n{kinds[part]}\n\n{said}{body.strip()}\n"
 
 
 def insert_changelog_entry(existing: str | None, entry: str) -> str:
@@ -151,6 +155,7 @@ def release(
     since: str | None = None,
     changelog: Path | None = None,
     write: bool = True,
+    note: str = "",
 ) -> Release:
     """Bump the package version by the kind of change since the previous release, and write
     the CHANGELOG.md entry with the diff of results (Semantic Versioning 2.0.0)."""
@@ -175,7 +180,7 @@ def release(
     shown = dataclasses.replace(diff, version_after=version)
     title = f"data version {since}" if version_key(since) else since
     body = report.render_markdown(shown, level=3, title=f"Changes since {title}")
-    entry = changelog_entry(version, day, part, since, body)
+    entry = changelog_entry(version, day, part, since, body, note)
     result = Release(version, current, part, since, day, entry)
     if write:
         _write_release(

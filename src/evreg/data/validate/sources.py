@@ -78,4 +78,3 @@ def check_study_sources(file_rows: tuple[str, Rows], schema: dict) -> Iterator[F
                 "review_source_location",
                 "empty, but the row gives what the source review printed: say where (e.g. Table I)",
             )
-
