@@ -63,7 +63,10 @@ def test_used_and_pending_partition_the_qualifying_estimates(which: str, synthet
         usable = {
             e["estimate_id"]
             for e in qualifying
-            if e["status"] == "extracted" and e["hr"] and e["ci_lower"] and e["ci_upper"]
+            if e["status"] in ("extracted", "derived")
+            and e["hr"]
+            and e["ci_lower"]
+            and e["ci_upper"]
         }
         used = {u.estimate_id for u in a.used}
         pending = {p.estimate_id for p in a.pending}

@@ -58,6 +58,11 @@ COMMANDS: dict[str, Command] = {
         "meta-analyse any CSV of ratios (hazard, odds or risk ratios)",
         "evreg pool studies.csv --method REML --hksj",
     ),
+    "derive": Command(
+        "evreg.cli.derive",
+        "derive a hazard ratio from a log-rank test, O-E, a CI or p, or Kaplan-Meier curves",
+        "evreg derive logrank --p 0.004 --events 80 --worse high",
+    ),
     "add-study": Command(
         "evreg.cli.add_study",
         "add a study and its estimates from a filled-in YAML template",

@@ -14,6 +14,11 @@ def package_and_format(parser: argparse.ArgumentParser, text: str, json: str) ->
         metavar="PATH",
         help="datapackage.json or its directory (default: ./datapackage.json)",
     )
+    output_format(parser, text, json)
+
+
+def output_format(parser: argparse.ArgumentParser, text: str, json: str) -> None:
+    """``--format text|json`` (default text), with what each format prints."""
     parser.add_argument(
         "--format",
         choices=("text", "json"),

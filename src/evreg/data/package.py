@@ -10,6 +10,7 @@ schema's field types (Frictionless Table Schema v1: integer, number, boolean, st
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ RESOURCE_NAMES = (
 )
 # Resources a package may leave out (older packages, small test packages): read as empty when
 # absent, checked when present.
-OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history")
+OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history", "derivations")
 KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
@@ -164,9 +165,11 @@ class Package:
     def studies(self) -> tuple[dict, ...]:
         return self.tables["studies"]
 
-    @property
+    @functools.cached_property
     def estimates(self) -> tuple[dict, ...]:
-        return self.tables["estimates"]
+        """Typed estimate rows; a derived one also carries ``derivation_method`` (logrank, oe,
+        ci, p or km: the method of its derivations row), which pages and ratings read."""
+        return mark_derived(self.tables["estimates"], self.tables.get("derivations", ()))
 
     @property
     def analyses(self) -> tuple[dict, ...]:
@@ -184,6 +187,11 @@ class Package:
     def certainty(self) -> tuple[dict, ...]:
         """Reviewers' GRADE judgements (one row per analysis and domain; often none)."""
         return self.tables["certainty"]
+
+    @property
+    def derivations(self) -> tuple[dict, ...]:
+        """Inputs of derived estimates, as printed (one row per derived estimate; often none)."""
+        return self.tables.get("derivations", ())
 
     @property
     def risk_of_bias(self) -> tuple[dict, ...]:
@@ -442,6 +450,23 @@ def typed_rows(table: RawTable) -> tuple[tuple[dict, ...], tuple[dict[str, str],
         raw.append(row)
         lines.append(line)
     return tuple(typed), tuple(raw), tuple(lines)
+
+
+DERIVATION_METHOD = "derivation_method"
+
+
+def mark_derived(estimates: tuple[dict, ...], derivations: tuple[dict, ...]) -> tuple[dict, ...]:
+    """Estimates with a derivations row carry its method as ``derivation_method`` (logrank,
+    oe, ci, p, km): what pages and the certainty rules read to mark and rate them."""
+    methods = {d.get("estimate_id"): d.get("method") for d in derivations}
+    if not methods:
+        return estimates
+    return tuple(
+        {**e, DERIVATION_METHOD: methods[e["estimate_id"]]}
+        if e.get("estimate_id") in methods
+        else e
+        for e in estimates
+    )
 
 
 def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:

@@ -179,7 +179,17 @@ def render_template(package: Path, candidate: Mapping[str, str] | None = None) -
     ]
     tail = _template_block(estimate_fields, "    ", "  - ", estimate)
     head = [*_head(descriptor, candidate), "", f"{STUDY_KEY}:"]
-    return "\n".join(head + body + middle + tail + _risk_of_bias_block(root, descriptor)) + "\n"
+    return (
+        "\n".join(
+            head
+            + body
+            + middle
+            + tail
+            + list(DERIVATION_HELP)
+            + _risk_of_bias_block(root, descriptor)
+        )
+        + "\n"
+    )
 
 
 def _risk_of_bias_block(root: Path, descriptor: Mapping[str, Any]) -> list[str]:
@@ -201,3 +211,21 @@ def _risk_of_bias_block(root: Path, descriptor: Mapping[str, Any]) -> list[str]:
         f"{RISK_OF_BIAS_KEY}: []",
         *(f"# {line}" for line in example),
     ]
+
+
+# The derivation block an estimate may give instead of hr/ci (evreg.living.derivation_block).
+DERIVATION_HELP = (
+    "    # No hazard ratio printed? Leave hr, ci_lower, ci_upper empty, set status: derived",
+    "    # and give what the paper prints instead; evreg derives the HR (Tierney 2007 for",
+    "    # statistics, Guyot 2012 for Kaplan-Meier curves) and shows it as derived.",
+    "    # Try it first with `evreg derive logrank --help` (or oe, ci, km).",
+    "    # derivation:          # uncomment from here",
+    "    #   method: logrank      # logrank, oe (O-E and variance), p (HR and its p), km",
+    '    #   p: "0.004"           # as printed; or chisq: 25.42',
+    "    #   events: 80           # total events, both groups",
+    "    #   ratio: 45/75         # patients high/low as printed (empty: 1)",
+    "    #   worse: high          # the group with the shorter survival",
+    "    #   source_location: Figure 2, log-rank test",
+    "    #   # km: curves: {low: low.csv, high: high.csv}, at_risk: at-risk.csv,",
+    "    #   #     reference: low (files next to this YAML: time,survival and time,low,high)",
+)

@@ -30,6 +30,7 @@ from evreg.data.template import (
 )
 from evreg.data.versions import bump_version
 from evreg.errors import EvregError
+from evreg.living.derivation_block import apply_blocks, split_blocks
 from evreg.living.files import (
     appended_bytes,
     copy_package,
@@ -105,6 +106,7 @@ class _Change:
     origins: dict[str, tuple[tuple[int, str], ...]]
     study: dict[str, str]
     estimates: list[dict[str, str]]
+    derived: bool = False
 
 
 def _candidate_change(
@@ -123,17 +125,20 @@ def _candidate_change(
     raise EvregError(f"{CANDIDATE_KEY}: {candidate!r} is not a candidate_id in {path.name}")
 
 
-def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[_Change, dict]:
+def _change(
+    package: Path, submission: Mapping[str, Any], source: str, files_beside: bool
+) -> tuple[_Change, dict]:
     descriptor = load_descriptor(package)
     root = package.parent
     targets = {
         name: root / str(resource(descriptor, name, package).get("path"))
         for name in ("studies", "estimates")
     }
-    originals = {path: read_bytes(path) for path in targets.values()}
+    originals: dict[Path, bytes | None] = {path: read_bytes(path) for path in targets.values()}
     styles = {name: csv_style(originals[path], path) for name, path in targets.items()}
+    plain, blocks = split_blocks(submission, ESTIMATES_KEY)
     study, estimates = submission_rows(
-        submission, styles["studies"].header, styles["estimates"].header, source
+        plain, styles["studies"].header, styles["estimates"].header, source
     )
     study[IN_REVIEW] = "false"
     study[ADDED_IN_VERSION] = bump_version(str(descriptor.get("version") or ""), "minor")
@@ -164,21 +169,66 @@ def _change(package: Path, submission: Mapping[str, Any], source: str) -> tuple[
         )
         for name, path in targets.items()
     }
+    if blocks:
+        base = Path(source).parent if files_beside else None
+        _derivations_change(
+            package, descriptor, blocks, estimates, (source, base), (files, originals, origins)
+        )
+        files[targets["estimates"]] = originals[targets["estimates"]] + appended_bytes(
+            styles["estimates"], estimates
+        )
     if submission.get(CANDIDATE_KEY):
         path, old, new, line = _candidate_change(
             root, descriptor, package, submission[CANDIDATE_KEY], study.get("study_id", "")
         )
         originals[path], files[path] = old, new
         origins[os.path.relpath(path, root).replace(os.sep, "/")] = ((line, CANDIDATE_KEY),)
-    return _Change(files, origins, study, estimates), originals
+    return _Change(files, origins, study, estimates, bool(blocks)), originals
+
+
+def _derivations_change(
+    package: Path,
+    descriptor: dict,
+    blocks: Mapping[int, Any],
+    estimates: list[dict[str, str]],
+    where: tuple[str, Path | None],
+    change: tuple[dict, dict, dict],
+) -> None:
+    """Derive the estimates that give a derivation block (in place) and add the derivations
+    rows and Kaplan-Meier files to ``change`` (files, originals, origins). ``where``: the
+    submission's name and the folder its files may be in (None: no files, an issue form)."""
+    files, originals, origins = change
+    source, base = where
+    root = package.parent
+    try:
+        path = root / str(resource(descriptor, "derivations", package).get("path"))
+    except EvregError:
+        raise EvregError(
+            f"{source}: a derivation needs the package's derivations resource"
+        ) from None
+    data = read_bytes(path)
+    style = csv_style(data, path)
+    added = apply_blocks(blocks, estimates, list(style.header), base, source, ESTIMATES_KEY)
+    files[path], originals[path] = data + appended_bytes(style, added.rows), data
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    origins[rel] = tuple((_next_line(data) + i, lab) for i, lab in enumerate(added.labels))
+    for name, content in added.files.items():
+        target = root / name
+        files[target], originals[target] = (
+            content,
+            (target.read_bytes() if target.exists() else None),
+        )
 
 
 def add_study(package: Path, submission_path: Path) -> AddStudyResult:
     """Append a study and its estimates from a YAML file (see :func:`add_submission`)."""
-    return add_submission(package, load_submission(submission_path), str(submission_path))
+    submission = load_submission(submission_path)
+    return add_submission(package, submission, str(submission_path), files_beside=True)
 
 
-def add_submission(package: Path, submission: Mapping[str, Any], source: str) -> AddStudyResult:
+def add_submission(
+    package: Path, submission: Mapping[str, Any], source: str, files_beside: bool = False
+) -> AddStudyResult:
     """Append an added study and its estimates (and mark its screening record included) if
     the whole package then validates; otherwise change nothing. ``source`` names the
     submission in findings ("(from smith-2026.yaml estimates[1])")."""
@@ -186,12 +236,15 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
 
     root = package.parent
     recover(root)  # an interrupted add-study or release is completed or rolled back first
-    change, originals = _change(package, submission, source)
+    change, originals = _change(package, submission, source, files_beside)
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
         for path, content in change.files.items():
+            (copy.parent / path.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
             (copy.parent / path.relative_to(root)).write_bytes(content)
+        if change.derived:
+            _check_derived(copy)
         findings = validate_package(copy)
         origin = {
             (rel, line): f"{source} {label}"
@@ -225,8 +278,22 @@ def add_submission(package: Path, submission: Mapping[str, Any], source: str) ->
         problems=problems,
     )
     if result.added:
+        for path in change.files:
+            path.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(change.files, originals, root)
     return result
+
+
+def _check_derived(copy: Path) -> None:
+    """The build's own check on the changed copy: every derivation gives its estimate's
+    numbers (a bad Kaplan-Meier file stops here, naming it)."""
+    from evreg.data.package import PackageError, load_package
+    from evreg.review.derived import derive_package
+
+    try:
+        derive_package(load_package(copy))
+    except PackageError:
+        return  # validate_package reports it, naming file, line and field
 
 
 def _problems(findings: Any, root: Path, change: _Change) -> tuple[Problem, ...]:

@@ -1,14 +1,15 @@
 """Run the analysis plan: every analysis row of the package, pooled with both models.
 
-For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`) are
-split into *used* (status ``extracted`` with ratio and CI) and *pending* (everything else, with
-why); used ratios are harmonised to high vs low (Cochrane Handbook 6.3.2) and converted to log
-ratio + SE from the CI at the row's level, and each study's CI is shown recomputed from them at
-the analysis' level (``CI_LEVEL``, beside the printed one); fixed effect and random effects
-(the plan's tau2 method, DL as RevMan) are both computed and the review's rule picks the
-primary model. Then, as the plan asks: leave-one-out, cumulative by publication year,
-subgroups, and Egger's test and trim-and-fill (k >= 10 only, Cochrane Handbook 13.3.5.4).
-The results are the frozen dataclasses of :mod:`evreg.review.results`.
+For each analysis: the qualifying estimates (:func:`evreg.data.package.qualifying_estimates`)
+are split into *used* (status ``extracted`` or ``derived``, with ratio and CI) and *pending*
+(everything else, with why); used ratios are harmonised to high vs low (Cochrane Handbook
+6.3.2) and converted to log ratio + SE from the CI at the row's level, and each study's CI is
+shown recomputed from them at the analysis' level (``CI_LEVEL``, beside the printed one); fixed
+effect and random effects (the plan's tau2 method, DL as RevMan) are both computed and the
+review's rule picks the primary model. Then, as the plan asks: leave-one-out, cumulative by
+publication year, subgroups, and Egger's test and trim-and-fill (k >= 10 only, Cochrane
+Handbook 13.3.5.4). With derived estimates, the extracted ones are also pooled alone. The
+results are the frozen dataclasses of :mod:`evreg.review.results`.
 """
 
 from __future__ import annotations
@@ -284,6 +285,7 @@ def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
             source_location=r["est"].get("source_location"),
             in_review=r["in_review"],
             added_in_version=r["added_in_version"],
+            derivation_method=r["est"].get("derivation_method"),
             n_patients=r["n_patients"],
         )
         for i, r in enumerate(rows)
@@ -302,6 +304,8 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     rows = _harmonised(chosen, studies, labels, variable)
     everything = _view(rows, "all", analysis)
     review = _view([r for r in rows if r["in_review"]], "review", analysis)
+    extracted = [r for r in rows if not r["est"].get("derivation_method")]
+    extracted_only = _view(extracted, "extracted", analysis) if len(extracted) < len(rows) else None
     sensitivity = split_list(analysis.get("sensitivity"))
     notes: list[str] = []
     loo = cum = egger = tf = None
@@ -351,6 +355,7 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
         published=_published(package, analysis["analysis_id"]),
         notes=tuple(notes),
         review_studies=review,
+        extracted_only=extracted_only,
     )
 
 
@@ -359,7 +364,9 @@ def run_plan(package: Package) -> RegistryResults:
     of each and of each published result (:mod:`evreg.review.certainty`)."""
     from evreg.review.absolute import with_absolute_effects
     from evreg.review.certainty import rate_plan
+    from evreg.review.derived import derive_package
 
+    derive_package(package)  # derived estimates hold what their printed inputs give
     labels = study_labels(package.studies)
     analyses = tuple(run_analysis(package, a, labels) for a in package.analyses)
     analyses = rate_plan(package, analyses, labels)

@@ -57,6 +57,15 @@ class UsedEstimate(Serialisable):
         (hr,), (lo,), (up,) = stats.harmonise(*printed, self.comparison)
         return float(hr), float(lo), float(up)
 
+    # Set when evreg derived the HR from printed statistics or curves (derivations resource):
+    # logrank, oe, ci, p or km. The certainty rules read it (risk of bias, statistical
+    # analysis: a derived HR is unadjusted, km a reconstruction); pages mark the estimate.
+    derivation_method: str | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.derivation_method is not None
+
 
 @dataclass(frozen=True)
 class PendingEstimate(Serialisable):
@@ -223,6 +232,9 @@ class AnalysisResult(Serialisable):
     certainty: Certainty | None = None
     absolute: tuple[AbsoluteRow, ...] = ()
     ci_level: float = CI_LEVEL
+    # Sensitivity analysis: the estimates extracted as printed only (derived ones left out);
+    # None when no used estimate is derived.
+    extracted_only: PooledView | None = None
 
     @property
     def primary_result(self) -> stats.PoolResult | None:
@@ -274,7 +286,8 @@ RESULT_FIELDS: tuple[tuple[str, str, str], ...] = (
     (
         "studies",
         "string",
-        "all: every eligible study (the living answer); review: the source review's studies only",
+        "all: every eligible study (the living answer); review: the source review's studies "
+        "only; extracted: the estimates extracted as printed only (derived ones left out)",
     ),
     ("subgroup_level", "string", "empty for the whole analysis; the level for a subgroup row"),
     ("model", "string", "fixed (inverse variance) or random (tau2 method in 'method')"),
@@ -350,11 +363,12 @@ def _result_row(a: AnalysisResult, view: PooledView, level: str, res: stats.Pool
 
 
 def results_rows(results: RegistryResults) -> list[dict]:
-    """One row per analysis x studies (all, review) x (subgroup level) x model, for
-    results.csv."""
+    """One row per analysis x studies (all, review; extracted when some estimates are
+    derived) x (subgroup level) x model, for results.csv."""
     rows = []
     for a in results.analyses:
-        for view in (a.all_view, a.review_view):
+        extracted = (a.extracted_only,) if a.extracted_only is not None else ()
+        for view in (a.all_view, a.review_view, *extracted):
             for res in (view.fixed, view.random):
                 if res is not None:
                     rows.append(_result_row(a, view, "", res))

@@ -2,7 +2,8 @@
 (:func:`evreg.review.plan.select_estimates`) and the audit's reproduction
 (:mod:`evreg.review.audit.reproduction`) both apply, so they pool the same numbers.
 
-An estimate is *usable* when it is extracted and has a ratio and both CI bounds. Among a
+An estimate is *usable* when it is extracted (or derived by evreg from printed statistics or
+curves) and has a ratio and both CI bounds. Among a
 study's usable qualifying estimates the preferred one comes first in the plan's model order
 (the analysis' ``models``, e.g. multivariable before univariable), then by cohort (whole
 before training, unknown, validation), then in file order. Works on typed rows and on the
@@ -23,9 +24,12 @@ POOLED_FIELDS = ("hr", "ci_lower", "ci_upper")  # what pooling needs from a sour
 Row = Mapping[str, Any]
 
 
+USABLE_STATUSES = ("extracted", "derived")  # derived: computed by evreg from printed inputs
+
+
 def usable(est: Row) -> bool:
-    """Extracted, with a ratio and both CI bounds (None or "" is empty)."""
-    return est.get("status") == "extracted" and all(
+    """Extracted (or derived), with a ratio and both CI bounds (None or "" is empty)."""
+    return est.get("status") in USABLE_STATUSES and all(
         est.get(f) not in (None, "") for f in POOLED_FIELDS
     )
 

@@ -14,6 +14,7 @@ from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.review.results import CI_LEVEL
 from evreg.site import plots
 from evreg.site.compact import compact_forest_chart
+from evreg.site.derived import method_text, plot_label
 from evreg.site.plots import ForestItem, ForestOptions
 from evreg.site.viewmodel import TextAlternative, table
 from evreg.stats import PoolResult
@@ -49,12 +50,13 @@ def _study_items(used: Sequence[UsedEstimate], weights: Sequence[float | None]) 
     return [
         ForestItem(
             "study",
-            u.label,
+            plot_label(u),
             u.hr,
             u.ci_lower,
             u.ci_upper,
             w,
-            tooltip=f"{u.label} ({u.estimate_id})",
+            tooltip=f"{u.label} ({u.estimate_id})"
+            + (f": {method_text(u.derivation_method)}" if u.derived else ""),
         )
         for u, w in zip(used, weights, strict=True)
     ]
@@ -300,7 +302,7 @@ def funnel_spec(a: AnalysisResult, measure: str) -> dict[str, dict] | None:
 def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
     """Text alternative of the forest plot: one sentence and the plotted numbers."""
     rows = [
-        [u.label, fmt_ci(u.hr, u.ci_lower, u.ci_upper), num(_weight(u, a.primary), 1)]
+        [plot_label(u), fmt_ci(u.hr, u.ci_lower, u.ci_upper), num(_weight(u, a.primary), 1)]
         for u in a.used
     ]
     for res in (a.fixed, a.random):

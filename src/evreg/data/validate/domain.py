@@ -28,6 +28,16 @@ def check_status(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
                         "empty, but status is extracted: an extracted estimate needs hr, "
                         "ci_lower, ci_upper, source_url and source_location (or status incomplete)",
                     )
+        elif status == "derived":
+            for name in (*NUMBERS[:3], "source_url"):
+                if not row.get(name, "").strip():
+                    yield Finding(
+                        file,
+                        line,
+                        name,
+                        "empty, but status is derived: evreg add-study writes the derived hr and "
+                        "CI (evreg derive prints them) beside the source_url",
+                    )
         elif status == "not_found":
             for name in given:
                 yield Finding(

@@ -22,6 +22,7 @@ from evreg.data.package import (
 )
 from evreg.data.validate import (
     certainty,
+    derivations,
     domain,
     evidence_inputs,
     numbers,
@@ -54,6 +55,8 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("risk_of_bias", "studies", "estimates"), evidence_inputs.check_risk_of_bias),
     (("baseline_risks", "analyses"), evidence_inputs.check_baselines),
     (("search_history", "candidates"), searches.check_search_history),
+    (("derivations",), derivations.check_derivation_inputs),
+    (("derivations", "estimates"), derivations.check_derivation_links),
     (("estimates",), sources.check_number_sources),
     (("published_results",), sources.check_number_sources),
     (("estimates",), sources.check_pending_reason),

@@ -20,6 +20,7 @@ from evreg.data.formats import (
 )
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
 from evreg.review.results import CI_LEVEL
+from evreg.site.derived import method_text
 from evreg.site.forest import (
     forest_alt,
     forest_spec,
@@ -125,20 +126,23 @@ def _view_row(label: str, view: PooledView) -> list[Cell]:
 
 
 def _views_table(a: AnalysisResult, measure: str) -> Table | None:
-    """The living answer and, beside it, the review's studies only (only when they differ)."""
-    if not a.k_added_with_data:
+    """The living answer and, beside it, the review's studies only (when they differ) and the
+    extracted estimates only (a sensitivity analysis, when some estimates are derived)."""
+    if not a.k_added_with_data and a.extracted_only is None:
         return None
-    rows = [
-        _view_row("All eligible studies (the living answer)", a.all_view),
-        _view_row("The review's studies only (reproduction, audit)", a.review_view),
-    ]
+    rows = [_view_row("All eligible studies (the living answer)", a.all_view)]
+    if a.k_added_with_data:
+        rows.append(_view_row("The review's studies only (reproduction, audit)", a.review_view))
+    if a.extracted_only is not None:
+        label = "Extracted estimates only (sensitivity: derived estimates left out)"
+        rows.append(_view_row(label, a.extracted_only))
     ci = ci_label(CI_LEVEL)
     headers = ["Studies pooled", "k", f"{measure} [{ci}]", "p", "I²", "Primary model (why)"]
     return table(
         headers,
         rows,
         cls="evreg-views",
-        label="Pooled results: all eligible studies and the review's studies only",
+        label="Pooled results: all eligible studies, the review's studies only, extracted only",
     )
 
 
@@ -194,6 +198,8 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         printed = fmt_ci(u.hr_as_printed, u.ci_lower_as_printed, u.ci_upper_as_printed)
         note = printed_as(u.ci_level_as_printed, u.ci_level)
         printed += f" ({note})" if note else ""
+        if u.derived:  # not printed: derived by evreg (method and inputs on the study page)
+            printed = f"not printed: {method_text(u.derivation_method)}"
         rows.append(
             [
                 study_link(here, u.study_id, u.label),

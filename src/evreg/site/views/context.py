@@ -41,6 +41,12 @@ class SiteContext:
         return study_labels(self.package.studies)
 
     @functools.cached_property
+    def derivations(self) -> dict[str, dict[str, str]]:
+        """Derivations rows as printed, by estimate id (inputs of derived estimates)."""
+        raws = self.package.raw_tables.get("derivations", ())
+        return {r["estimate_id"]: r for r in raws}
+
+    @functools.cached_property
     def titles(self) -> dict[str, str]:
         """Analysis titles by analysis id."""
         return {a.analysis_id: a.title for a in self.results.analyses}

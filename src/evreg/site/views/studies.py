@@ -11,6 +11,7 @@ from evreg.data.formats import MISSING, plural, printed_as, text
 from evreg.data.scope import in_review, review_only_fields
 from evreg.data.versions import version_key
 from evreg.review.results import CI_LEVEL
+from evreg.site.derived import inputs_text, method_text
 from evreg.site.html import rel
 from evreg.site.labels import Labels
 from evreg.site.viewmodel import (
@@ -272,6 +273,10 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     )
     note = printed_as(e.get("ci_level"), CI_LEVEL) if e.get("ci_lower") else ""
     ci += f" ({note})" if note else ""
+    derivation = ctx.derivations.get(e["estimate_id"])
+    if derivation is not None:
+        files = f"data/derivations/{e['estimate_id']}/"
+        ci += f" — {method_text(derivation.get('method'))}: {inputs_text(derivation, files)}"
     w = ctx.words
     design = ", ".join(
         f"{w.title('estimates', k).lower()}: {w.value('estimates', k, e.get(k))}"
