@@ -124,6 +124,13 @@ def test_an_accepted_contribution_never_turns_the_data_tests_red(base: Path) -> 
     assert not all(accepted), "every contribution accepted: the strategy tests nothing"
 
 
+def test_usable_statuses_are_the_review_s() -> None:
+    from evreg.data.validate.sources import USABLE
+    from evreg.review.selection import USABLE_STATUSES
+
+    assert USABLE == USABLE_STATUSES  # one rule: the data stage cannot import it
+
+
 @pytest.mark.parametrize(
     ("table", "key", "field", "value", "expected"),
     [

@@ -15,6 +15,9 @@ from evreg.data.validate.numbers import NUMBERS
 PRINTED = (*NUMBERS, "p_as_printed")
 # Rows of these statuses are held to their sources by domain.check_status already.
 STATUS_CHECKED = ("extracted", "incomplete")
+# Estimates with a usable hazard ratio (evreg.review.selection.USABLE_STATUSES, which the data
+# stage cannot import): every other one is pending and says why.
+USABLE = ("extracted", "derived")
 
 
 def check_number_sources(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
@@ -38,12 +41,12 @@ def check_number_sources(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
 
 
 def check_pending_reason(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
-    """An estimate that is not extracted says why, in notes or extraction_check."""
+    """A pending estimate (not extracted or derived) says why, in notes or extraction_check."""
     file, rows = file_rows
     for line, row in rows:
         status = row.get("status", "")
         said = row.get("notes", "").strip() or row.get("extraction_check", "").strip()
-        if status and status != "extracted" and not said:
+        if status and status not in USABLE and not said:
             yield Finding(
                 file,
                 line,
