@@ -57,7 +57,7 @@ def test_pull_request_workflow_validates_tests_and_diffs() -> None:
     assert ci.index('eval "$test_cmd"') < ci.index("bash .ci/simulate-contribution")
     simulation = (ROOT / ".ci" / "simulate-contribution").read_text(encoding="utf-8")
     assert ".ci/contributing.py --example" in simulation and "evreg add-study" in simulation
-    assert doc["permissions"] == {"contents": "read"}
+    assert doc["jobs"]["check"]["permissions"] == {"contents": "read"}
     assert next(s for s in _steps(doc) if "uses" in s)["with"]["fetch-depth"] == 0
 
 
@@ -130,7 +130,7 @@ def test_issue_forms_are_well_formed(path: Path) -> None:
 def test_the_workflow_handles_the_form_s_label() -> None:
     form = yaml.safe_load((GITHUB / "ISSUE_TEMPLATE/submit-a-study.yml").read_text("utf-8"))
     doc = _workflow("submit-a-study.yml")
-    condition = doc["jobs"]["submit"]["if"]
+    condition = doc["jobs"]["check"]["if"]
     assert all(f"'{label}'" in condition for label in form["labels"])
 
 
@@ -146,8 +146,9 @@ def _check_jsonschema() -> str:
     [
         ("vendor.github-workflows", WORKFLOWS),
         ("vendor.github-issue-forms", FORMS),
+        ("vendor.dependabot", [GITHUB / "dependabot.yml"]),
     ],
-    ids=["workflows", "issue-forms"],
+    ids=["workflows", "issue-forms", "dependabot"],
 )
 def test_github_files_pass_github_s_schemas(schema: str, paths: list[Path]) -> None:
     """GitHub's own schemas (bundled with check-jsonschema: offline)."""
@@ -160,7 +161,8 @@ def test_github_files_pass_github_s_schemas(schema: str, paths: list[Path]) -> N
 
 
 SCRIPTS = [
-    GITHUB / "scripts" / "submit-a-study.sh",
+    *sorted((GITHUB / "scripts").glob("*.sh")),
+    ROOT / ".ci" / "lock",
     ROOT / ".ci" / "run",
     ROOT / ".ci" / "setup",
     ROOT / ".ci" / "simulate-contribution",
@@ -203,17 +205,21 @@ def test_no_untrusted_text_is_interpolated_into_a_shell_line(path: Path) -> None
 def test_submit_workflow_runs_only_trusted_code() -> None:
     doc = _workflow("submit-a-study.yml")
     assert doc["on"] == {"issues": {"types": ["opened", "edited"]}}
-    assert doc["permissions"] == {
+    check, publish = doc["jobs"]["check"], doc["jobs"]["publish"]
+    assert check["permissions"] == {} and publish["needs"] == "check"
+    assert publish["permissions"] == {
         "contents": "write",
         "pull-requests": "write",
         "issues": "write",
     }
-    checkout = next(s for s in _steps(doc) if s.get("uses", "").startswith("actions/checkout"))
-    assert not {"ref", "repository"} & set(checkout.get("with", {})), "the default branch only"
-    step = next(s for s in _steps(doc) if "submit-a-study.sh" in s.get("run", ""))
+    for job in (check, publish):
+        checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))
+        assert not {"ref", "repository"} & set(checkout.get("with", {})), "the default branch"
+    step = next(s for s in check["steps"] if "submit-a-study-check.sh" in s.get("run", ""))
     assert step["env"]["ISSUE_BODY"] == "${{ github.event.issue.body }}"
     assert '"$ISSUE_BODY"' in step["run"]
-    assert (GITHUB / "scripts" / "submit-a-study.sh").is_file()
+    assert any("submit-a-study-publish.sh" in s.get("run", "") for s in publish["steps"])
+    assert "github.event.issue.body" not in yaml.safe_dump(publish)
 
 
 def test_pull_request_template_has_the_checklist() -> None:

@@ -1,27 +1,21 @@
 """Contributors without git: a submitted "Submit a study" issue form read by
-`evreg add-study --from-issue BODY.md` (valid, missing fields, hostile text), and the
-workflow's script (.github/scripts/submit-a-study.sh) run for real against a local git remote,
-with the GitHub CLI replaced by a recorder (GitHub itself is not reachable from a test)."""
+`evreg add-study --from-issue BODY.md` (valid, missing fields, hostile text). The workflow's
+scripts are run for real in tests/living/test_submission_workflow.py."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
-import os
-import shutil
-import stat
-import subprocess
 from pathlib import Path
 
 import pytest
 from fixtures.issue_body import ANSWERS, FORM, render_body
-from fixtures.living_repo import ROOT, git, make_repo, run_cli, snapshot
+from fixtures.living_repo import ROOT, make_repo, run_cli, snapshot
 
 from evreg.errors import EvregError
 from evreg.living.issue_form import load_form, parse_issue
 
-SCRIPT = ROOT / ".github" / "scripts" / "submit-a-study.sh"
 HOSTILE = (
     '<script>alert("x")</script> <img src=x onerror=alert(1)> ${{ github.token }} '
     "$(touch /tmp/evreg-pwned) `id` [link](javascript:alert(2)) @octocat #1 | cell | **bold**"
@@ -208,135 +202,6 @@ def test_yaml_tags_in_the_estimates_are_refused() -> None:
     with pytest.raises(EvregError, match="not valid YAML"):
         parse_issue(render_body({**ANSWERS, "estimates": estimates}), load_form(FORM), "b.md")
     assert not Path("/tmp/evreg-pwned").exists()
-
-
-# ----------------------------------------------------------------------------- the workflow
-
-FAKE_GH = """#!/usr/bin/env bash
-# Records each call of the GitHub CLI (and the files it would post) in $FAKE_GH_LOG.
-set -euo pipefail
-n=$(find "$FAKE_GH_LOG" -name 'call-*' | wc -l)
-printf '%s\\n' "$@" > "$FAKE_GH_LOG/call-$n"
-prev=""
-for arg in "$@"; do
-  if [ "$prev" = "--body-file" ]; then cp "$arg" "$FAKE_GH_LOG/body-$n"; fi
-  prev=$arg
-done
-if [ "$1 $2" = "pr view" ]; then [ -e "$FAKE_GH_LOG/pr-exists" ]; exit $?; fi
-if [ "$1 $2" = "pr create" ]; then touch "$FAKE_GH_LOG/pr-exists"; fi
-"""
-
-
-def _calls(log: Path) -> list[tuple[list[str], str]]:
-    out = []
-    for i in range(len(list(log.glob("call-*")))):
-        body = log / f"body-{i}"
-        args = (log / f"call-{i}").read_text(encoding="utf-8").split("\n")[:-1]
-        out.append((args, body.read_text(encoding="utf-8") if body.exists() else ""))
-    return out
-
-
-@pytest.fixture
-def remote(tmp_path: Path):
-    """The synthetic repository with the workflow's script, a bare origin, and a recorder in
-    place of the GitHub CLI; yields (checkout, origin, log)."""
-    if shutil.which("bash") is None:
-        pytest.skip("bash not installed")
-    checkout = make_repo(tmp_path / "checkout")
-    (checkout / ".github" / "scripts").mkdir(parents=True)
-    shutil.copy2(SCRIPT, checkout / ".github" / "scripts" / SCRIPT.name)
-    git(checkout, "add", "-A")
-    git(checkout, "commit", "-q", "-m", "the workflow's script")
-    origin = tmp_path / "origin.git"
-    git(tmp_path, "clone", "-q", "--bare", str(checkout), str(origin))
-    git(checkout, "remote", "add", "origin", str(origin))
-    log = tmp_path / "gh-log"
-    log.mkdir()
-    gh = tmp_path / "bin" / "gh"
-    gh.parent.mkdir()
-    gh.write_text(FAKE_GH, encoding="utf-8")
-    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
-    yield checkout, origin, log
-
-
-def _run_script(checkout: Path, log: Path, body: Path, number: str = "7") -> None:
-    from fixtures.living_repo import GIT_ENV
-
-    env = {
-        **os.environ,
-        **GIT_ENV,
-        "ISSUE_NUMBER": number,
-        "BODY_FILE": str(body),
-        "BASE_BRANCH": "main",
-        "EVREG": str(Path(os.sys.executable).with_name("evreg")),
-        "GH": str(log.parent / "bin" / "gh"),
-        "FAKE_GH_LOG": str(log),
-        "OUT": str(log.parent / "out"),
-    }
-    (log.parent / "out").mkdir(exist_ok=True)
-    proc = subprocess.run(
-        ["bash", str(checkout / ".github/scripts/submit-a-study.sh")],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr
-
-
-def test_workflow_script_opens_a_pull_request(remote, tmp_path: Path) -> None:
-    checkout, origin, log = remote
-    body = _body(tmp_path, {**ANSWERS, "title": HOSTILE})
-    _run_script(checkout, log, body)
-    branches = git(origin, "branch", "--list", "submit-a-study/*").split()
-    assert branches == ["submit-a-study/issue-7"]
-    changed = git(origin, "diff", "--name-only", "main", "submit-a-study/issue-7").split()
-    assert changed == ["data/estimates.csv", "data/studies.csv"]
-    calls = _calls(log)
-    assert [c[0][:2] for c in calls] == [
-        ["pr", "view"],
-        ["pr", "create"],
-        ["pr", "comment"],
-        ["issue", "comment"],
-    ]
-    create, pr_body = calls[1]
-    assert create[create.index("--head") + 1] == "submit-a-study/issue-7"
-    assert "Add a study submitted in issue #7" in create
-    assert "Closes #7" in pr_body and "example-2026-sii-pfs" in pr_body
-    diff = calls[2][1]
-    assert diff.startswith("<!-- evreg-results-diff -->") and "| sii-pfs |" in diff
-    for raw in ("<script", "<img", "${{", "](javascript"):
-        assert raw not in pr_body + diff, raw
-    # the issue was edited: the script runs again and updates the same pull request
-    git(checkout, "switch", "-q", "main")  # each run starts from a fresh default branch
-    _run_script(checkout, log, _body(tmp_path, {**ANSWERS, "journal": "Corrected Journal"}))
-    again = _calls(log)[4:]
-    assert [c[0][:2] for c in again] == [
-        ["pr", "view"],
-        ["pr", "edit"],
-        ["pr", "comment"],
-        ["issue", "comment"],
-    ]
-    assert "--edit-last" in again[2][0], "the results diff comment is updated, not repeated"
-    studies = git(origin, "show", "submit-a-study/issue-7:data/studies.csv")
-    assert "Corrected Journal" in studies and studies.count("example-2026,") == 1
-
-
-def test_workflow_script_comments_the_errors_and_opens_nothing(remote, tmp_path: Path) -> None:
-    checkout, origin, log = remote
-    before = snapshot(checkout / "data")
-    body = _body(tmp_path, {**ANSWERS, "title": "", "nos_outcome": ""})
-    _run_script(checkout, log, body)
-    assert git(origin, "branch", "--list", "submit-a-study/*").strip() == ""
-    calls = _calls(log)
-    assert [c[0][:2] for c in calls] == [["issue", "comment"]]
-    comment = html.unescape(calls[0][1])
-    assert "could not be added: 2 problems." in comment
-    assert str(tmp_path) not in comment and "studies.csv" not in comment
-    assert "- Title: is required — please answer it" in comment
-    assert "- Newcastle-Ottawa outcome stars (0-3): " in comment
-    assert snapshot(checkout / "data") == before
-    assert git(checkout, "status", "--porcelain").strip() == ""
 
 
 # A body exactly as GitHub writes it (typed out, not generated): the parser must not depend on

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -67,7 +68,7 @@ def read_effects(path: str, extra_columns: tuple[str, ...] = ()) -> EffectTable:
     effect, measure, log_form = _effect_column(path, names, delimiter)
     for col in extra_columns:
         if col not in names:
-            raise EvregError(f"{path}: no column {col!r} (found: {', '.join(names)})")
+            raise EvregError(f"{path}: no column {clip(col)} (found: {clip(', '.join(names))})")
     if not lines.size:
         raise EvregError(f"{path}: no study rows")
     text_columns = ("study", *extra_columns, *(["comparison"] if "comparison" in names else []))
@@ -208,7 +209,7 @@ def floats(table: EffectTable, column: str, default: float | None = None) -> np.
     except ValueError:
         raise _first_bad(table, column, default is not None) from None
     table.where(
-        ~np.isfinite(values), column, lambda i: f"{text[i].strip()!r} is not a finite number"
+        ~np.isfinite(values), column, lambda i: f"{clip(text[i].strip())} is not a finite number"
     )
     return values
 
@@ -224,7 +225,7 @@ def _first_bad(table: EffectTable, column: str, empty_ok: bool) -> EvregError:
             float(cell)
         except ValueError:
             hint = " (decimal comma? use a point)" if "," in cell else ""
-            return table.fail(i, column, f"{cell!r} is not a number{hint}")
+            return table.fail(i, column, f"{clip(cell)} is not a number{hint}")
     return EvregError(f"{table.path}: {column}: unreadable numbers")
 
 
@@ -253,7 +254,38 @@ def _ratio_values(table: EffectTable) -> dict[str, np.ndarray]:
             (level <= 0) | (level >= 1),
             "ci_level",
             lambda i: (
-                f"{table.columns['ci_level'][i].strip()!r} must be between 0 and 1 (or 0-100 %)"
+                f"{clip(table.columns['ci_level'][i].strip())} must be between 0 and 1 (or 0-100 %)"
             ),
         )
     return {"ratio": ratio, "ci_lower": lo, "ci_upper": up, "ci_level": level}
+
+
+def sort_keys(table: EffectTable, column: str) -> list[float] | list[str]:
+    """The cells of ``column`` as keys to order studies by: all finite numbers, or all text
+    (compared as written); a column mixing the two, or holding nan or inf, is an error naming
+    the first row that does not fit."""
+    cells = [c.strip() for c in table.columns[column]]
+    numbers: list[float | None] = []
+    for cell in cells:
+        try:
+            numbers.append(float(cell))
+        except ValueError:
+            numbers.append(None)
+    if all(n is None for n in numbers):
+        return cells
+    finite = [j for j, n in enumerate(numbers) if n is not None and np.isfinite(n)]
+    for i, n in enumerate(numbers):
+        if n is None or not np.isfinite(n):
+            why = "not a finite number" if n is not None else "text"
+            other = (
+                f", but line {table.lines[finite[0]]} holds the number {clip(cells[finite[0]])}"
+                if finite
+                else ""
+            )
+            raise table.fail(
+                i,
+                column,
+                f"{clip(cells[i])} is {why}{other}: order by a column of numbers only or of "
+                "text only",
+            )
+    return [float(n) for n in numbers if n is not None]

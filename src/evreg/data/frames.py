@@ -38,6 +38,7 @@ from evreg.data.package import (
     read_table,
     typed_rows,
 )
+from evreg.data.text import clip
 
 RESULTS_CSV = "results.csv"
 RESULTS_SCHEMA = "results-schema.json"
@@ -175,7 +176,7 @@ def _categorical(name: str, enum: list, values: list[Any], where: _Where) -> pd.
     allowed = set(categories)
     for i, value in enumerate(values):
         if value is not None and str(value) not in allowed:
-            message = f"{str(value)!r} is not one of: {', '.join(categories)}"
+            message = f"{clip(value)} is not one of: {', '.join(categories)}"
             raise where.error(i, name, message)
     return pd.Categorical(values, categories=categories, ordered=True)
 
@@ -190,7 +191,7 @@ def _dates(field: Mapping[str, Any], values: list[Any], where: _Where) -> Any:
             parsed.append(None if value is None else _parse_date(str(value), kind, fmt))
         except (ValueError, TypeError):
             form = "" if fmt in ("default", "any") else f" in the form {fmt}"
-            raise where.error(i, field["name"], f"{str(value)!r} is not a {kind}{form}") from None
+            raise where.error(i, field["name"], f"{clip(value)} is not a {kind}{form}") from None
     aware = any(v is not None and v.tzinfo is not None for v in parsed)
     return pd.to_datetime(parsed, utc=aware).array
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from evreg.data.history import Unreleased, shown_version, unreleased, version_slug
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 RESOURCE_NAMES = (
@@ -35,6 +38,8 @@ OPTIONAL_RESOURCE_NAMES = ("risk_of_bias", "baseline_risks", "search_history", "
 KNOWN_RESOURCE_NAMES = RESOURCE_NAMES + OPTIONAL_RESOURCE_NAMES
 DESCRIPTOR_NAME = "datapackage.json"
 DELIMITERS = (";", "\t", "|")
+# A package's or resource's name (it becomes part of file names): no "/", no "..".
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -228,6 +233,8 @@ def read_descriptor(path: str | Path = DESCRIPTOR_NAME) -> tuple[Path, dict]:
     """(package root, descriptor dict); PackageError if missing, not JSON or malformed."""
     p = descriptor_path(path)
     name = p.name
+    if p.is_symlink():
+        raise PackageError(name, "is a symbolic link; a package holds only regular files")
     try:
         text = p.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -281,10 +288,31 @@ def safe_relative(root: Path, rel: object, what: str) -> Path:
         raise PackageError(DESCRIPTOR_NAME, f"{what} must be a relative path string")
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or ":" in rel:
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {rel!r} must be a path inside the package")
+        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} must be a path inside the package")
     path = root / pure
+    link = next((p for p in (path, *path.parents) if p != root and p.is_symlink()), None)
+    if link is not None and link.is_relative_to(root):
+        raise PackageError(
+            rel, "is a symbolic link (or inside one); a package holds only regular files"
+        )
     if not path.resolve().is_relative_to(root.resolve()):
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {rel!r} links outside the package")
+        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} links outside the package")
+    return path
+
+
+def inside(folder: Path, rel: str) -> Path:
+    """``folder / rel`` for an output path that stays inside ``folder``; an EvregError naming
+    it otherwise (an absolute path, ``..``, a backslash, or a link out)."""
+    pure = PurePosixPath(rel)
+    path = folder / pure
+    if (
+        not rel
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or "\\" in rel
+        or not path.resolve().is_relative_to(folder.resolve())
+    ):
+        raise EvregError(f"{folder}: refusing to write {clip(rel)}: not a path inside it")
     return path
 
 
@@ -295,7 +323,7 @@ def read_schema(root: Path, resource: dict) -> tuple[str, dict]:
         label, data = DESCRIPTOR_NAME, schema
     else:
         label = str(schema)
-        path = safe_relative(root, schema, f"resource {resource.get('name')!r} schema")
+        path = safe_relative(root, schema, f"resource {clip(resource.get('name'))} schema")
         try:
             data = _parse_json(label, path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
@@ -316,7 +344,7 @@ def read_table(root: Path, resource: dict) -> RawTable:
     name = str(resource.get("name"))
     _, schema = read_schema(root, resource)
     rel = resource.get("path")
-    path = safe_relative(root, rel, f"resource {name!r} path")
+    path = safe_relative(root, rel, f"resource {clip(name)} path")
     file = str(rel)
     text = _read_text(path, file)
     records, lines = _parse_csv(text, file)
@@ -350,7 +378,7 @@ def _read_text(path: Path, file: str) -> str:
 
 def _parse_csv(text: str, file: str) -> tuple[list[list[str]], list[int]]:
     """All records (blank lines as []) and the line each starts on."""
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # CR inside quotes kept
     records: list[list[str]] = []
     lines: list[int] = []
     last = 0

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evreg.data.scope import SET_BY_ADD_STUDY, review_only_fields
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 STUDY_KEY = "study"
@@ -51,7 +52,7 @@ def resource(descriptor: Mapping[str, Any], name: str, package: Path) -> Mapping
     for res in descriptor.get("resources") or ():
         if isinstance(res, Mapping) and res.get("name") == name:
             return res
-    raise EvregError(f"{package}: no resource named {name!r}")
+    raise EvregError(f"{package}: no resource named {clip(name)}")
 
 
 def schema_fields(root: Path, res: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def schema_fields(root: Path, res: Mapping[str, Any]) -> list[dict[str, Any]]:
             raise EvregError(f"{path}: cannot read the schema: {exc}") from exc
     fields = schema.get("fields") if isinstance(schema, Mapping) else None
     if not isinstance(fields, list):
-        raise EvregError(f"{root}: resource {res.get('name')!r} has no schema fields")
+        raise EvregError(f"{root}: resource {clip(res.get('name'))} has no schema fields")
     return [f for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from evreg.data.text import clip
 from evreg.errors import EvregError
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -19,7 +20,7 @@ def bump_version(version: str, part: str) -> str:
     """Semantic version bump: major resets minor and patch, minor resets patch."""
     key = version_key(version)
     if key is None:
-        raise EvregError(f"datapackage.json:version: {version!r} is not MAJOR.MINOR.PATCH")
+        raise EvregError(f"datapackage.json:version: {clip(version)} is not MAJOR.MINOR.PATCH")
     major, minor, patch = key
     if part == "major":
         return f"{major + 1}.0.0"

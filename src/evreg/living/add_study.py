@@ -27,7 +27,9 @@ from evreg.data.template import (
     STUDY_KEY,
     load_descriptor,
     resource,
+    schema_fields,
 )
+from evreg.data.text import clip
 from evreg.data.versions import bump_version
 from evreg.errors import EvregError
 from evreg.living.derivation_block import apply_blocks, split_blocks
@@ -122,7 +124,7 @@ def _candidate_change(
             row = {**row, "screening_status": "included", "included_as": study_id}
             row["exclusion_reason"] = ""
             return path, data, replace_record(data, style, first, end, row), first
-    raise EvregError(f"{CANDIDATE_KEY}: {candidate!r} is not a candidate_id in {path.name}")
+    raise EvregError(f"{CANDIDATE_KEY}: {clip(candidate)} is not a candidate_id in {path.name}")
 
 
 def _change(
@@ -237,6 +239,15 @@ def add_submission(
     root = package.parent
     recover(root)  # an interrupted add-study or release is completed or rolled back first
     change, originals = _change(package, submission, source, files_beside)
+    origin = {
+        (rel, line): f"{source} {label}"
+        for rel, entries in change.origins.items()
+        for line, label in entries
+    }
+    refused = _hostile_cells(package, change)
+    if refused:  # refused fast: no need to validate the whole package
+        errors = tuple(_finding_text(f, root, origin) for f in refused)
+        return _result(change, errors, (), _problems(refused, root, change))
     before = {_finding_text(f, root, {}) for f in validate_package(package)}
     with tempfile.TemporaryDirectory(prefix="evreg-add-study-") as tmp:
         copy = copy_package(package, Path(tmp))
@@ -246,11 +257,6 @@ def add_submission(
         if change.derived:
             _check_derived(copy)
         findings = validate_package(copy)
-        origin = {
-            (rel, line): f"{source} {label}"
-            for rel, entries in change.origins.items()
-            for line, label in entries
-        }
         after = [
             (f.severity, _finding_text(f, copy.parent, {}), _finding_text(f, copy.parent, origin))
             for f in findings
@@ -267,7 +273,21 @@ def add_submission(
         for severity, plain, text in after
         if severity != "error" and finding_key(plain) not in known
     )
-    result = AddStudyResult(
+    result = _result(change, errors, warnings, problems)
+    if result.added:
+        for path in change.files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        replace_atomically(change.files, originals, root)
+    return result
+
+
+def _result(
+    change: _Change,
+    errors: tuple[str, ...],
+    warnings: tuple[str, ...],
+    problems: tuple[Problem, ...],
+) -> AddStudyResult:
+    return AddStudyResult(
         added=not errors,
         study_id=change.study.get("study_id", ""),
         estimate_ids=tuple(r.get("estimate_id", "") for r in change.estimates),
@@ -277,11 +297,22 @@ def add_submission(
         added_in_version=change.study.get(ADDED_IN_VERSION, ""),
         problems=problems,
     )
-    if result.added:
-        for path in change.files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(change.files, originals, root)
-    return result
+
+
+def _hostile_cells(package: Path, change: _Change) -> list[Any]:
+    """The new rows' cells checked first by the validation's own cell rules
+    (:func:`evreg.data.validate.cells.check_cells`: invisible characters, formula starts,
+    size), so that such a submission is refused without validating the whole package."""
+    from evreg.data.validate.cells import check_cells
+
+    descriptor = load_descriptor(package)
+    findings = []
+    for name, rows in (("studies", [change.study]), ("estimates", change.estimates)):
+        rel = str(resource(descriptor, name, package).get("path"))
+        lines = [line for line, _ in change.origins.get(rel, ())]
+        schema = {"fields": schema_fields(package.parent, resource(descriptor, name, package))}
+        findings += check_cells((rel, list(zip(lines, rows, strict=False))), schema)
+    return findings
 
 
 def _check_derived(copy: Path) -> None:
@@ -338,6 +369,6 @@ def candidate_template(package: Path, candidate_id: str) -> str:
         return render_template(package, row)
     known = ", ".join(sorted(r.get("candidate_id", "") for r in lines.values())) or "none"
     raise EvregError(
-        f"{loaded.resource_path('candidates')}: no screening record {candidate_id!r} "
+        f"{loaded.resource_path('candidates')}: no screening record {clip(candidate_id)} "
         f"(records: {known})"
     )

@@ -71,10 +71,10 @@ def copy_package(package: Path, dest: Path) -> Path:
     """Copy datapackage.json, schemas/ and data/ (and whatever resource paths name) to dest."""
     root = package.parent
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(package, dest / package.name)
+    shutil.copy2(package, dest / package.name, follow_symlinks=False)
     for folder in ("schemas", "data"):
-        if (root / folder).is_dir():
-            shutil.copytree(root / folder, dest / folder, dirs_exist_ok=True)
+        if (root / folder).is_dir():  # links copied as links: validation refuses them
+            shutil.copytree(root / folder, dest / folder, symlinks=True, dirs_exist_ok=True)
     return dest / package.name
 
 

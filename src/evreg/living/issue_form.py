@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evreg.data.template import CANDIDATE_KEY, ESTIMATES_KEY, RISK_OF_BIAS_KEY, STUDY_KEY
+from evreg.data.text import clip
 from evreg.errors import EvregError
 from evreg.living.submission import parse_yaml, read_text, submission_from
 
@@ -149,7 +150,7 @@ def parse_issue(text: str, form: Mapping[str, FormField], where: str) -> dict[st
     for line, label, raw in _sections(text.replace("\r\n", "\n"), where):
         field = form.get(label)
         if field is None:
-            raise EvregError(f"{where}:{line}: unknown section {label[:80]!r} (not a form field)")
+            raise EvregError(f"{where}:{line}: unknown section {clip(label)} (not a form field)")
         if field.id in given:
             raise EvregError(
                 f"{where}:{line}:{field.id}: given twice (first on line {given[field.id]})"

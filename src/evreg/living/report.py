@@ -230,7 +230,7 @@ def add_study_markdown(result: Any, source: str = "the submission", form: Any = 
         errors = form.messages(result)
     lines = [
         f"**The submission could not be added: {plural(len(errors), 'problem')}.** No file "
-        f"was changed and no pull request was opened. {where}. Edit the issue to fix them; "
+        f"was changed. {where}. Edit the issue to fix them; "
         "the checks run again.",
         "",
         *(f"- {md_escape(e, limit=500)}" for e in errors),
@@ -241,7 +241,7 @@ def add_study_markdown(result: Any, source: str = "the submission", form: Any = 
 def error_markdown(message: str) -> str:
     """A submission that could not even be read (not valid YAML, a section twice...)."""
     return (
-        "**The submission could not be read.** No file was changed and no pull request was "
-        "opened. Edit the issue to fix it; the checks run again.\n\n"
+        "**The submission could not be read.** No file was changed. Edit the issue to fix it; "
+        "the checks run again.\n\n"
         f"- {md_escape(message, limit=500)}\n"
     )

@@ -20,24 +20,53 @@ from evreg.data.template import (
     SET_FOR_RISK_OF_BIAS,
     STUDY_KEY,
 )
+from evreg.data.text import clip, one_line
 from evreg.errors import EvregError
 
 TOP_KEYS = (STUDY_KEY, ESTIMATES_KEY, CANDIDATE_KEY, RISK_OF_BIAS_KEY)
 
 
+# Limits on a contributor's YAML: no anchors or aliases (a "billion laughs" expands a few
+# lines into billions of nodes), nesting and node counts far above what the template needs.
+MAX_YAML_DEPTH = 20
+MAX_YAML_NODES = 20_000
+MAX_SUBMISSION_BYTES = 1_000_000
+
+
 def _yaml_loader() -> type:
-    """A safe YAML loader that keeps every scalar as written ("1.50" stays "1.50") and refuses
-    a key given twice in one mapping (PyYAML would silently keep the last)."""
+    """A safe YAML loader that keeps every scalar as written ("1.50" stays "1.50"), refuses a
+    key given twice in one mapping (PyYAML would silently keep the last), a key that is not a
+    single value, anchors and aliases, and nesting or sizes beyond the limits above."""
     import yaml
 
     class RawLoader(yaml.SafeLoader):
+        depth = 0
+        nodes = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            problem = _node_problem(event, self.depth, self.nodes)
+            if problem:
+                raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+            self.nodes += 1
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            seen: set[Any] = set()
+            seen: set[str] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str):
+                    problem = "a key must be a plain name, not a list or mapping"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, problem, key_node.start_mark
+                    )
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} given twice", key_node.start_mark
+                        None, None, f"key {clip(key)} given twice", key_node.start_mark
                     )
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
@@ -49,10 +78,24 @@ def _yaml_loader() -> type:
     return RawLoader
 
 
+def _node_problem(event: Any, depth: int, nodes: int) -> str | None:
+    """Why the YAML node starting with ``event`` is refused (anchor, alias, too deep, too many),
+    or None."""
+    import yaml
+
+    if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        return "anchors and aliases (&name, *name) are not accepted; write each value out"
+    if depth >= MAX_YAML_DEPTH:
+        return f"nested deeper than {MAX_YAML_DEPTH} levels"
+    if nodes >= MAX_YAML_NODES:
+        return f"more than {MAX_YAML_NODES:,} values"
+    return None
+
+
 def parse_yaml(text: str, where: str, line_offset: int = 0, field: str = "") -> Any:
-    """YAML text as plain data, every scalar a string as written; a clear error naming
-    ``where``, the line (``line_offset`` lines before the text in its file) and the column, or
-    the ``field`` the text is the value of (``where:line:field``)."""
+    """YAML text as plain data, every scalar a string as written; a clear one-line error
+    naming ``where``, the line (``line_offset`` lines before the text in its file) and the
+    column, or the ``field`` the text is the value of (``where:line:field``)."""
     import yaml
 
     try:
@@ -63,18 +106,29 @@ def parse_yaml(text: str, where: str, line_offset: int = 0, field: str = "") -> 
         col = f" (column {mark.column + 1})" if mark is not None and field else ""
         at += f":{field}" if field else (f":{mark.column + 1}" if mark is not None else "")
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise EvregError(f"{where}{at}: not valid YAML: {problem}{col}") from exc
+        raise EvregError(f"{where}{at}: not valid YAML: {one_line(problem)}{col}") from None
+    except (RecursionError, MemoryError, TypeError, ValueError) as exc:  # parser limits
+        at = f":{field}" if field else ""
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
+        raise EvregError(f"{where}{at}: not valid YAML: {reason}") from None
 
 
 def read_text(path: Path) -> str:
     """A contributor's file as text (UTF-8, a byte-order mark dropped); a clear error naming it
-    when it is missing or unreadable."""
+    when it is missing, unreadable or larger than MAX_SUBMISSION_BYTES."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SUBMISSION_BYTES + 1)
     except FileNotFoundError as exc:
         raise EvregError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvregError(f"{path}: cannot read: {exc}") from exc
+    except OSError as exc:
+        raise EvregError(f"{path}: cannot read: {one_line(exc.strerror or exc)}") from exc
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise EvregError(f"{path}: larger than {MAX_SUBMISSION_BYTES:,} bytes; not read")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EvregError(f"{path}: cannot read: not UTF-8 text (byte {exc.start})") from exc
 
 
 def load_submission(path: Path) -> dict[str, Any]:
@@ -90,7 +144,7 @@ def submission_from(doc: Any, where: str) -> dict[str, Any]:
     extra = sorted(set(map(str, doc)) - set(TOP_KEYS))
     if extra:
         raise EvregError(
-            f"{where}: unknown top-level key {extra[0]!r} (expected {', '.join(TOP_KEYS)})"
+            f"{where}: unknown top-level key {clip(extra[0])} (expected {', '.join(TOP_KEYS)})"
         )
     study = doc.get(STUDY_KEY)
     if not isinstance(study, dict):
@@ -148,7 +202,7 @@ def submission_rows(
         given = entry.get("study_id")
         if given not in (None, "", study_id):
             raise EvregError(
-                f"{where}.study_id: {given!r} differs from study.study_id {study_id!r}"
+                f"{where}.study_id: {clip(given)} differs from study.study_id {clip(study_id)}"
             )
         row = _row({**entry, "study_id": study_id}, estimate_columns, where)
         estimates.append(row)
@@ -178,7 +232,8 @@ def risk_of_bias_rows(
 def _row(entry: Mapping[Any, Any], columns: Sequence[str], where: str) -> dict[str, str]:
     unknown = [str(k) for k in entry if str(k) not in columns]
     if unknown:
-        raise EvregError(f"{where}.{unknown[0]}: unknown field (see `evreg add-study --template`)")
+        name = clip(unknown[0], quoted=False)
+        raise EvregError(f"{where}.{name}: unknown field (see `evreg add-study --template`)")
     return {c: _cell(entry.get(c), f"{where}.{c}") for c in columns}
 
 

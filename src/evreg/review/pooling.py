@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from evreg import stats
-from evreg.data.effects import DELIMITER_NAMES, EffectTable
+from evreg.data.effects import DELIMITER_NAMES, EffectTable, sort_keys
 from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, fmt_ratios, num
+from evreg.data.text import clip
 from evreg.data.text import strip_control as safe
 from evreg.errors import EvregError
 from evreg.stats import AS_PRINTED, FLIPPED
@@ -107,7 +108,7 @@ def _flipped(table: EffectTable) -> np.ndarray:
         elif value == "unknown":
             why = "'unknown': a study of unknown direction cannot be harmonised"
         else:
-            why = f"{value!r} is not a comparison"
+            why = f"{clip(value)} is not a comparison"
         raise table.fail(int(i), "comparison", f"{why} (use one of {', '.join(COMPARISONS)})")
     return np.isin(values, FLIPPED)
 
@@ -251,7 +252,7 @@ def _analyse(
         out["leave_one_out"] = [_row(r, "omitted") for r in loo.rows]
         notes += list(loo.notes)
     if options.cumulative:
-        order = _sort_key(table.columns[options.cumulative])
+        order = sort_keys(table, options.cumulative)
         cum = stats.cumulative(y, se, options.method, names, order=order, **_opts(options))
         out["cumulative"] = [_row(r, "added") for r in cum.rows]
         notes += list(cum.notes)
@@ -298,13 +299,6 @@ def _row(r: Any, label: str) -> dict[str, Any]:
         out["k"] = r.k
     out.update({f: getattr(r, f) for f in ("estimate", "ci_lower", "ci_upper", "p", "I2")})
     return out
-
-
-def _sort_key(values: list[str]) -> list[Any]:
-    try:
-        return [float(v) for v in values]
-    except ValueError:
-        return list(values)
 
 
 def _subgroups(table: EffectTable, effects: Effects, options: PoolOptions) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from evreg.data.history import package_files as history_files
-from evreg.data.package import Package, with_release_status
+from evreg.data.package import Package, inside, with_release_status
 from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
 from evreg.site.chartjobs import ChartPool, default_workers
@@ -141,7 +141,8 @@ def deterministic_zip(package: Package, prefix: str, root: Path, files: list[str
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel in files:
-            info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=stamp)
+            entry = inside(Path("."), f"{prefix}/{rel}").as_posix()  # no zip-slip for readers
+            info = zipfile.ZipInfo(entry, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, (root / rel).read_bytes())
@@ -162,7 +163,7 @@ def site_zip_name(package: Package) -> str:
 def write_site_zip(package: Package, site_dir: Path) -> Path:
     """Zip the built site (every file, sorted) into its data/ folder for offline reading:
     unzipped, its index.html opens in a browser from the file system."""
-    dest = site_dir / "data" / site_zip_name(package)
+    dest = inside(site_dir / "data", site_zip_name(package))
     files = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
     prefix = site_zip_name(package).removesuffix(".zip")
     payload = deterministic_zip(package, prefix, site_dir, files)
@@ -208,7 +209,7 @@ def write_data(
     files = package_files(package)
     out: list[tuple[str, str, Path]] = []
     for rel in files:
-        dest = docs / "data" / rel
+        dest = inside(docs / "data", rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(package.root / rel, dest)
         what = (
@@ -236,7 +237,7 @@ def write_data(
         ),
     }
     for fname, (what, payload) in sorted(extra.items()):
-        dest = docs / "data" / fname
+        dest = inside(docs / "data", fname)
         dest.write_bytes(payload)
         out.append((f"data/{fname}", what, dest))
     return sorted(out)

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from evreg.data.package import PackageError, location
+from evreg.data.text import QUOTE_WIDTH, clip, one_line
 
 MAX_FINDINGS_PER_FILE = 200
+MAX_MESSAGE_CHARS = 1000  # a message never quotes a whole cell (see evreg.data.text.clip)
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,8 @@ class Finding:
     message: str
     severity: str = "error"
 
-    def __post_init__(self) -> None:  # one line per finding, whatever the cells contain
-        object.__setattr__(self, "message", " ".join(self.message.split()))
+    def __post_init__(self) -> None:  # one short line per finding, whatever the cells contain
+        object.__setattr__(self, "message", one_line(self.message, MAX_MESSAGE_CHARS))
 
     def __str__(self) -> str:
         tag = "warning: " if self.severity == "warning" else ""
@@ -42,16 +44,9 @@ def from_error(exc: PackageError) -> Finding:
     return Finding(exc.file, exc.row, exc.field, exc.detail)
 
 
-def quote(text: object, width: int = 60) -> str:
-    """A cell's text quoted for a message, cut to ``width`` characters."""
-    text = repr(str(text))
-    return text if len(text) <= width else text[: width - 4] + "...'"
-
-
-def one_line(value: object, width: int = 300) -> str:
-    """Any message (an exception, a frictionless note) as one line of at most ``width``."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 3] + "..."
+def quote(text: object, width: int = QUOTE_WIDTH) -> str:
+    """A cell's text quoted for a message, cut to ``width`` characters (:func:`clip`)."""
+    return clip(text, width)
 
 
 # The rows a domain check reads: (CSV line, {field: text as printed}).

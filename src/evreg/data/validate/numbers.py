@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from statistics import NormalDist
 
+from evreg.data.text import clip
 from evreg.data.validate.finding import Finding, Rows, quote
 
 NUMBERS = ("hr", "ci_lower", "ci_upper")
@@ -48,7 +49,8 @@ def check_numbers(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             text = row.get(name, "").strip()
             value = _decimal(text) if text else None
             if text and value is not None and not _positive(value):
-                yield Finding(file, line, name, f"{text} must be a finite number above 0 (a ratio)")
+                message = f"{clip(text, quoted=False)} must be a finite number above 0 (a ratio)"
+                yield Finding(file, line, name, message)
             elif value is not None:
                 values[name] = value
         yield from _check_order(file, line, values, row)

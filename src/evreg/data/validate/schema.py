@@ -15,11 +15,13 @@ from pathlib import Path
 from evreg.data.package import (
     DESCRIPTOR_NAME,
     KNOWN_RESOURCE_NAMES,
+    SAFE_NAME,
     RawTable,
     schema_problems,
 )
+from evreg.data.text import one_line
 from evreg.data.validate.files import CELL_COUNT_ERRORS, cell_count_findings, csv_line
-from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, one_line, quote
+from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote
 
 PROFILE_KEYS = ("profile", "$schema")
 
@@ -39,10 +41,13 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
             yield err(key, f"{key!r} is missing; a published package needs it")
     version = descriptor.get("version")
     if version and not re.fullmatch(r"\d+\.\d+\.\d+", str(version)):
-        yield err("version", f"{version!r} is not a semantic version like 1.0.0")
+        yield err("version", f"{quote(version)} is not a semantic version like 1.0.0")
     created = descriptor.get("created")
     if created and not _is_iso_datetime(str(created)):
-        yield err("created", f"{created!r} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z")
+        yield err(
+            "created", f"{quote(created)} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z"
+        )
+    yield from _name_findings(descriptor)
     names = [r.get("name") for r in descriptor.get("resources", [])]
     for name in KNOWN_RESOURCE_NAMES:
         if names.count(name) > 1:
@@ -53,12 +58,28 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
                 DESCRIPTOR_NAME,
                 None,
                 "resources",
-                f"resource {name!r} is not one evreg knows ({', '.join(KNOWN_RESOURCE_NAMES)}); "
-                "it is not checked",
+                f"resource {quote(name)} is not one evreg knows "
+                f"({', '.join(KNOWN_RESOURCE_NAMES)}); it is not checked",
                 "warning",
             )
     yield from _remote_profiles(descriptor)
     yield from _frictionless_metadata(DESCRIPTOR_NAME, "Package", _offline(descriptor))
+
+
+def _name_findings(descriptor: dict) -> Iterator[Finding]:
+    """The package's and each resource's name: lower-case letters, digits, ``. _ -`` (the
+    names become file names of the downloads: no ``/``, no ``..``)."""
+    parts = [("name", descriptor.get("name"))]
+    parts += [("resources", r.get("name")) for r in descriptor.get("resources", [])]
+    for field, name in parts:
+        if name is not None and not (isinstance(name, str) and SAFE_NAME.fullmatch(name)):
+            yield Finding(
+                DESCRIPTOR_NAME,
+                None,
+                field,
+                f"name {quote(name)} must be lower-case letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit",
+            )
 
 
 def _remote_profiles(descriptor: dict) -> Iterator[Finding]:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from evreg.data.scope import (
     ADDED_IN_VERSION,
     ASSESSED_BY,
+    IN_REVIEW,
     NOS_DOMAINS,
     in_review,
     orcid_problem,
@@ -160,3 +161,25 @@ def _included(
             f"{target} is already the study of the record on line {seen[target]}",
         )
     seen.setdefault(target, line)
+
+
+def check_review_count(file_rows: tuple[str, Rows], descriptor: dict) -> Iterator[Finding]:
+    """No more studies marked in_review than the source review reports it included
+    (``review.prisma_counts_reported.studies_included`` in datapackage.json): an added study
+    cannot be turned into one of the review's by editing the CSV."""
+    file, rows = file_rows
+    review = descriptor.get("review")
+    counts = review.get("prisma_counts_reported") if isinstance(review, dict) else None
+    reported = counts.get("studies_included") if isinstance(counts, dict) else None
+    if not isinstance(reported, int) or isinstance(reported, bool):
+        return
+    marked = [line for line, row in rows if in_review(row)]
+    if len(marked) > reported:
+        yield Finding(
+            file,
+            marked[reported],
+            IN_REVIEW,
+            f"true for {len(marked)} studies, but the source review reports {reported} "
+            "included studies (datapackage.json review.prisma_counts_reported"
+            ".studies_included); a study added since the review has in_review false",
+        )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evreg.data.package import (
     DESCRIPTOR_NAME,
+    KNOWN_RESOURCE_NAMES,
     PackageError,
     RawTable,
     find_resource,
@@ -21,6 +22,7 @@ from evreg.data.package import (
     read_table,
 )
 from evreg.data.validate import (
+    cells,
     certainty,
     derivations,
     domain,
@@ -65,6 +67,7 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
     ("studies", sources.check_study_sources),
+    *((name, cells.check_cells) for name in KNOWN_RESOURCE_NAMES),
 )
 
 
@@ -96,6 +99,9 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
             message = "too many problems: cross-checks with this file skipped"
             findings.append(Finding(table.file, None, None, message))
     findings += _cross_table_findings(tables)
+    if "studies" in tables:
+        studies = tables["studies"]
+        findings += scope.check_review_count((studies.file, list(studies.rows())), descriptor)
     order = _file_order(descriptor)
     return _cap(sorted(findings, key=lambda f: (order.get(f.file, len(order)), f.row or 0)))
 
