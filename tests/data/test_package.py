@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fixtures import data_checks
 from fixtures.breakage import copy_row, set_cell
 
 from evreg.data.package import (
@@ -18,14 +19,10 @@ from evreg.data.package import (
     qualifying_estimates,
     split_list,
 )
-from evreg.data.scope import in_review, review_only_fields
 
 
 def test_frictionless_validates_the_package(root: Path) -> None:
-    import frictionless
-
-    report = frictionless.validate(str(root / "datapackage.json"))
-    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    data_checks.frictionless_validates(root)
 
 
 def test_descriptor_metadata(root: Path) -> None:
@@ -47,32 +44,16 @@ def test_schemas_use_v1_constraints_not_categories(root: Path) -> None:
 
 
 def test_every_number_names_its_source(root: Path) -> None:
-    """Checked on the data themselves (whatever they hold): every estimate or published result
-    that gives a number says where it is printed; the review's study characteristics say where
-    the review prints them, an added study where its own paper is."""
-    pkg = load_package(root)
-    numbers = ("hr", "ci_lower", "ci_upper", "p_as_printed")
-    for name, key in (("estimates", "estimate_id"), ("published_results", "result_id")):
-        for row in pkg.raw_tables[name]:
-            if any(row.get(n) for n in numbers):
-                assert row["source_url"] and row["source_location"], (name, row[key])
-    review_only = review_only_fields(pkg.schemas["studies"])
-    for row in pkg.raw_tables["studies"]:
-        if in_review(row) and any(row.get(f) for f in review_only):
-            assert row["review_source_location"], row["study_id"]
-        if not in_review(row):
-            assert row["source_url"] and row["added_in_version"], row["study_id"]
+    """Checked on the data themselves (whatever they hold); validation enforces the same rule
+    (evreg.data.validate.sources), so an accepted contribution keeps it."""
+    data_checks.every_number_names_its_source(root)
 
 
 def test_the_review_counts_its_own_studies(root: Path) -> None:
     """The studies marked as the source review's are as many as it says it included (the
     reported count is data too: an added study never changes it)."""
-    pkg = load_package(root)
-    reported = pkg.review.get("prisma_counts_reported", {}).get("studies_included")
-    review = [s for s in pkg.studies if in_review(s)]
-    if reported is None:
+    if not data_checks.review_counts_its_own_studies(root):
         pytest.skip("the package records no reported study count")
-    assert len(review) == reported
 
 
 def test_rows_are_typed_and_printed_text_is_kept(package_copy: Path) -> None:
@@ -93,21 +74,11 @@ def test_rows_are_typed_and_printed_text_is_kept(package_copy: Path) -> None:
 
 
 def test_every_pending_row_says_why(root: Path) -> None:
-    for e in load_package(root).estimates:
-        if e["status"] != "extracted":
-            assert e["notes"] or e["extraction_check"], e["estimate_id"]
+    data_checks.every_pending_row_says_why(root)
 
 
 def test_plan_mirrors_the_review(root: Path) -> None:
-    pkg = load_package(root)
-    published = {r["analysis_id"] for r in pkg.published_results}
-    assert {a["analysis_id"] for a in pkg.analyses} == published
-    for analysis in pkg.analyses:
-        qualifying = qualifying_estimates(pkg, analysis)
-        ids = [e["estimate_id"] for e in qualifying]
-        assert all(e["timepoint"] != "change" for e in qualifying), "change never qualifies"
-        order = [e["estimate_id"] for e in pkg.estimates if e["estimate_id"] in ids]
-        assert ids == order, "file order"
+    data_checks.plan_mirrors_the_review(root)
 
 
 def test_qualifying_estimates_follow_the_plan_row(package_copy: Path) -> None:

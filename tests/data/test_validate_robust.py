@@ -78,6 +78,13 @@ def _set_resource(name: str, key: str, value: object) -> Callable[[dict], None]:
 
 
 EST = "data/estimates.csv"
+# The estimates schema's columns (the expected messages follow the schema, not a count).
+_FIELDS = [
+    f["name"]
+    for f in json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "estimates.json").read_text("utf-8")
+    )["fields"]
+]
 JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "binary": (_write(EST, bytes(range(256)) * 64), EST, "binary data (NUL byte)"),
     "20 MB of random bytes": (
@@ -85,7 +92,7 @@ JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
         EST,
         "binary data (NUL byte)",
     ),
-    "20 MB of junk text": (_junk_text_20mb, EST, "cells where the header has 19"),
+    "20 MB of junk text": (_junk_text_20mb, EST, f"cells where the header has {len(_FIELDS)}"),
     "empty": (_write(EST, b""), EST, "file is empty"),
     "whitespace only": (_write(EST, b"\n\n  \n"), EST, "file is empty"),
     "semicolons": (
@@ -110,7 +117,7 @@ JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "missing column": (
         _rewrite_csv("estimates", lambda rows: [r[:-1] for r in rows]),
         EST,
-        "missing column(s): notes",
+        f"missing column(s): {_FIELDS[-1]}",
     ),
     "extra column": (
         _rewrite_csv("estimates", lambda rows: [[*r, "x"] for r in rows]),
@@ -141,7 +148,7 @@ JUNK: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "huge cell": (
         lambda pkg: (pkg / EST).write_text((pkg / EST).read_text() + "x" * 300_000 + "\n"),
         EST,
-        "1 cell where the header has 19",
+        f"1 cell where the header has {len(_FIELDS)}",
     ),
     "CSV missing": (lambda pkg: (pkg / EST).unlink(), EST, "file not found"),
     "descriptor broken JSON": (

@@ -244,7 +244,7 @@ def test_replace_refuses_if_a_file_changed_meanwhile(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b"now\n")
     with pytest.raises(EvregError, match="changed by someone else"):
-        files.replace_atomically({path: b"new\n"}, {path: b"then\n"})
+        files.replace_atomically({path: b"new\n"}, {path: b"then\n"}, tmp_path)
     assert path.read_bytes() == b"now\n"
     assert [p.name for p in tmp_path.iterdir()] == ["f.csv"], "temp file left behind"
 
@@ -315,7 +315,7 @@ def test_from_candidate_prefills_the_template_and_marks_the_record(repo: Path, c
     old = candidates.read_text(encoding="utf-8").splitlines()
     code, out, err = run_cli(["add-study", str(path)], repo, capsys)
     assert code == 0, err
-    assert "data/candidates.csv" in out
+    assert "git add -- data/candidates.csv data/estimates.csv data/studies.csv" in out
     new = candidates.read_text(encoding="utf-8").splitlines()
     changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
     assert len(changed) == 1, "only the record's own line changes"

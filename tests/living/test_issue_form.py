@@ -333,6 +333,7 @@ _No response_
   status: not_found         # extracted; incomplete (only some printed); not_found
   source_url:
   source_location:          # table, figure or page
+  notes: the abstract gives no hazard ratio
 ```
 
 ### Notes

@@ -38,7 +38,7 @@ def test_release_after_adding_a_study_is_minor(repo: Path, capsys) -> None:
     add_example(repo)
     code, out, err = run_cli(["release", "--date", "2026-12-01"], repo, capsys)
     assert code == 0, err
-    assert "released data version 1.1.0 (minor, since v1.0.0)" in out
+    assert "released data version 1.1.0 (minor, since 1.0.0)" in out
     assert _version(repo) == "1.1.0"
     changed = _changed_lines(old_descriptor, (repo / "datapackage.json").read_text("utf-8"))
     assert [y.strip() for _, y in changed] == [
@@ -86,7 +86,7 @@ def test_correction_that_changes_no_result_is_patch(repo: Path, capsys) -> None:
     )
     code, out, err = run_cli(["release", "--date", "2026-12-02"], repo, capsys)
     assert code == 0, err
-    assert _version(repo) == "1.0.1" and "(patch, since v1.0.0)" in out
+    assert _version(repo) == "1.0.1" and "(patch, since 1.0.0)" in out
     assert "Patch release" in (repo / "CHANGELOG.md").read_text(encoding="utf-8")
 
 
@@ -108,15 +108,27 @@ def test_major_and_dry_run(repo: Path, capsys) -> None:
     assert code == 0 and _version(repo) == "2.0.0"
 
 
-def test_second_release_needs_the_previous_tag(repo: Path, capsys) -> None:
+def test_second_release_finds_the_previous_in_the_history(repo: Path, capsys) -> None:
+    """No tag anywhere: the previous release is the commit that set its version."""
     add_example(repo)
     assert run_cli(["release", "--date", "2026-12-01"], repo, capsys)[0] == 0
     git(repo, "commit", "-qam", "Release 1.1.0")
-    code, _, err = run_cli(["release"], repo, capsys)
-    assert code == 1 and "no git tag v1.1.0" in err and "--since" in err
-    git(repo, "tag", "v1.1.0")
+    assert git(repo, "tag") == ""
     code, _, err = run_cli(["release"], repo, capsys)
     assert code == 1 and "nothing changed" in err
+    code, out, err = run_cli(["release", "--dry-run", "--since", "v1.0.0"], repo, capsys)
+    assert code == 0, err
+    assert out.startswith("## 1.2.0") and "Changes since data version 1.0.0" in out
+
+
+def test_release_of_a_version_no_commit_set_is_refused(repo: Path, capsys) -> None:
+    add_example(repo)
+    path = repo / "datapackage.json"
+    path.write_text(path.read_text("utf-8").replace('"1.0.0"', '"1.3.0"', 1), "utf-8")
+    before = snapshot(repo)
+    code, _, err = run_cli(["release"], repo, capsys)
+    assert code == 1 and "sets version 1.3.0" in err and "1.0.0" in err
+    assert snapshot(repo) == before
 
 
 @pytest.mark.parametrize("date", ["2026-13-01", "01/12/2026", "tomorrow"])

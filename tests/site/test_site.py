@@ -34,7 +34,7 @@ from fixtures.sites import (
 from fixtures.synthetic import ADDED_STUDY, write_package
 
 from evreg.cli import main
-from evreg.data.package import load_package
+from evreg.data.package import load_package, with_release_status
 from evreg.review.plan import run_plan
 
 pytestmark = pytest.mark.slow
@@ -135,8 +135,8 @@ def test_data_files_byte_identical_to_the_package(main_site: Path) -> None:
 
 
 def test_package_zip_holds_the_package(main_site: Path) -> None:
-    package = load_package(ROOT / "datapackage.json")
-    name = f"{package.descriptor['name']}-{package.version}.zip"
+    package = with_release_status(load_package(ROOT / "datapackage.json"))
+    name = f"{package.descriptor['name']}-{package.version_slug}.zip"
     zips = sorted(p.name for p in (main_site / "data").glob("*.zip"))
     assert zips == [f"{name.removesuffix('.zip')}-site.zip", name]  # the package, the site
     with zipfile.ZipFile(main_site / "data" / name) as zf:
@@ -150,7 +150,10 @@ def test_package_zip_holds_the_package(main_site: Path) -> None:
 def test_results_json_and_csv_match_the_engine(main_site: Path) -> None:
     results = run_plan(load_package(ROOT / "datapackage.json"))
     on_site = json.loads((main_site / "data" / "results.json").read_text(encoding="utf-8"))
+    unreleased = on_site.pop("unreleased")
     assert on_site == json.loads(json.dumps(results.to_dict()))
+    status = with_release_status(load_package(ROOT)).unreleased
+    assert unreleased == (status.to_dict() if status else None)
     schema = json.loads((main_site / "data" / "results-schema.json").read_text(encoding="utf-8"))
     rows = list(
         csv.DictReader(
@@ -184,7 +187,11 @@ def test_home_summary_of_findings_lists_every_analysis(main_site: Path) -> None:
     home = (main_site / "index.html").read_text(encoding="utf-8")
     for a in package.analyses:
         assert f'href="analyses/{a["analysis_id"]}/index.html"' in home
-    assert f"Data version <strong>{package.version}</strong> of {package.created[:10]}" in home
+    status = with_release_status(package).unreleased
+    if status is None:
+        assert f"Data version <strong>{package.version}</strong> of {package.created[:10]}" in home
+    else:
+        assert f"<strong>Unreleased data: changes since data version {status.since}" in home
     assert "Summary of findings" in home
 
 

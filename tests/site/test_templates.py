@@ -184,8 +184,13 @@ def test_every_page_template_renders_for_packages_with_and_without_everything(
     news = (bare_docs / "whats-new" / "index.md").read_text(encoding="utf-8")
     assert "No release has been recorded yet" in news
     home = (bare_docs / "index.md").read_text(encoding="utf-8")
-    front = '---\ntitle: "Home"\nhide:\n  - toc\n---\n\n\n\n<div class="evreg-block">'
-    assert home.startswith(front), "no intro: the page opens on the question (TOC hidden)"
+    front = '---\ntitle: "Home"\nhide:\n  - toc\n---\n\n# '
+    assert home.startswith(front), "no intro: the page opens on its title (TOC hidden)"
+    title_line = home[len(front) - 2 :].split("\n", 1)[0]
+    after = home.split(title_line, 1)[1].lstrip("\n")
+    assert after.startswith('<div class="evreg-block">\n<section class="evreg-answers"'), (
+        "the answers come first"
+    )
     funnel = "Funnel plot: pseudo 95% limits"
     assert any(funnel in p.read_text(encoding="utf-8") for p in bare_docs.glob("analyses/*/*.md"))
 

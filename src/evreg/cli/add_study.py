@@ -11,7 +11,9 @@ The study is recorded as added since the source review (``in_review`` false) in 
 data version. The new rows are appended to a copy of the package, which is validated with every
 schema and domain check; only if it has no error are ``data/studies.csv`` and
 ``data/estimates.csv`` replaced (append only, in the files' own CSV style; a named screening
-record is marked included). Otherwise: the findings, exit 1, no file changed.
+record is marked included in ``data/candidates.csv``), all of them or none, and the files
+changed are printed with the ``git add`` that commits them. Otherwise: the findings, exit 1,
+no file changed.
 """
 
 from __future__ import annotations
@@ -132,14 +134,17 @@ def _print_text(result: object, stdout: bool = True) -> None:
     for line in (*getattr(result, "errors", ()), *getattr(result, "warnings", ())):
         print(line, file=sys.stderr)
     if getattr(result, "added", False):
+        out = sys.stdout if stdout else sys.stderr
         ids = ", ".join(result.estimate_ids) or "no estimates"  # type: ignore[attr-defined]
-        files = " and ".join(result.files)  # type: ignore[attr-defined]
+        files = " ".join(result.files)  # type: ignore[attr-defined]
         version = result.added_in_version  # type: ignore[attr-defined]
         print(
-            f"added study {result.study_id} ({ids}) to {files}, "  # type: ignore[attr-defined]
+            f"added study {result.study_id} ({ids}) "  # type: ignore[attr-defined]
             f"as a study added since the review in data version {version}",
-            file=sys.stdout if stdout else sys.stderr,
+            file=out,
         )
+        print(f"changed: {files}", file=out)
+        print(f"to commit them: git add -- {files}", file=out)
     else:
         n = len(getattr(result, "errors", ()))
         print(f"not added: {n} error(s); no file was changed", file=sys.stderr)

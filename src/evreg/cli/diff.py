@@ -1,9 +1,10 @@
-"""``evreg diff REF``: how the results at git REF differ from the working tree's.
+"""``evreg diff REF``: how the results at REF (a data version or git ref) differ from the
+working tree's.
 
 Example::
 
     evreg diff origin/main              # markdown, ready for a pull-request comment
-    evreg diff v1.0.0 --format json     # the same as one JSON object
+    evreg diff 1.0.0 --format json      # against data version 1.0.0, as one JSON object
 
 Both packages are validated and run through the same analysis plan; the output lists which
 analyses change, k, HR [95% CI] and p before and after, changes of significance or of the
@@ -22,7 +23,12 @@ from evreg.cli import options
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg diff``."""
     parser.epilog = "example: evreg diff origin/main > diff.md"
-    parser.add_argument("ref", metavar="REF", help="git commit, branch or tag to compare with")
+    parser.add_argument(
+        "ref",
+        metavar="REF",
+        help="a data version (1.0.0 or v1.0.0: the commit that set it, found in the package's "
+        "history) or a git commit, branch or tag",
+    )
     options.add_package(parser)
     parser.add_argument(
         "--format",

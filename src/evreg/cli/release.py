@@ -4,12 +4,14 @@ Example::
 
     evreg release                       # auto: minor if data were added or results changed
     evreg release patch --date 2026-12-01
-    evreg release major --since v1.2.0  # a new literature search
+    evreg release major --since 1.2.0   # a new literature search
 
 MAJOR is a new search (only on request), MINOR added or changed data, PATCH a correction that
-changes no result (refused if any result changes). The previous release is the git tag
-``v<current version>`` unless ``--since REF`` is given. Writes ``version`` and ``created`` in
-datapackage.json (formatting kept) and a CHANGELOG.md entry with the diff of results.
+changes no result (refused if any result changes). The previous release is the commit that set
+the current version in datapackage.json, found in the package's own git history (any clone,
+tags or not), unless ``--since REF`` is given. Writes ``version`` and ``created`` in
+datapackage.json (formatting kept), CITATION.cff's version and date, the version cells of rows
+added since, and a CHANGELOG.md entry with the diff of results: all of them or none.
 """
 
 from __future__ import annotations
@@ -31,12 +33,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "changes no result; auto (default): minor or patch from the diff",
     )
     parser.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
-    parser.add_argument("--since", metavar="REF", help="previous release (default: tag v<version>)")
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="previous release: a data version or git ref (default: the commit that set the "
+        "current version)",
+    )
     options.add_package(parser)
     parser.add_argument(
         "--changelog",
         metavar="PATH",
         help="changelog file (default: CHANGELOG.md beside the package)",
+    )
+    parser.add_argument(
+        "--note",
+        metavar="TEXT",
+        default="",
+        help="a sentence for the CHANGELOG entry, above the generated diff (e.g. what the "
+        "release is for)",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the entry, change no file")
 
@@ -57,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         since=args.since,
         changelog=changelog,
         write=not args.dry_run,
+        note=args.note,
     )
     if args.dry_run:
         print(release.entry)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from evreg.data.history import Unreleased, shown_version, unreleased, version_slug
 from evreg.data.text import clip
 from evreg.errors import EvregError
 
@@ -151,6 +152,19 @@ class Package:
     raw_tables: dict[str, tuple[dict[str, str], ...]] = field(default_factory=dict)
     row_lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
     schemas: dict[str, dict] = field(default_factory=dict)
+    # How the data differ from the release ``version`` names (evreg.data.history); None: they
+    # are that release, or it is not known (see with_release_status).
+    unreleased: Unreleased | None = None
+
+    @property
+    def shown_version(self) -> str:
+        """The data version in words, saying when the data are not exactly that release."""
+        return shown_version(self.version, self.unreleased)
+
+    @property
+    def version_slug(self) -> str:
+        """The version in file names (``1.0.0``, ``1.0.0-unreleased-abc1234``)."""
+        return version_slug(self.version, self.unreleased)
 
     @property
     def studies(self) -> tuple[dict, ...]:
@@ -531,3 +545,11 @@ def qualifies(estimate: dict, analysis_row: dict) -> bool:
         and estimate.get("comparison") in split_list(analysis_row.get("comparisons"))
         and estimate.get("model") in split_list(analysis_row.get("models"))
     )
+
+
+def with_release_status(package: Package) -> Package:
+    """The package with ``unreleased`` read from its git history (:mod:`evreg.data.history`):
+    what the site shows as its version."""
+    import dataclasses
+
+    return dataclasses.replace(package, unreleased=unreleased(package.root, package.descriptor))

@@ -30,6 +30,7 @@ from evreg.data.template import (
     schema_fields,
 )
 from evreg.data.text import clip
+from evreg.data.versions import bump_version
 from evreg.errors import EvregError
 from evreg.living.derivation_block import apply_blocks, split_blocks
 from evreg.living.files import (
@@ -42,8 +43,8 @@ from evreg.living.files import (
     replace_record,
 )
 from evreg.living.form_errors import Problem
+from evreg.living.journal import recover
 from evreg.living.submission import load_submission, risk_of_bias_rows, submission_rows
-from evreg.living.versions import bump_version
 
 
 def descriptor_file(path: str | Path) -> Path:
@@ -236,6 +237,7 @@ def add_submission(
     from evreg.data.validate import validate_package
 
     root = package.parent
+    recover(root)  # an interrupted add-study or release is completed or rolled back first
     change, originals = _change(package, submission, source, files_beside)
     origin = {
         (rel, line): f"{source} {label}"
@@ -275,7 +277,7 @@ def add_submission(
     if result.added:
         for path in change.files:
             path.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(change.files, originals)
+        replace_atomically(change.files, originals, root)
     return result
 
 

@@ -45,4 +45,4 @@ def write_checked(
         raise EvregError(
             f"{what} would make the package invalid: {shown}{more}; nothing was written"
         )
-    replace_atomically(files, originals)
+    replace_atomically(files, originals, package.parent)

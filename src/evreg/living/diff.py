@@ -11,6 +11,7 @@ pull-request comment.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -22,7 +23,8 @@ from typing import Any
 from evreg.data.formats import per_100
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
-from evreg.living.git import extract_package_at, resolve_ref
+from evreg.living.git import extract_package_at, resolve_release
+from evreg.living.structure import structure_changes
 
 _SIG_DIGITS = 12
 
@@ -51,17 +53,36 @@ def _primary_key(root: Path, res: Mapping[str, Any]) -> list[str]:
     return [key] if isinstance(key, str) else list(key or [])
 
 
-def _keyed_rows(package: Any) -> dict[str, dict[str, Mapping[str, Any]]]:
+def _keyed_rows(root: Path, descriptor: Mapping[str, Any], raw: Mapping[str, Any]) -> dict:
+    """{resource: {primary key: row as printed}}; ``raw`` gives each resource's rows."""
     tables: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for res in package.descriptor.get("resources") or ():
+    for res in descriptor.get("resources") or ():
         name = res.get("name")
-        rows = package.tables.get(name, ())
-        key = _primary_key(Path(package.root), res)
+        rows = raw.get(name, ())
+        key = _primary_key(root, res)
         tables[name] = {
             "|".join(str(row.get(k)) for k in key) if key else str(i + 2): row
             for i, row in enumerate(rows)
         }
     return tables
+
+
+def _rows_as_printed(package: Path) -> tuple[str | None, dict]:
+    """(version, keyed rows) of a package the loader refuses (an older structure): each
+    resource's CSV read as text, so the diff still lists rows added, removed and changed."""
+    import csv
+
+    try:
+        descriptor = json.loads(package.read_text(encoding="utf-8"))
+        raw = {}
+        for res in descriptor.get("resources") or ():
+            path = package.parent / str(res.get("path"))
+            if isinstance(res.get("path"), str) and path.is_file():
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    raw[res.get("name")] = [r for r in csv.DictReader(handle) if any(r.values())]
+        return descriptor.get("version"), _keyed_rows(package.parent, descriptor, raw)
+    except (OSError, ValueError, AttributeError, csv.Error):
+        return None, {}
 
 
 def package_state(package: Path) -> PackageState:
@@ -77,9 +98,12 @@ def package_state(package: Path) -> PackageState:
     try:
         loaded = load_package(package)
     except EvregError as exc:
-        return PackageState(None, {}, None, errors or (str(exc).replace(prefix, ""),), warnings)
+        version, tables = _rows_as_printed(package)
+        errors = errors or (str(exc).replace(prefix, ""),)
+        return PackageState(version, tables, None, errors, warnings)
     results = None if errors else run_plan(loaded).to_dict()
-    return PackageState(loaded.version, _keyed_rows(loaded), results, errors, warnings)
+    tables = _keyed_rows(Path(loaded.root), loaded.descriptor, loaded.raw_tables)
+    return PackageState(loaded.version, tables, results, errors, warnings)
 
 
 # --------------------------------------------------------------------------- comparison
@@ -146,6 +170,7 @@ class ResultsDiff:
     resolved_warnings: tuple[str, ...]
     errors: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    structure: tuple[str, ...] = field(default=())  # evreg.living.structure
 
     @property
     def results_changed(self) -> bool:
@@ -157,7 +182,7 @@ class ResultsDiff:
 
     @property
     def data_changed(self) -> bool:
-        return any(t.added or t.removed or t.changed for t in self.tables)
+        return bool(self.structure) or any(t.added or t.removed or t.changed for t in self.tables)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +199,7 @@ class ResultsDiff:
             "resolved_warnings": list(self.resolved_warnings),
             "errors": list(self.errors),
             "notes": list(self.notes),
+            "structure": list(self.structure),
         }
 
 
@@ -410,13 +436,15 @@ def compare(ref: str, commit: str, before: PackageState | None, after: PackageSt
 
 
 def diff_against_ref(ref: str, package: Path) -> ResultsDiff:
-    """Results at git ``ref`` against the working tree's package at ``package``."""
+    """Results at ``ref`` (a data version, found in the package's history, or a git ref)
+    against the working tree's package at ``package``."""
     package = package.resolve()
     if not package.is_file():
         raise EvregError(f"{package}: no such file (pass --package PATH)")
-    commit = resolve_ref(ref, package.parent)
+    commit = resolve_release(ref, package)
     after = package_state(package)
     with tempfile.TemporaryDirectory(prefix="evreg-diff-") as tmp:
         old = extract_package_at(commit, package, Path(tmp))
         before = package_state(old) if old is not None else None
-    return compare(ref, commit, before, after)
+        structure = structure_changes(old, package)
+    return dataclasses.replace(compare(ref, commit, before, after), structure=structure)

@@ -1,18 +1,16 @@
 """Package files written safely: a CSV's own style for appended rows, atomic replacement.
 
 ``evreg add-study`` appends rows in the style of the file they join (line endings, quoting,
-column order); ``evreg add-study`` and ``evreg release`` write every changed file through a
-temp file + ``os.replace`` and restore all originals if any step fails.
+column order); ``evreg add-study`` and ``evreg release`` write every changed file or none
+(:mod:`evreg.living.journal`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,48 +79,26 @@ def copy_package(package: Path, dest: Path) -> Path:
 
 
 def replace_atomically(
-    changes: Mapping[Path, bytes], originals: Mapping[Path, bytes | None]
+    changes: Mapping[Path, bytes],
+    originals: Mapping[Path, bytes | None],
+    root: Path | None = None,
 ) -> None:
-    """Write each file via a temp file + os.replace; restore all originals if any step fails.
+    """Write every file of ``changes`` or none, journalled in the package folder ``root``
+    (:mod:`evreg.living.journal`; None: the nearest folder above the first file holding a
+    datapackage.json, else that file's folder). ``originals`` holds each file's bytes as read
+    before the check (None: did not exist); a file that changed meanwhile stops the whole
+    write."""
+    from evreg.living.journal import write_all_or_none
 
-    ``originals`` holds each file's bytes as read before the check (None: did not exist); a
-    file that changed meanwhile stops the whole write.
-    """
-    temps: dict[Path, Path] = {}
+    if root is None:
+        first = Path(next(iter(changes))).absolute().parent
+        root = next(
+            (d for d in (first, *first.parents) if (d / "datapackage.json").is_file()), first
+        )
     try:
-        for path, content in changes.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            if path.exists():
-                shutil.copymode(path, tmp)
-            temps[path] = Path(tmp)
-        for path in changes:
-            current = path.read_bytes() if path.exists() else None
-            if current != originals[path]:
-                raise EvregError(f"{path}: changed by someone else meanwhile; try again")
-        _swap(temps, originals)
+        write_all_or_none(root, changes, originals)
     except OSError as exc:
         raise EvregError(f"cannot write the package files: {exc}") from exc
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-
-
-def _swap(temps: Mapping[Path, Path], originals: Mapping[Path, bytes | None]) -> None:
-    done: list[Path] = []
-    try:
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-            done.append(path)
-    except OSError:
-        for path in done:
-            original = originals[path]
-            if original is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(original)
-        raise
 
 
 def records(data: bytes) -> list[tuple[int, int, dict[str, str]]]:

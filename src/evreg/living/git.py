@@ -6,25 +6,19 @@ written in the repository); a failure becomes a clear EvregError, never a traceb
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evreg.data.history import git, normalise_version, release_commit, releases
+from evreg.data.versions import version_key
 from evreg.errors import EvregError
 
 PACKAGE_PARTS = ("datapackage.json", "schemas", "data")
 
 
 def _git(args: Sequence[str], cwd: Path, binary: bool = False) -> Any:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise EvregError("git is not installed") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise EvregError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
-    return proc.stdout if binary else proc.stdout.decode("utf-8", "replace").strip()
+    return git(args, cwd, binary)
 
 
 def resolve_ref(ref: str, cwd: Path) -> str:
@@ -38,6 +32,27 @@ def resolve_ref(ref: str, cwd: Path) -> str:
         )
     except EvregError as exc:
         raise EvregError(f"{ref!r} is not a commit in the git repository at {cwd}") from exc
+
+
+def resolve_release(ref: str, package: Path) -> str:
+    """The commit of ``ref``: a data version (``1.0.0`` or ``v1.0.0``) is the commit that
+    released it, found in the package's own history (no tag needed; the history decides);
+    anything else is a git ref."""
+    root = package.resolve().parent
+    version = normalise_version(ref)
+    if version_key(version) is None:
+        return resolve_ref(ref, root)
+    record = release_commit(root, version)
+    if record is not None:
+        return record.commit
+    try:
+        return resolve_ref(ref, root)  # e.g. a tag in a shallow clone
+    except EvregError:
+        known = ", ".join(r.version for r in releases(root)) or "none"
+        raise EvregError(
+            f"no commit in the history of {package.name} sets version {version} "
+            f"(versions found: {known}; a shallow clone needs `git fetch --unshallow`)"
+        ) from None
 
 
 def extract_package_at(commit: str, package: Path, dest: Path) -> Path | None:

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evreg.data.history import normalise_version
 from evreg.data.template import load_descriptor, resource
+from evreg.data.versions import bump_version, version_key
 from evreg.errors import EvregError
 from evreg.living import diff as living_diff
 from evreg.living import report
 from evreg.living.files import csv_style, read_bytes, records, replace_atomically, replace_record
-from evreg.living.git import resolve_ref
-from evreg.living.versions import bump_version, version_key
+from evreg.living.journal import recover
 
 __all__ = ["Release", "bump_version", "release", "release_part", "set_descriptor_fields"]
 
@@ -47,7 +48,7 @@ def release_part(
         raise EvregError("nothing changed in the data since the previous release")
     needs_minor = data_rows_added or results_changed
     if requested == "patch" and needs_minor:
-        why = "results change" if results_changed else "rows were added or removed"
+        why = "results change" if results_changed else "rows or fields were added or removed"
         raise EvregError(f"a patch must change no result and add no data, but {why}: use minor")
     if requested == "auto":
         return "minor" if needs_minor else "patch"
@@ -82,14 +83,18 @@ def _json_indent(text: str) -> int:
     return len(match.group(1)) if match else 2
 
 
-def changelog_entry(version: str, date: str, part: str, since: str, body: str) -> str:
-    """One CHANGELOG.md entry: heading, what kind of release, then the results diff."""
+def changelog_entry(
+    version: str, date: str, part: str, since: str, body: str, note: str = ""
+) -> str:
+    """One CHANGELOG.md entry: heading, what kind of release, the maintainer's note (escaped:
+    it is shown on the site), then the results diff."""
     kinds = {
         "major": "Major release: a new literature search.",
         "minor": "Minor release: added or changed data.",
         "patch": "Patch release: a correction that changes no result.",
     }
-    return f"## {version} — {date}\n\n{kinds[part]}\n\n{body.strip()}\n"
+    said = f"{report.md_escape(' '.join(note.split()), limit=2000)}\n\n" if note.strip() else ""
+    return f"## {version} — {date}\n\n{kinds[part]}\n\n{said}{body.strip()}\n"
 
 
 def insert_changelog_entry(existing: str | None, entry: str) -> str:
@@ -150,37 +155,32 @@ def release(
     since: str | None = None,
     changelog: Path | None = None,
     write: bool = True,
+    note: str = "",
 ) -> Release:
     """Bump the package version by the kind of change since the previous release, and write
     the CHANGELOG.md entry with the diff of results (Semantic Versioning 2.0.0)."""
 
+    recover(package.parent)  # an interrupted add-study or release is finished first
     text = read_bytes(package).decode("utf-8")
     descriptor = load_descriptor(package)
     current = str(descriptor.get("version") or "")
     bump_version(current, "patch")  # checks the format before any git work
     day = _release_date(date)
-    since = since or f"v{current}"
-    try:
-        resolve_ref(since, package.resolve().parent)
-    except EvregError as exc:
-        if not since.startswith("v") or since != f"v{current}":
-            raise
-        raise EvregError(
-            f"no git tag {since} for the current version {current}; tag the previous release "
-            f"or pass --since REF"
-        ) from exc
+    since = since or current  # the commit that set it, from the package's own history
+    if version_key(normalise_version(since)):
+        since = normalise_version(since)  # v1.0.0 and 1.0.0 are the same data version
     diff = living_diff.diff_against_ref(since, package)
     if diff.errors:
         raise EvregError(f"{package}: the package has validation errors; run `evreg validate`")
-    part = release_part(
-        requested, diff.rows_added_or_removed, diff.data_changed, diff.results_changed
-    )
+    grows = diff.rows_added_or_removed or bool(diff.structure)  # new fields: not a patch
+    part = release_part(requested, grows, diff.data_changed, diff.results_changed)
     version = bump_version(current, part)
     import dataclasses
 
     shown = dataclasses.replace(diff, version_after=version)
-    body = report.render_markdown(shown, level=3, title=f"Changes since {since}")
-    entry = changelog_entry(version, day, part, since, body)
+    title = f"data version {since}" if version_key(since) else since
+    body = report.render_markdown(shown, level=3, title=f"Changes since {title}")
+    entry = changelog_entry(version, day, part, since, body, note)
     result = Release(version, current, part, since, day, entry)
     if write:
         _write_release(
@@ -217,7 +217,7 @@ def _write_release(
         changes[citation], originals[citation] = new.encode("utf-8"), old
     for path, (old, new) in version_cells(package, descriptor, result).items():
         changes[path], originals[path] = new, old
-    replace_atomically(changes, originals)
+    replace_atomically(changes, originals, package.parent)
 
 
 # Cells naming the data version that first includes a row (evreg add-study writes the next

@@ -178,6 +178,7 @@ def render_markdown(diff: ResultsDiff, level: int = 2, title: str | None = None)
     sections = [
         ("Estimates used", _estimate_lines(shown)),
         ("Subgroup levels", _subgroup_lines(shown)),
+        ("Structure", [f"- {md_escape(line, limit=500)}" for line in diff.structure]),
         ("Data", _data_lines(diff.tables)),
         (
             f"New validation warnings ({len(diff.new_warnings)})",

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from evreg.data.package import Package, inside
+from evreg.data.history import package_files as history_files
+from evreg.data.package import Package, inside, with_release_status
 from evreg.errors import EvregError
 from evreg.review.plan import RegistryResults, results_rows, results_schema
 from evreg.site.chartjobs import ChartPool, default_workers
@@ -129,13 +130,7 @@ def _write(path: Path, text: str) -> None:
 
 def package_files(package: Package) -> list[str]:
     """Package-relative paths of datapackage.json, every schema file and every CSV, sorted."""
-    names = {"datapackage.json"}
-    for res in package.descriptor.get("resources", []):
-        if isinstance(res.get("schema"), str):
-            names.add(res["schema"])
-        if isinstance(res.get("path"), str):
-            names.add(res["path"])
-    return sorted(names)
+    return history_files(package.descriptor)
 
 
 def deterministic_zip(package: Package, prefix: str, root: Path, files: list[str]) -> bytes:
@@ -162,7 +157,7 @@ def package_zip(package: Package, files: list[str]) -> bytes:
 
 def site_zip_name(package: Package) -> str:
     """File name of the zip of the built site (under data/)."""
-    return f"{package.descriptor.get('name') or 'package'}-{package.version}-site.zip"
+    return f"{package.descriptor.get('name') or 'package'}-{package.version_slug}-site.zip"
 
 
 def write_site_zip(package: Package, site_dir: Path) -> Path:
@@ -198,6 +193,15 @@ def _csv_value(value: object) -> str:
     return str(value)
 
 
+def results_json(package: Package, results: RegistryResults) -> bytes:
+    """results.json: every analysis, and ``unreleased`` (null when the data are exactly the
+    release ``version`` names; else since which release, as of which commit)."""
+    unreleased = package.unreleased.to_dict() if package.unreleased else None
+    payload = {**results.to_dict(), "unreleased": unreleased}
+    text = json.dumps(payload, indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False)
+    return text.encode() + b"\n"
+
+
 def write_data(
     package: Package, results: RegistryResults, docs: Path
 ) -> list[tuple[str, str, Path]]:
@@ -218,14 +222,11 @@ def write_data(
         out.append((f"data/{rel}", what, dest))
     name = str(package.descriptor.get("name") or "package")
     extra = {
-        f"{name}-{package.version}.zip": ("the whole package (zip)", package_zip(package, files)),
-        "results.json": (
-            "computed results, every analysis (JSON)",
-            json.dumps(
-                results.to_dict(), indent=1, sort_keys=True, allow_nan=False, ensure_ascii=False
-            ).encode()
-            + b"\n",
+        f"{name}-{package.version_slug}.zip": (
+            "the whole package (zip)",
+            package_zip(package, files),
         ),
+        "results.json": ("computed results, every analysis (JSON)", results_json(package, results)),
         "results.csv": (
             "pooled results, one row per analysis x studies (all, review) x level x model (CSV)",
             results_csv(results).encode(),
@@ -493,8 +494,8 @@ def citation(package: Package) -> str:
     """How to cite the data version the site shows (plain text)."""
     desc = package.descriptor
     title = " ".join(str(desc.get("title") or desc.get("name") or "This registry").split())
-    date = (package.created or "")[:10]
-    text = f"{title}. Data version {package.version}" + (f" of {date}" if date else "") + "."
+    date = (package.created or "")[:10] if package.unreleased is None else ""
+    text = f"{title}. {package.shown_version}" + (f" of {date}" if date else "") + "."
     src = package.review.get("source_review") or {}
     if src.get("authors") and src.get("title"):
         authors = ", ".join(src["authors"])
@@ -550,7 +551,9 @@ def build_site(
     inline_budget: int = INLINE_BUDGET,
 ) -> list[str]:
     """Generate docs in ``work/docs`` and build the site into ``out`` (which must not exist);
-    ``workers`` and ``inline_budget``: see :func:`generate_docs`."""
+    ``workers`` and ``inline_budget``: see :func:`generate_docs`. The version shown is read
+    from the package's git history (unreleased data say so: :mod:`evreg.data.history`)."""
+    package = with_release_status(package)
     with reproducible(package):
         docs = work / "docs"
         nav = generate_docs(package, results, docs, progress, cache_dir, workers, inline_budget)

@@ -1,12 +1,16 @@
 """Build the site into an output directory atomically: validate, run the plan, generate, swap in.
 
 The site is built in a temporary directory next to the output and swapped in only when
-everything succeeded, so a failed build (invalid data, a MkDocs error) leaves the output
-exactly as it was; a non-empty directory that is not an evreg site is never replaced.
+everything succeeded, so a failed, interrupted or killed build (invalid data, a MkDocs error,
+SIGTERM, SIGKILL) leaves the output exactly as it was; a non-empty directory that is not an
+evreg site is never replaced. Builds into the same output take turns (a lock file
+``.<out>.lock`` beside it); each first removes what killed builds left behind.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import sys
 import tempfile
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evreg.data.formats import plural
+from evreg.data.writes import locked, signals_raise, step
 from evreg.errors import EvregError
 
 if TYPE_CHECKING:
@@ -39,21 +44,67 @@ def check_out_dir(out: Path) -> None:
         )
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where
+    the system or file system cannot."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        step()
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(b))
+
+
+def _old_copy(out: Path) -> Path:
+    return out.with_name(f".{out.name}.old")
+
+
 def swap_in(built: Path, out: Path) -> None:
-    """Replace ``out`` with ``built`` (same parent directory): rename, rename, remove."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
+    """Replace ``out`` with ``built`` (same parent directory) so that ``out`` is always a
+    whole site: the old one until the new one is in place. Directories are exchanged in one
+    atomic step where the system can; elsewhere ``out`` is renamed aside first and restored
+    by the next build if this one is killed in between (:func:`clean_stale`)."""
+    if not out.exists():
+        built.rename(out)
+        step()
+        return
+    if _exchange(built, out):
+        shutil.rmtree(built, ignore_errors=True)  # the old site, now at built's name
+        return
+    old = _old_copy(out)
+    shutil.rmtree(old, ignore_errors=True)
+    out.rename(old)
+    step()
     try:
         built.rename(out)
+        step()
     except OSError:
-        if old is not None:
-            old.rename(out)
+        old.rename(out)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def clean_stale(out: Path) -> None:
+    """Under the build lock: restore a site renamed aside by a killed build, and remove the
+    build folders and old copies that killed builds left (``.<out>.build-*``, ``.<out>.old*``)."""
+    old = _old_copy(out)
+    if old.is_dir() and not out.exists():
+        old.rename(out)
+        step()
+    for entry in out.parent.glob(f".{out.name}.*"):
+        if entry.is_dir() and entry.name.startswith((f".{out.name}.build-", f".{out.name}.old")):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def validation_findings(package_path: str) -> tuple[list[str], list[str]]:
@@ -96,15 +147,19 @@ def build_to(
     as one line each unless ``verbose``.
     """
     progress = progress or _quiet
-    check_out_dir(out)
-    from evreg.site.charts import default_cache_dir
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with locked(out.with_name(f".{out.name}.lock"), f"the site {out}"), signals_raise():
+        clean_stale(out)  # what a killed build left, now that no other build runs here
+        check_out_dir(out)
+        from evreg.site.charts import default_cache_dir
 
-    cache = default_cache_dir() if use_cache else None
-    pool = chart_pool(cache, workers)
-    try:
-        return _build(package_path, out, progress, cache, verbose, pool)
-    finally:
-        pool.close()
+        cache = default_cache_dir() if use_cache else None
+        pool = chart_pool(cache, workers)
+        try:
+            return _build(package_path, out, progress, cache, verbose, pool)
+        finally:
+            pool.close()
 
 
 def chart_pool(cache: Path | None, workers: int | None = None) -> ChartPool:
@@ -146,14 +201,13 @@ def _build(
     package = load_package(package_path)
     progress("running the analysis plan")
     results = run_plan(package)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=parent))
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
         built = work / "site"
         warnings = build_site(package, results, built, work, progress, cache, pool)
         (built / MARKER).write_text("built by evreg build; safe to replace\n", encoding="utf-8")
-        swap_in(built, out.resolve())
+        step()  # the new site is whole; the old one is still in place
+        swap_in(built, out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say = getattr(progress, "note", _stderr)  # a terminal's progress line is cleared first

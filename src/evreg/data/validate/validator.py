@@ -31,6 +31,7 @@ from evreg.data.validate import (
     plan,
     scope,
     searches,
+    sources,
 )
 from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
@@ -58,10 +59,14 @@ CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("search_history", "candidates"), searches.check_search_history),
     (("derivations",), derivations.check_derivation_inputs),
     (("derivations", "estimates"), derivations.check_derivation_links),
+    (("estimates",), sources.check_number_sources),
+    (("published_results",), sources.check_number_sources),
+    (("estimates",), sources.check_pending_reason),
 )
 # Checks that also read the resource's Table Schema (rules marked on its fields).
 SCHEMA_CHECKS: tuple[tuple[str, Callable[..., Iterable[Finding]]], ...] = (
     ("studies", scope.check_study_scope),
+    ("studies", sources.check_study_sources),
     *((name, cells.check_cells) for name in KNOWN_RESOURCE_NAMES),
 )
 

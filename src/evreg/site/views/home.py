@@ -66,6 +66,7 @@ class HomeView:
     question: str
     version: str
     created: str
+    unreleased: str  # "Unreleased data: changes since data version 1.0.0 (...)", or ""
     name: str
     n_studies: int
     studies_split: str
@@ -309,6 +310,7 @@ def home_view(ctx: SiteContext, intro: str) -> HomeView:
         question=pkg.review.get("question") or "",
         version=text(pkg.version),
         created=pkg.created[:10],
+        unreleased=text(pkg.shown_version) if pkg.unreleased else "",
         name=text(pkg.descriptor.get("name", "")),
         n_studies=len(pkg.studies),
         studies_split=split if added else "all from the source review",

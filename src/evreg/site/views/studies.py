@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from evreg.data.formats import MISSING, plural, printed_as, text
 from evreg.data.scope import in_review, review_only_fields
+from evreg.data.versions import version_key
 from evreg.review.results import CI_LEVEL
 from evreg.site.derived import inputs_text, method_text
 from evreg.site.html import rel
@@ -187,11 +188,18 @@ def _nos_total(raw: dict[str, str]) -> str | None:
     return str(sum(int(d) for d in domains))
 
 
-def _origin(raw: dict[str, str]) -> str:
-    """Where a study comes from, in words."""
+def _origin(raw: dict[str, str], released: str) -> str:
+    """Where a study comes from, in words; a study added after the data version ``released``
+    (the package's) is not in any release yet, and says so."""
     if in_review(raw):
         return "One of the source review's studies."
     version = raw.get("added_in_version") or "(version not recorded)"
+    added, current = version_key(version), version_key(released)
+    if added and current and added > current:
+        return (
+            f"Added since data version {released} (unreleased; due in {version}) — not part "
+            "of the source review."
+        )
     return f"Added in data version {version} — not part of the source review."
 
 
@@ -313,7 +321,7 @@ def study_view(ctx: SiteContext, raw: dict[str, str]) -> StudyView:
         label=label,
         title=raw.get("title") or "title not recorded",
         back=rel(here, "studies/"),
-        origin=_origin(raw),
+        origin=_origin(raw, ctx.package.version),
         added=not in_review(raw),
         correct=ctx.links.correct_link(here, sid, label),
         characteristics=table(["Field", "Value"], chars, label="Characteristics"),
