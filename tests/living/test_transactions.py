@@ -61,9 +61,9 @@ def _ids(pkg: Path, name: str, key: str) -> list[str]:
 
 def _added(pkg: Path) -> tuple[int, int]:
     """(rows of the example study in studies.csv, its rows in estimates.csv)."""
-    return _ids(pkg, "studies", "study_id").count(STUDY), _ids(
-        pkg, "estimates", "study_id"
-    ).count(STUDY)
+    return _ids(pkg, "studies", "study_id").count(STUDY), _ids(pkg, "estimates", "study_id").count(
+        STUDY
+    )
 
 
 def _leftovers(pkg: Path) -> list[str]:
