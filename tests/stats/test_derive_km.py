@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HAS_R
+from conftest import needs_r
 from fixtures.km_sim import LABELS, simulate, write_inputs
 from fixtures.r_survival import CASES, data_hash, run_survival, stored, trial
 
@@ -48,7 +48,7 @@ def test_reconstructed_hr_is_close_to_r_coxph_on_the_original_data(name: str, tm
         assert groups[label].time.size == t.at_risk[label][0]
 
 
-@pytest.mark.skipif(not HAS_R, reason="R not installed (.ci/setup installs it)")
+@needs_r
 @pytest.mark.r
 def test_stored_reference_is_what_r_says_now() -> None:
     """Run R survival for real and compare with the stored reference."""
