@@ -250,9 +250,9 @@ def test_concurrent_builds_take_turns_and_a_killed_build_is_cleaned(tmp_path: Pa
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
     assert (out / "index.html").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "pkg", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "site"]
     killed = _evreg(args, tmp_path, kill_at=1)  # after the new site is complete, before swap
     assert killed.returncode == -signal.SIGKILL
     assert (out / "index.html").is_file() and any(tmp_path.glob(".site.build-*"))
     assert _evreg(args, tmp_path).returncode == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "pkg", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "site"]

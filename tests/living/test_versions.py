@@ -159,6 +159,8 @@ def test_structure_changes_are_named(tmp_path: Path) -> None:
 
 
 def test_release_workflow_cuts_tags_and_deploys_with_least_privilege() -> None:
+    """The job that runs evreg cannot write; the job that can write runs nothing but git, and
+    pushes exactly the release commit and its tag; Pages deploys after the push."""
     import yaml
     from fixtures.living_repo import ROOT
 
@@ -166,24 +168,29 @@ def test_release_workflow_cuts_tags_and_deploys_with_least_privilege() -> None:
     on = doc.get("on", doc.get(True))
     assert list(on) == ["workflow_dispatch"], "by hand only"
     assert doc["permissions"] == {}
-    job = doc["jobs"]["release"]
-    assert job["permissions"] == {"contents": "write"}
-    steps = job["steps"]
+    cut, publish = doc["jobs"]["cut"], doc["jobs"]["publish"]
+    assert cut["permissions"] == {"contents": "read"}
+    assert publish["permissions"] == {"contents": "write"} and publish["needs"] == "cut"
+    steps = cut["steps"]
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0, "releases are read from the full history"
     assert checkout["with"]["persist-credentials"] is False
     runs = [s.get("run", "") for s in steps]
     order = [
         next(i for i, r in enumerate(runs) if needle in r)
-        for needle in ("bash .ci/setup", 'evreg release "$PART"', "git tag", "evreg build", "push")
+        for needle in ("bash .ci/setup", 'evreg release "$PART"', "git tag", "evreg build")
     ]
     assert order == sorted(order)
-    with_token = [s for s in steps if "token" in str(s.get("env", {}))]
-    assert len(with_token) == 1 and "evreg" not in with_token[0]["run"]
-    assert "pip" not in with_token[0]["run"] and "--force" not in with_token[0]["run"]
+    assert not [s for s in steps if "token" in str(s.get("env", {}))], "no token where evreg runs"
+    pushing = [s for s in publish["steps"] if "token" in str(s.get("env", {}))]
+    assert len(pushing) == 1 and "git push" in pushing[0]["run"]
+    for step in publish["steps"]:
+        run = step.get("run", "")
+        assert "evreg" not in run and "pip" not in run and ".ci/setup" not in run
+    runs += [s.get("run", "") for s in publish["steps"]]
     assert all("-f " not in r and "--force" not in r for r in runs)
     deploy = doc["jobs"]["deploy"]
-    assert deploy["needs"] == "release"
+    assert "publish" in deploy["needs"]
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
 
 

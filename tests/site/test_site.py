@@ -35,6 +35,7 @@ from fixtures.synthetic import ADDED_STUDY, write_package
 
 from evreg.cli import main
 from evreg.data.package import load_package, with_release_status
+from evreg.data.versions import version_key
 from evreg.review.plan import run_plan
 
 pytestmark = pytest.mark.slow
@@ -251,7 +252,13 @@ def test_the_shipped_site_with_an_added_study_shows_it_as_added_everywhere(
     study = next(u for a in touched for u in a["used"] if u["study_id"] == ADDED_STUDY["study_id"])
     page = _text(added_site / "studies" / study["study_id"] / "index.html")
     version = study["added_in_version"]
-    assert f"Added in data version {version} — not part of the source review." in page
+    released = load_package(added_site.parent / "pkg").version
+    assert (
+        f"Added since data version {released} (unreleased; due in {version}) — not part of the "
+        "source review." in page
+        if version_key(version) > version_key(released)
+        else f"Added in data version {version} — not part of the source review." in page
+    )
     assert "N (review) not applicable (added study)" in page
     total = sum(int(ADDED_STUDY[k]) for k in ("nos_selection", "nos_comparability", "nos_outcome"))
     assert f"NOS total (0-9; the sum of the contributor's domains) {total}" in page

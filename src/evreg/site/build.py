@@ -402,7 +402,7 @@ def _write_pages(
     files = files_table(write_data(package, results, docs))
     page("data", "data.md.j2", files=files, site_zip=site_zip_name(package))
     page("audit", "audit.md.j2", view=audit_view(package))
-    page("whats-new", "whats_new.md.j2", body=changelog_body(package.root))
+    page("whats-new", "whats_new.md.j2", body=changelog_body(package.root, ctx.labels_of_codes))
     nav: list = [
         {"Home": "index.md"},
         {"Analyses": analyses_nav},

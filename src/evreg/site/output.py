@@ -3,8 +3,9 @@
 The site is built in a temporary directory next to the output and swapped in only when
 everything succeeded, so a failed, interrupted or killed build (invalid data, a MkDocs error,
 SIGTERM, SIGKILL) leaves the output exactly as it was; a non-empty directory that is not an
-evreg site is never replaced. Builds into the same output take turns (a lock file
-``.<out>.lock`` beside it); each first removes what killed builds left behind.
+evreg site is never replaced. Builds into the same folder take turns (a lock on the output's
+parent folder itself, so no lock file is left beside the site); each first removes what killed
+builds left behind.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def build_to(
     progress = progress or _quiet
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with locked(out.with_name(f".{out.name}.lock"), f"the site {out}"), signals_raise():
+    with locked(out.parent, f"the site {out}"), signals_raise():
         clean_stale(out)  # what a killed build left, now that no other build runs here
         check_out_dir(out)
         from evreg.site.charts import default_cache_dir

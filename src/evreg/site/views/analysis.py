@@ -349,7 +349,7 @@ def _pending_table(
             study_link(here, p.study_id, p.label),
             ctx.exposures.get(p.estimate_id) or MISSING,
             Badge(p.status, ctx.words.value("estimates", "status", p.status)),
-            ctx.words.relabel(p.reason),
+            ctx.say(p.reason),
         ]
         for p in items
     ]

@@ -65,11 +65,11 @@ def note_text(ctx: SiteContext, domain: str, j: Judgement, prefix: str = "") -> 
     name = ctx.words.value("certainty", "domain", domain)
     who = f" (reviewer: {j.assessed_by or 'not named'})" if j.source == "reviewer" else ""
     computed = (
-        f" Computed: {j.computed}, {_sentence(ctx.words.relabel(j.computed_reason or ''))}"
+        f" Computed: {j.computed}, {_sentence(ctx.say(j.computed_reason or ''))}"
         if j.source == "reviewer"
         else ""
     )
-    reason = _sentence(ctx.words.relabel(j.reason))
+    reason = _sentence(ctx.say(j.reason))
     return f"{prefix}{grade_words(name)}, {j.judgement}{who}: {reason}{computed}{stale_text(j)}"
 
 
@@ -175,12 +175,12 @@ def domain_table(ctx: SiteContext, c: Certainty, label: str) -> Table:
         row = [
             name + (" (rating up)" if d in UPGRADES else ""),
             j.judgement + SHIFT.get(j.judgement, ""),
-            ctx.words.relabel(j.reason) + stale_text(j),
+            ctx.say(j.reason) + stale_text(j),
             _judged_by(j),
         ]
         if reviewed:
             row.append(
-                f"{j.computed}: {ctx.words.relabel(j.computed_reason or '')}"
+                f"{j.computed}: {ctx.say(j.computed_reason or '')}"
                 if j.source == "reviewer"
                 else MISSING
             )

@@ -15,6 +15,7 @@ from evreg.site.html import rel
 from evreg.site.labels import Labels
 from evreg.site.links import RepoLinks
 from evreg.site.viewmodel import Link
+from evreg.site.views.names import Words, audit_words
 
 MODEL_NAMES = {"fixed": "fixed effect", "random": "random effects"}
 DOI = re.compile(r"10\.\d{4,9}/\S+")
@@ -73,6 +74,17 @@ class SiteContext:
         for row in self.package.raw_tables.get("estimates", ()):
             out.setdefault(row.get("study_id", ""), []).append(row)
         return out
+
+    @functools.cached_property
+    def say(self) -> Words:
+        """Machine-written text (a reason the plan gives, an audit message) in readers' words."""
+        return audit_words(self.package, self.words)
+
+    @functools.cached_property
+    def labels_of_codes(self) -> dict[str, str]:
+        """Every code a machine-written text may name, with its label: the schemas' codes and
+        field names, the ids of analyses, published results, estimates and studies."""
+        return {**self.words.codes(), **self.say.names}
 
     @functools.cached_property
     def exposures(self) -> dict[str, str]:

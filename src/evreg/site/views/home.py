@@ -195,7 +195,7 @@ def _text_version(ctx: SiteContext, a: AnalysisResult, row: list[Cell]) -> str:
     """The row as sentences, for readers who prefer prose to a wide table."""
     c = a.certainty
     certainty = (
-        f"Certainty of the evidence: {c.level}. {ctx.words.relabel(c.summary)}"
+        f"Certainty of the evidence: {c.level}. {ctx.say(c.summary)}"
         if c is not None
         else "Certainty not rated."
     )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from markupsafe import Markup
 
 
-def changelog_body(root: Path) -> Markup | None:
-    """CHANGELOG.md under ``root`` made inert, without its title (None when there is none).
+def changelog_body(root: Path, codes: Mapping[str, str] | None = None) -> Markup | None:
+    """CHANGELOG.md under ``root`` made inert, without its title (None when there is none);
+    each field name or code of ``codes`` (snake_case, as the release wrote it) reads as its
+    label from the schemas.
 
     ``evreg release`` already writes contributor text as numeric character references, so
     only ``<`` and ``>`` are escaped here (any hand-written HTML becomes text) and Markdown
@@ -23,5 +27,19 @@ def changelog_body(root: Path) -> Markup | None:
         text = re.sub(r"([\[\]!`])", r"\\\1", text)  # no Markdown links, images or code spans
         lines.append(text)
     body = re.sub(r"^# .*\n?", "", "\n".join(lines), count=1)  # the page has its own title
+    body = _labelled(body, codes or {})
     # trusted: every < and > is escaped and Markdown link syntax disabled just above
     return Markup(body)
+
+
+def _labelled(body: str, codes: Mapping[str, str]) -> str:
+    """``body`` with every code that is not a word (snake_case, with its underscores as ``_``
+    or ``&#95;``, or an id with hyphens) as its label (escaped: the body is Markdown whose HTML
+    is inert)."""
+    table = {c: label for c, label in codes.items() if "_" in c or "-" in c}
+    if not table:
+        return body
+    spelled = {c.replace("_", "&#95;"): label for c, label in table.items()} | table
+    alternatives = "|".join(map(re.escape, sorted(spelled, key=len, reverse=True)))
+    pattern = re.compile(r"(?<![\w&#;-])(" + alternatives + r")(?![\w-]|&#95;)")
+    return pattern.sub(lambda m: html.escape(spelled[m.group(1)]), body)
