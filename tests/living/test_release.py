@@ -188,7 +188,10 @@ def test_release_entry_is_on_the_built_whats_new_page(repo: Path, capsys) -> Non
     page = (out / "whats-new/index.html").read_text(encoding="utf-8")
     article = page[page.index("<article") : page.index("</article>")]
     assert re.search(r"<h2[^>]*>1\.1\.0 — 2026-12-01", article)
-    assert "<table>" in article and "example-2026-sii-pfs" in article
+    assert (
+        "<table>" in article and "Example 2026 (added) (SII, progression-free survival)" in article
+    )
+    assert "example-2026-sii-pfs" not in article  # ids read as labels on the page
     for bad in ("<script", "<img", 'href="javascript'):
         assert bad not in article, bad
 
