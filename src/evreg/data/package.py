@@ -86,18 +86,28 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 
-def schema_problems(name: str, schema: dict) -> list[tuple[str, str]]:
-    """(field, message) for each field evreg needs that the schema lacks or mistypes."""
+# What schema_problems finds: code -> message template (registered as finding codes by
+# evreg.data.validate.schema).
+SCHEMA_PROBLEMS = {
+    "schema-field-missing": "field {name!r} is missing; evreg needs it",
+    "schema-field-type": "field {name!r} has type {type!r}; evreg needs {wanted!r}",
+}
+
+
+def schema_problems(name: str, schema: dict) -> list[tuple[str, str, dict[str, str]]]:
+    """(field, code, values) for each field evreg needs that the schema lacks or mistypes
+    (messages: SCHEMA_PROBLEMS)."""
     kinds = {f["name"]: f.get("type", "string") for f in schema["fields"]}
     problems = [
-        (fname, f"field {fname!r} is missing; evreg needs it")
+        (fname, "schema-field-missing", {"name": fname})
         for fname in REQUIRED_FIELDS.get(name, ())
         if fname not in kinds
     ]
     for fname, kind in kinds.items():
         wanted = FIELD_TYPES.get(fname)
         if wanted and kind != wanted:
-            problems.append((fname, f"field {fname!r} has type {kind!r}; evreg needs {wanted!r}"))
+            said = {"name": fname, "type": kind, "wanted": wanted}
+            problems.append((fname, "schema-field-type", said))
     return problems
 
 
@@ -510,7 +520,8 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         label, schemas[name] = read_schema(root, resource)
         problems = schema_problems(name, schemas[name])
         if problems:
-            raise PackageError(label, problems[0][1], field_name=problems[0][0])
+            field, code, values = problems[0]
+            raise PackageError(label, SCHEMA_PROBLEMS[code].format(**values), field_name=field)
         table = read_table(root, resource)
         tables[name], raw_tables[name], row_lines[name] = typed_rows(table)
     return Package(

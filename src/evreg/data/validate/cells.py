@@ -10,7 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evreg.data.text import MAX_CELL_CHARS, formula_start, invisible_character
-from evreg.data.validate.finding import Finding, Rows
+from evreg.data.validate.finding import Finding, Rows, register
+
+TEMPLATES = register(
+    {
+        "cell-too-long": "{length:,} characters; a cell holds at most {limit:,}",
+        "cell-formula": (
+            "starts with {start}, which a spreadsheet runs as a formula; start the text with a "
+            "letter or digit"
+        ),
+        "cell-invisible-character": (
+            "contains {character}, an invisible control or formatting character that can make "
+            "text read differently from what it is; remove it"
+        ),
+    }
+)
 
 TEXT_TYPES = ("string", "any")
 
@@ -24,24 +38,20 @@ def check_cells(file_rows: tuple[str, Rows], schema: dict) -> Iterator[Finding]:
         for name, text in row.items():
             if not text:
                 continue
-            message = _problem(text, kinds.get(name, "string") in TEXT_TYPES)
-            if message:
-                yield Finding(file, line, name, message)
+            problem = _problem(text, kinds.get(name, "string") in TEXT_TYPES)
+            if problem:
+                code, values = problem
+                yield Finding.coded(code, file, line, name, **values)
 
 
-def _problem(text: str, is_text: bool) -> str | None:
+def _problem(text: str, is_text: bool) -> tuple[str, dict[str, object]] | None:
+    """The code and values of the cell's first problem, if any."""
     if len(text) > MAX_CELL_CHARS:
-        return f"{len(text):,} characters; a cell holds at most {MAX_CELL_CHARS:,}"
+        return "cell-too-long", {"length": len(text), "limit": MAX_CELL_CHARS}
     start = formula_start(text) if is_text else None
     if start:
-        return (
-            f"starts with {start}, which a spreadsheet runs as a formula; start the text with "
-            "a letter or digit"
-        )
+        return "cell-formula", {"start": start}
     hidden = invisible_character(text)
     if hidden:
-        return (
-            f"contains {hidden}, an invisible control or formatting character that can make "
-            "text read differently from what it is; remove it"
-        )
+        return "cell-invisible-character", {"character": hidden}
     return None

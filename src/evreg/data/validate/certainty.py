@@ -7,7 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register, warning
+
+TEMPLATES = register(
+    {
+        "judgement-not-for-domain": "{value} is not a judgement for {domain} (one of: {allowed})",
+        "result-unknown": "{value} is not a published result of {analysis}",
+        "certainty-judged-twice": (
+            "{analysis} {domain} {result} is judged twice (first on line {first_line}): one row "
+            "per analysis, domain and result"
+        ),
+        "threshold-wrong-side": "{value} must be {side}: a ratio where an association matters",
+        # a reviewer's judgement against the estimates pooled now (evreg.review.certainty)
+        "certainty-estimates-unrecorded": warning(
+            "{analysis} {domain}: records no estimate_ids: whether it still applies cannot be "
+            "checked"
+        ),
+        "certainty-stale": warning(
+            "{analysis} {domain}: made on other studies (version {version}): not applied; now "
+            "pooled: {pooled}; judge again"
+        ),
+    }
+)
 
 DOWNGRADE_DOMAINS = (
     "risk_of_bias",
@@ -40,21 +61,21 @@ def check_certainty(
         yield from _result_and_key(file, line, row, results, seen)
         analysis, domain = row.get("analysis_id", ""), row.get("domain", "")
         if analysis and analysis not in known:
-            yield Finding(
-                file,
-                line,
-                "analysis_id",
-                f"{quote(analysis)} is not an analysis_id in {analyses[0]}",
+            value = quote(analysis)
+            yield Finding.coded(
+                "unknown-analysis", file, line, "analysis_id", value=value, analyses=analyses[0]
             )
         allowed = JUDGEMENTS.get(domain)
         judgement = row.get("judgement", "")
         if allowed and judgement and judgement not in allowed:
-            yield Finding(
+            yield Finding.coded(
+                "judgement-not-for-domain",
                 file,
                 line,
                 "judgement",
-                f"{quote(judgement)} is not a judgement for {domain} "
-                f"(one of: {', '.join(allowed)})",
+                value=quote(judgement),
+                domain=domain,
+                allowed=", ".join(allowed),
             )
 
 
@@ -67,12 +88,16 @@ def _result_and_key(
 ) -> Iterator[Finding]:
     analysis, result = row.get("analysis_id", ""), row.get("result_id", "")
     if result and (analysis, result) not in results:
-        message = f"{quote(result)} is not a published result of {analysis}"
-        yield Finding(file, line, "result_id", message)
+        value = quote(result)
+        yield Finding.coded(
+            "result-unknown", file, line, "result_id", value=value, analysis=analysis
+        )
     key = (analysis, row.get("domain", ""), result)
     if key in seen:
-        message = f"{analysis} {key[1]} {result or ''} is judged twice (first on line {seen[key]})"
-        yield Finding(file, line, "domain", message + ": one row per analysis, domain and result")
+        said = {"analysis": analysis, "domain": key[1], "result": result or ""}
+        yield Finding.coded(
+            "certainty-judged-twice", file, line, "domain", first_line=seen[key], **said
+        )
     seen.setdefault(key, line)
 
 
@@ -94,9 +119,6 @@ def check_thresholds(analyses: tuple[str, Rows]) -> Iterator[Finding]:
             except ValueError:
                 continue  # empty, or not a number (the schema check says so)
             if _outside(field, value):
-                yield Finding(
-                    file,
-                    line,
-                    field,
-                    f"{text} must be {side}: a ratio where an association matters",
+                yield Finding.coded(
+                    "threshold-wrong-side", file, line, field, value=text, side=side
                 )

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register
+
+TEMPLATES = register(
+    {
+        "derivation-input-missing": "empty, but method {method} needs {inputs}",
+        "derivation-p-and-chisq": "give the log-rank p or its chi-squared, not both",
+        "derivation-input-unused": "{value} given, but method {method} does not use {name}",
+        "derivation-of-underived": (
+            "{value} has status {status} in {estimates}; a derived estimate has status derived"
+        ),
+        "derivation-missing": "derived, but {derivations} has no row for {value}: give the inputs",
+    }
+)
 
 # Inputs each method needs (one of a tuple's names at least), and the inputs it may take.
 NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -37,21 +49,26 @@ def check_derivation_inputs(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             continue  # the schema's enum reports it
         for names in NEEDS[method]:
             if not any(row.get(n, "").strip() for n in names):
-                yield Finding(
+                yield Finding.coded(
+                    "derivation-input-missing",
                     file,
                     line,
                     names[0],
-                    f"empty, but method {method} needs {' or '.join(names)}",
+                    method=method,
+                    inputs=" or ".join(names),
                 )
         if method == "logrank" and all(row.get(n, "").strip() for n in ("p", "chisq")):
-            yield Finding(file, line, "chisq", "give the log-rank p or its chi-squared, not both")
+            yield Finding.coded("derivation-p-and-chisq", file, line, "chisq")
         for name in INPUTS:
             if row.get(name, "").strip() and name not in TAKES[method]:
-                yield Finding(
+                yield Finding.coded(
+                    "derivation-input-unused",
                     file,
                     line,
                     name,
-                    f"{quote(row[name])} given, but method {method} does not use {name}",
+                    value=quote(row[name]),
+                    method=method,
+                    name=name,
                 )
 
 
@@ -65,22 +82,31 @@ def check_derivation_links(
     for line, row in rows:
         eid = row.get("estimate_id", "")
         if eid not in status:
-            yield Finding(
-                file, line, "estimate_id", f"{quote(eid)} is not an estimate_id in {estimates[0]}"
-            )
-        elif status[eid] != "derived":
-            yield Finding(
+            yield Finding.coded(
+                "unknown-estimate",
                 file,
                 line,
                 "estimate_id",
-                f"{eid} has status {status[eid]} in {estimates[0]}; a derived estimate has "
-                "status derived",
+                value=quote(eid),
+                estimates=estimates[0],
+            )
+        elif status[eid] != "derived":
+            yield Finding.coded(
+                "derivation-of-underived",
+                file,
+                line,
+                "estimate_id",
+                value=eid,
+                status=status[eid],
+                estimates=estimates[0],
             )
     for line, row in estimates[1]:
         if row.get("status") == "derived" and row.get("estimate_id") not in derived:
-            yield Finding(
+            yield Finding.coded(
+                "derivation-missing",
                 estimates[0],
                 line,
                 "status",
-                f"derived, but {file} has no row for {row.get('estimate_id')}: give the inputs",
+                derivations=file,
+                value=row.get("estimate_id"),
             )

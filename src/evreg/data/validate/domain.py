@@ -6,74 +6,89 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evreg.data.package import split_list
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register, warning
 from evreg.data.validate.numbers import NUMBERS
+
+# The fields a row of each status must give, and the code of the finding when one is empty.
+STATUS_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "extracted": ((*NUMBERS, "source_url", "source_location"), "extracted-value-missing"),
+    "derived": ((*NUMBERS, "source_url"), "derived-value-missing"),
+}
+TEMPLATES = register(
+    {
+        "extracted-value-missing": (
+            "empty, but status is extracted: an extracted estimate needs hr, ci_lower, "
+            "ci_upper, source_url and source_location (or status incomplete)"
+        ),
+        "derived-value-missing": (
+            "empty, but status is derived: evreg add-study writes the derived hr and CI "
+            "(evreg derive prints them) beside the source_url"
+        ),
+        "not-found-has-numbers": (
+            "{value} given, but status is not_found: a not_found row has no numbers (use "
+            "incomplete or extracted)"
+        ),
+        "ci-level-missing": warning(
+            "empty, but a CI is given: read as 0.95; write the level of the printed CI"
+        ),
+        "incomplete-without-numbers": warning(
+            "incomplete, but no hr, CI or p is given (use not_found)"
+        ),
+        "incomplete-source-missing": (
+            "empty, but the row gives numbers: every number needs its source"
+        ),
+        "estimate-key-repeated": (
+            "same study, biomarker, outcome, exposure, time point, model and cohort as line "
+            "{first_line}: one row per combination"
+        ),
+        "biomarker-differs-from-study": warning(
+            "{value} differs from the study's biomarker {study_biomarker} in {studies}"
+        ),
+        "same-cohort": warning(
+            "n {n}, age {age}, male {male} and female {female} are identical to {first_id} "
+            "(line {first_line}): the same cohort counted twice, or a copying error?"
+        ),
+        "nos-total-mismatch": "{total} does not equal the sum of its domain scores ({sum})",
+        "sex-counts-mismatch": warning("male {male} + female {female} = {sum}, not {which} {n}"),
+        "n-confirmed-differs": warning(
+            "{confirmed} confirmed in the source differs from n {n} reported by the review"
+        ),
+        "outcome-without-estimate": warning(
+            "the review used {outcome} from {study}, but {estimates} has no row for it; add one "
+            "(status not_found) so it shows as pending"
+        ),
+    }
+)
 
 
 def check_status(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
-    """extracted: hr, CI, source_url, source_location; not_found: no numbers; any number has
-    a source and location; CI level stated."""
+    """extracted: hr, CI, source_url, source_location; derived: hr, CI, source_url; not_found:
+    no numbers; any number has a source and location; CI level stated."""
     file, rows = file_rows
-    needed = (*NUMBERS, "source_url", "source_location")
     for line, row in rows:
         status = row.get("status", "")
         given = [n for n in NUMBERS if row.get(n, "").strip()]
-        if status == "extracted":
+        if status in STATUS_NEEDS:
+            needed, code = STATUS_NEEDS[status]
             for name in needed:
                 if not row.get(name, "").strip():
-                    yield Finding(
-                        file,
-                        line,
-                        name,
-                        "empty, but status is extracted: an extracted estimate needs hr, "
-                        "ci_lower, ci_upper, source_url and source_location (or status incomplete)",
-                    )
-        elif status == "derived":
-            for name in (*NUMBERS[:3], "source_url"):
-                if not row.get(name, "").strip():
-                    yield Finding(
-                        file,
-                        line,
-                        name,
-                        "empty, but status is derived: evreg add-study writes the derived hr and "
-                        "CI (evreg derive prints them) beside the source_url",
-                    )
+                    yield Finding.coded(code, file, line, name)
         elif status == "not_found":
             for name in given:
-                yield Finding(
-                    file,
-                    line,
-                    name,
-                    f"{row[name]} given, but status is not_found: a not_found row has no numbers "
-                    "(use incomplete or extracted)",
-                )
+                yield Finding.coded("not-found-has-numbers", file, line, name, value=row[name])
         elif status == "incomplete":
             yield from _check_incomplete(file, line, row, given)
         if row.get("ci_lower", "").strip() and not row.get("ci_level", "").strip():
-            yield Finding(
-                file,
-                line,
-                "ci_level",
-                "empty, but a CI is given: read as 0.95; write the level of the printed CI",
-                "warning",
-            )
+            yield Finding.coded("ci-level-missing", file, line, "ci_level")
 
 
 def _check_incomplete(file: str, line: int, row: dict, given: list[str]) -> Iterator[Finding]:
     if not given and not row.get("p_as_printed", "").strip():
-        yield Finding(
-            file,
-            line,
-            "status",
-            "incomplete, but no hr, CI or p is given (use not_found)",
-            "warning",
-        )
+        yield Finding.coded("incomplete-without-numbers", file, line, "status")
         return
     for name in ("source_url", "source_location"):
         if not row.get(name, "").strip():
-            yield Finding(
-                file, line, name, "empty, but the row gives numbers: every number needs its source"
-            )
+            yield Finding.coded("incomplete-source-missing", file, line, name)
 
 
 def check_estimate_keys(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
@@ -84,12 +99,8 @@ def check_estimate_keys(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
     for line, row in rows:
         key = tuple(row.get(k, "").strip().lower() for k in keys)
         if key in seen:
-            yield Finding(
-                file,
-                line,
-                "estimate_id",
-                f"same study, biomarker, outcome, exposure, time point, model and cohort as line "
-                f"{seen[key]}: one row per combination",
+            yield Finding.coded(
+                "estimate-key-repeated", file, line, "estimate_id", first_line=seen[key]
             )
         else:
             seen[key] = line
@@ -102,20 +113,19 @@ def check_estimate_study(est: tuple[str, Rows], studies: tuple[str, Rows]) -> It
     for line, row in rows:
         study = by_id.get(row.get("study_id"))
         if study is None:
-            yield Finding(
-                file,
-                line,
-                "study_id",
-                f"{quote(row.get('study_id', ''))} is not a study_id in {studies[0]}",
+            value = quote(row.get("study_id", ""))
+            yield Finding.coded(
+                "unknown-study", file, line, "study_id", value=value, studies=studies[0]
             )
         elif study.get("biomarker") and row.get("biomarker") != study.get("biomarker"):
-            yield Finding(
+            yield Finding.coded(
+                "biomarker-differs-from-study",
                 file,
                 line,
                 "biomarker",
-                f"{row.get('biomarker')} differs from the study's biomarker "
-                f"{study.get('biomarker')} in {studies[0]}",
-                "warning",
+                value=row.get("biomarker"),
+                study_biomarker=study.get("biomarker"),
+                studies=studies[0],
             )
 
 
@@ -130,14 +140,10 @@ def check_same_cohort(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             continue
         if key in seen:
             first_line, first_id = seen[key]
-            yield Finding(
-                file,
-                line,
-                "n",
-                f"n {key[0]}, age {key[1]}, male {key[2]} and female {key[3]} are identical to "
-                f"{first_id} (line {first_line}): the same cohort counted twice, or a copying "
-                "error?",
-                "warning",
+            n, age, male, female = key
+            cohort = {"n": n, "age": age, "male": male, "female": female}
+            yield Finding.coded(
+                "same-cohort", file, line, "n", first_id=first_id, first_line=first_line, **cohort
             )
         else:
             seen[key] = (line, row.get("study_id", ""))
@@ -167,32 +173,22 @@ def check_study_counts(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             and known
             and (sum(known) > total or (len(known) == 3 and sum(known) != total))
         ):
-            yield Finding(
-                file,
-                line,
-                "nos_score",
-                f"{total} does not equal the sum of its domain scores ({sum(known)})",
+            yield Finding.coded(
+                "nos-total-mismatch", file, line, "nos_score", total=total, sum=sum(known)
             )
         n, male, female = (_int(row.get(k)) for k in ("n", "male", "female"))
         which = "n"
         if n is None:  # an added study: its N is the one printed in the primary source
             n, which = _int(row.get("n_confirmed")), "n_confirmed"
         if None not in (n, male, female) and male + female != n:
-            yield Finding(
-                file,
-                line,
-                which,
-                f"male {male} + female {female} = {male + female}, not {which} {n}",
-                "warning",
+            counts = {"male": male, "female": female, "sum": male + female}
+            yield Finding.coded(
+                "sex-counts-mismatch", file, line, which, which=which, n=n, **counts
             )
         confirmed = _int(row.get("n_confirmed"))
         if n is not None and confirmed is not None and confirmed != n:
-            yield Finding(
-                file,
-                line,
-                "n_confirmed",
-                f"{confirmed} confirmed in the source differs from n {n} reported by the review",
-                "warning",
+            yield Finding.coded(
+                "n-confirmed-differs", file, line, "n_confirmed", confirmed=confirmed, n=n
             )
 
 
@@ -205,11 +201,12 @@ def check_study_has_estimates(
     for line, row in rows:
         for outcome in split_list(row.get("outcomes_used_by_review")):
             if (row.get("study_id"), outcome) not in have:
-                yield Finding(
+                yield Finding.coded(
+                    "outcome-without-estimate",
                     file,
                     line,
                     "outcomes_used_by_review",
-                    f"the review used {outcome} from {row.get('study_id')}, but {est[0]} has no "
-                    f"row for it; add one (status not_found) so it shows as pending",
-                    "warning",
+                    outcome=outcome,
+                    study=row.get("study_id"),
+                    estimates=est[0],
                 )

@@ -7,7 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register, warning
+
+TEMPLATES = register(
+    {
+        "rob-outcome-unknown": "{study} has no {value} estimate in {estimates}",
+        "rob-judged-twice": (
+            "{study} {outcome} {domain} is judged twice (first on line {first_line}): one row "
+            "per study, outcome and domain"
+        ),
+        "baseline-survival-unit": "a survival at a time point is in percent",
+        "baseline-time-missing": "a survival at a time point needs its time point",
+        "baseline-horizon-differs": "must be the printed time point ({time})",
+        "baseline-not-percentage": "{value} is not a percentage",
+        "baseline-median-unit": "a median survival is in months",
+        "baseline-median-time": ("leave it empty for a median (the horizon says where it is used)"),
+        "baseline-outside-ci": "{value} lies outside its CI {lower} to {upper:g}",
+        "baseline-biomarker-missing": "a low-marker group needs its biomarker",
+        "baseline-biomarker-unexpected": "a whole arm has no biomarker group; leave it empty",
+        "baseline-outcome-unused": warning("no analysis has outcome {value}: never used"),
+    }
+)
 
 
 def check_risk_of_bias(
@@ -25,19 +45,25 @@ def check_risk_of_bias(
         sid, outcome = row.get("study_id", ""), row.get("outcome", "")
         domain = row.get("domain", "")
         if sid and sid not in known:
-            yield Finding(file, line, "study_id", f"{quote(sid)} is not a study_id in {studies[0]}")
+            value = quote(sid)
+            yield Finding.coded(
+                "unknown-study", file, line, "study_id", value=value, studies=studies[0]
+            )
         elif sid and outcome and outcome not in outcomes.get(sid, set()):
-            yield Finding(
-                file, line, "outcome", f"{sid} has no {quote(outcome)} estimate in {estimates[0]}"
+            yield Finding.coded(
+                "rob-outcome-unknown",
+                file,
+                line,
+                "outcome",
+                study=sid,
+                value=quote(outcome),
+                estimates=estimates[0],
             )
         key = (sid, outcome, domain)
         if key in seen:
-            yield Finding(
-                file,
-                line,
-                "domain",
-                f"{sid} {outcome or '(every outcome)'} {domain} is judged twice "
-                f"(first on line {seen[key]}): one row per study, outcome and domain",
+            said = {"study": sid, "outcome": outcome or "(every outcome)", "domain": domain}
+            yield Finding.coded(
+                "rob-judged-twice", file, line, "domain", first_line=seen[key], **said
             )
         seen.setdefault(key, line)
 
@@ -49,33 +75,34 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def _baseline_problems(row: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(field, message) for a baseline row whose measure, unit, time and group disagree."""
+def _baseline_problems(row: dict[str, str]) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(field, code, values) for a baseline row whose measure, unit, time and group disagree."""
     measure, unit = row.get("measure"), row.get("unit")
     time, horizon = _number(row.get("time_months")), _number(row.get("horizon_months"))
     value = _number(row.get("value"))
     if measure == "survival_at":
         if unit != "percent":
-            yield "unit", "a survival at a time point is in percent"
+            yield "unit", "baseline-survival-unit", {}
         if time is None:
-            yield "time_months", "a survival at a time point needs its time point"
+            yield "time_months", "baseline-time-missing", {}
         elif horizon is not None and horizon != time:
-            yield "horizon_months", f"must be the printed time point ({row.get('time_months')})"
+            yield "horizon_months", "baseline-horizon-differs", {"time": row.get("time_months")}
         if value is not None and value > 100:
-            yield "value", f"{row.get('value')} is not a percentage"
+            yield "value", "baseline-not-percentage", {"value": row.get("value")}
     elif measure == "median":
         if unit != "months":
-            yield "unit", "a median survival is in months"
+            yield "unit", "baseline-median-unit", {}
         if time is not None:
-            yield "time_months", "leave it empty for a median (the horizon says where it is used)"
+            yield "time_months", "baseline-median-time", {}
     lo, up = _number(row.get("ci_lower")), _number(row.get("ci_upper"))
     if value is not None and lo is not None and up is not None and not lo <= value <= up:
-        yield "value", f"{row.get('value')} lies outside its CI {row.get('ci_lower')} to {up:g}"
+        said = {"value": row.get("value"), "lower": row.get("ci_lower"), "upper": up}
+        yield "value", "baseline-outside-ci", said
     group, marker = row.get("group"), row.get("biomarker")
     if group == "low_marker" and not marker:
-        yield "biomarker", "a low-marker group needs its biomarker"
+        yield "biomarker", "baseline-biomarker-missing", {}
     if group == "whole_arm" and marker:
-        yield "biomarker", "a whole arm has no biomarker group; leave it empty"
+        yield "biomarker", "baseline-biomarker-unexpected", {}
 
 
 def check_baselines(baselines: tuple[str, Rows], analyses: tuple[str, Rows]) -> Iterator[Finding]:
@@ -84,8 +111,8 @@ def check_baselines(baselines: tuple[str, Rows], analyses: tuple[str, Rows]) -> 
     file, rows = baselines
     outcomes = {row.get("outcome") for _, row in analyses[1]}
     for line, row in rows:
-        for field, message in _baseline_problems(row):
-            yield Finding(file, line, field, message)
+        for field, code, values in _baseline_problems(row):
+            yield Finding.coded(code, file, line, field, **values)
         if row.get("outcome") and row.get("outcome") not in outcomes:
-            message = f"no analysis has outcome {quote(row.get('outcome'))}: never used"
-            yield Finding(file, line, "outcome", message, "warning")
+            value = quote(row.get("outcome"))
+            yield Finding.coded("baseline-outcome-unused", file, line, "outcome", value=value)

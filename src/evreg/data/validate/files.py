@@ -11,7 +11,16 @@ from collections.abc import Iterator
 
 from evreg.data.formats import plural
 from evreg.data.package import RawTable
-from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote
+from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote, register
+
+# Frictionless's codes for the same kinds, once per row rather than per cell.
+TEMPLATES = register(
+    {
+        "blank-row": "blank line; remove it",
+        "missing-cell": "{cells} where the header has {n} (missing: {missing})",
+        "extra-cell": "{cells} where the header has {n} (extra: {extra})",
+    }
+)
 
 # Frictionless errors that repeat, cell by cell, what cell_count_findings says once per row.
 CELL_COUNT_ERRORS = ("missing-cell", "extra-cell", "blank-row")
@@ -28,15 +37,15 @@ def cell_count_findings(table: RawTable) -> Iterator[tuple[int, Finding]]:
         if count > MAX_FINDINGS_PER_FILE:
             return
         if not rec:
-            yield line, Finding(table.file, line, None, "blank line; remove it")
+            yield line, Finding.coded("blank-row", table.file, line, None)
         elif len(rec) < n:
             missing = ", ".join(table.header[len(rec) :])
-            message = f"{_cells(len(rec))} where the header has {n} (missing: {missing})"
-            yield line, Finding(table.file, line, None, message)
+            said = {"cells": _cells(len(rec)), "n": n, "missing": missing}
+            yield line, Finding.coded("missing-cell", table.file, line, None, **said)
         elif len(rec) > n:
             extra = ", ".join(quote(c, 30) for c in rec[n:])
-            message = f"{_cells(len(rec))} where the header has {n} (extra: {extra})"
-            yield line, Finding(table.file, line, None, message)
+            said = {"cells": _cells(len(rec)), "n": n, "extra": extra}
+            yield line, Finding.coded("extra-cell", table.file, line, None, **said)
 
 
 def _cells(n: int) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from evreg.data.package import PackageError, location
 from evreg.data.text import QUOTE_WIDTH, clip, one_line
@@ -13,17 +15,58 @@ MAX_MESSAGE_CHARS = 1000  # a message never quotes a whole cell (see evreg.data.
 
 
 @dataclass(frozen=True)
+class Template:
+    """A kind of finding: its message with the values as named fields, and its severity."""
+
+    text: str
+    severity: str = "error"
+
+    def fill(self, values: Mapping[str, object]) -> str:
+        return self.text.format(**values)
+
+
+def warning(text: str) -> Template:
+    """The template of a kind of finding that is a warning (exit 0 unless --strict)."""
+    return Template(text, "warning")
+
+
+# Every code of every finding, to its template: the one lookup (frictionless style: each kind
+# of finding has a stable code that tests and scripts assert, with its message's values as
+# named fields). Each check module registers its own codes (``register``); importing
+# evreg.data.validate imports them all.
+CODES: dict[str, Template] = {}
+
+
+def register(templates: Mapping[str, str | Template]) -> dict[str, Template]:
+    """Add a check module's codes to :data:`CODES` (a plain string is an error's template);
+    a code already registered is a programming error."""
+    out = {code: t if isinstance(t, Template) else Template(t) for code, t in templates.items()}
+    for code in out:
+        if code in CODES or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code):
+            raise ValueError(f"finding code {code!r} is defined twice or not kebab-case")
+    CODES.update(out)
+    return out
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One problem: file, CSV line (header = 1; None for the whole file), field, message."""
+    """One problem: file, CSV line (header = 1; None for the whole file), field, message, and
+    its stable ``code`` (a key of :data:`CODES`; ``values`` are the named fields its template
+    was filled with). Make one with :meth:`coded`."""
 
     file: str
     row: int | None
     field: str | None
     message: str
     severity: str = "error"
-    code: str | None = None  # stable, for tests and scripts (TEMPLATES); None: not yet coded
+    code: str = dc_field(kw_only=True)
+    values: Mapping[str, object] = dc_field(
+        default_factory=dict, kw_only=True, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:  # one short line per finding, whatever the cells contain
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}: register it (CODES)")
         object.__setattr__(self, "message", one_line(self.message, MAX_MESSAGE_CHARS))
 
     def __str__(self) -> str:
@@ -31,43 +74,40 @@ class Finding:
         return f"{location(self.file, self.row, self.field)}: {tag}{self.message}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The JSON form (``evreg validate --format json``)."""
+        return {
+            k: getattr(self, k) for k in ("file", "row", "field", "message", "severity", "code")
+        }
 
     @classmethod
     def coded(
-        cls,
-        code: str,
-        file: str,
-        row: int | None,
-        field: str | None,
-        severity: str = "error",
-        **values: object,
+        cls, code: str, file: str, row: int | None, field: str | None, **values: object
     ) -> Finding:
-        """A finding with a stable ``code``, its message filled in from the code's template."""
-        return cls(file, row, field, TEMPLATES[code].format(**values), severity, code)
+        """The finding of kind ``code``: its message filled in from the code's template with
+        ``values``, its severity the code's."""
+        template = CODES[code]
+        return cls(
+            file, row, field, template.fill(values), template.severity, code=code, values=values
+        )
 
 
-# Stable codes and their message templates (frictionless style: each kind of finding has a
-# code that tests and scripts assert, with the values in its message as named fields).
-# Findings from frictionless's own row and schema checks carry frictionless's error type
-# (type-error, constraint-error, primary-key ...) as their code.
-TEMPLATES: dict[str, str] = {
-    "ratio-not-positive": "{value} must be a finite number above 0 (a ratio)",
-    "ci-limit-missing": "empty, but {given} is given: give both limits or neither",
-    "ci-excludes-estimate": "{value} is not {side} hr {hr}",
-    "ci-limits-reversed": "{value} is not above ci_lower {lower}",
-    "ci-not-symmetric": (
-        "CI {lower}-{upper} is not symmetric around hr {hr} on the log scale ({below:.3f} "
-        "below, {above:.3f} above) beyond what the printed rounding explains; check the "
-        "numbers, their order and the CI level"
-    ),
-    "p-unreadable": "{value} is not a p value evreg can read (expected e.g. 0.043 or < 0.001)",
-    "p-not-probability": "{value} is not a probability (0 to 1)",
-    "p-contradicts-ci": (
-        "{value} does not match hr {hr} ({lower}-{upper}): the CI implies p = {p} (between "
-        "{p_low} and {p_high} given the printed rounding)"
-    ),
-}
+def code_table() -> list[tuple[str, str, str]]:
+    """(code, severity, template) of every kind of finding, sorted by code: what
+    ``evreg validate --help`` lists."""
+    return [(code, t.severity, t.text) for code, t in sorted(CODES.items())]
+
+
+TEMPLATES = register(
+    {
+        # the loader could not read a file (missing, binary, BOM, another delimiter, header
+        # not matching the schema...): its message as the loader words it
+        "unreadable": "{detail}",
+        # a reference to a row another table does not hold (several checks)
+        "unknown-study": "{value} is not a study_id in {studies}",
+        "unknown-analysis": "{value} is not an analysis_id in {analyses}",
+        "unknown-estimate": "{value} is not an estimate_id in {estimates}",
+    }
+)
 
 
 def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
@@ -78,7 +118,7 @@ def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
 
 def from_error(exc: PackageError) -> Finding:
     """The finding for a PackageError raised by the loader (file, line and field kept)."""
-    return Finding(exc.file, exc.row, exc.field, exc.detail)
+    return Finding.coded("unreadable", exc.file, exc.row, exc.field, detail=exc.detail)
 
 
 def quote(text: object, width: int = QUOTE_WIDTH) -> str:

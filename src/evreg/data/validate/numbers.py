@@ -15,9 +15,31 @@ from decimal import Decimal, InvalidOperation
 from statistics import NormalDist
 
 from evreg.data.text import clip
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register, warning
 
 NUMBERS = ("hr", "ci_lower", "ci_upper")
+
+TEMPLATES = register(
+    {
+        "ratio-not-positive": "{value} must be a finite number above 0 (a ratio)",
+        "ci-limit-missing": "empty, but {given} is given: give both limits or neither",
+        "ci-excludes-estimate": "{value} is not {side} hr {hr}",
+        "ci-limits-reversed": "{value} is not above ci_lower {lower}",
+        "ci-not-symmetric": warning(
+            "CI {lower}-{upper} is not symmetric around hr {hr} on the log scale ({below:.3f} "
+            "below, {above:.3f} above) beyond what the printed rounding explains; check the "
+            "numbers, their order and the CI level"
+        ),
+        "p-unreadable": warning(
+            "{value} is not a p value evreg can read (expected e.g. 0.043 or < 0.001)"
+        ),
+        "p-not-probability": "{value} is not a probability (0 to 1)",
+        "p-contradicts-ci": warning(
+            "{value} does not match hr {hr} ({lower}-{upper}): the CI implies p = {p} (between "
+            "{p_low} and {p_high} given the printed rounding)"
+        ),
+    }
+)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -101,7 +123,6 @@ def _check_symmetry(file: str, line: int, v: dict[str, Decimal]) -> Iterator[Fin
             file,
             line,
             "ci_upper",
-            "warning",
             lower=v["ci_lower"],
             upper=v["ci_upper"],
             hr=v["hr"],
@@ -139,9 +160,7 @@ def _check_p(file: str, line: int, v: dict[str, Decimal], row: dict) -> Iterator
         return
     printed = parse_p(text)
     if printed is None:
-        yield Finding.coded(
-            "p-unreadable", file, line, "p_as_printed", "warning", value=quote(text)
-        )
+        yield Finding.coded("p-unreadable", file, line, "p_as_printed", value=quote(text))
         return
     if printed[0] > 1:
         yield Finding.coded("p-not-probability", file, line, "p_as_printed", value=text)
@@ -156,7 +175,6 @@ def _check_p(file: str, line: int, v: dict[str, Decimal], row: dict) -> Iterator
             file,
             line,
             "p_as_printed",
-            "warning",
             value=text,
             hr=v["hr"],
             lower=v["ci_lower"],

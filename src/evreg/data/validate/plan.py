@@ -8,7 +8,33 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from evreg.data.package import qualifies
-from evreg.data.validate.finding import Finding, Rows, quote
+from evreg.data.validate.finding import Finding, Rows, quote, register, warning
+
+TEMPLATES = register(
+    {
+        "subgroup-link-incomplete": (
+            "a subgroup analysis needs both subgroup_variable and parent_analysis; an overall "
+            "analysis neither"
+        ),
+        "parent-unknown": "{value} is not an analysis_id",
+        "parent-not-overall": "{value} must be an overall analysis (no parent of its own)",
+        "differs-from-parent": "{value} differs from {parent_value} in parent {parent}",
+        "analysis-without-estimates": warning("no estimate qualifies for this analysis"),
+        "analysis-mixes-estimates": warning(
+            "{analysis} pools estimates that mix {what} ({detail})"
+        ),
+        "direction-unknown": warning(
+            "unknown direction, but the hr qualifies for {analyses}: it cannot be harmonised to "
+            "high vs low; give the comparison as printed"
+        ),
+        "subgroup-level-missing": "analysis {analysis} needs a subgroup_level",
+        "subgroup-level-unexpected": "analysis {analysis} must not have a subgroup_level",
+        "published-result-repeated": (
+            "a second result for {analysis} {level} (first on line {first_line})"
+        ),
+        "candidate-already-included": warning("already included as {study} in {studies}"),
+    }
+)
 
 EXPOSURE_FAMILY = {
     "high_vs_low": "level (high vs low)",
@@ -26,35 +52,27 @@ def check_analysis_links(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
     for line, row in rows:
         parent_id, variable = row.get("parent_analysis", ""), row.get("subgroup_variable", "")
         if bool(parent_id) != bool(variable):
-            yield Finding(
-                file,
-                line,
-                "parent_analysis",
-                "a subgroup analysis needs both subgroup_variable and parent_analysis; an overall "
-                "analysis neither",
-            )
+            yield Finding.coded("subgroup-link-incomplete", file, line, "parent_analysis")
         if not parent_id:
             continue
         parent = by_id.get(parent_id)
         if parent is None:
-            yield Finding(
-                file, line, "parent_analysis", f"{quote(parent_id)} is not an analysis_id"
-            )
+            value = quote(parent_id)
+            yield Finding.coded("parent-unknown", file, line, "parent_analysis", value=value)
         elif parent_id == row.get("analysis_id") or parent.get("parent_analysis"):
-            yield Finding(
-                file,
-                line,
-                "parent_analysis",
-                f"{parent_id} must be an overall analysis (no parent of its own)",
-            )
+            value = parent_id
+            yield Finding.coded("parent-not-overall", file, line, "parent_analysis", value=value)
         else:
             for key in ("biomarker", "outcome"):
                 if parent.get(key) != row.get(key):
-                    yield Finding(
+                    yield Finding.coded(
+                        "differs-from-parent",
                         file,
                         line,
                         key,
-                        f"{row.get(key)} differs from {parent.get(key)} in parent {parent_id}",
+                        value=row.get(key),
+                        parent_value=parent.get(key),
+                        parent=parent_id,
                     )
 
 
@@ -74,17 +92,17 @@ def check_analysis_mix(analyses: tuple[str, Rows], est: tuple[str, Rows]) -> Ite
             continue
         hits = [e for _, e in est[1] if qualifies(e, row)]
         if not hits:
-            yield Finding(
-                file, line, "analysis_id", "no estimate qualifies for this analysis", "warning"
-            )
+            yield Finding.coded("analysis-without-estimates", file, line, "analysis_id")
             continue
         for mix in estimate_mixes(hits):
-            yield Finding(
+            yield Finding.coded(
+                "analysis-mixes-estimates",
                 file,
                 line,
                 mix.field,
-                f"{row.get('analysis_id')} pools estimates that mix {mix.what} ({mix.detail})",
-                "warning",
+                analysis=row.get("analysis_id"),
+                what=mix.what,
+                detail=mix.detail,
             )
 
 
@@ -143,14 +161,8 @@ def check_unknown_direction(est: tuple[str, Rows], analyses: tuple[str, Rows]) -
             continue
         ids = [a.get("analysis_id", "?") for _, a in analyses[1] if qualifies(e, a)]
         if ids:
-            yield Finding(
-                file,
-                line,
-                "comparison",
-                f"unknown direction, but the hr qualifies for {', '.join(ids)}: it cannot be "
-                "harmonised to high vs low; give the comparison as printed",
-                "warning",
-            )
+            which = ", ".join(ids)
+            yield Finding.coded("direction-unknown", file, line, "comparison", analyses=which)
 
 
 def _group(rows: list[dict], key: Callable[[dict], str]) -> dict[str, list[str]]:
@@ -171,27 +183,27 @@ def check_published_links(
         analysis = by_id.get(row.get("analysis_id"))
         level = row.get("subgroup_level", "")
         if analysis is None:
-            yield Finding(
-                file,
-                line,
-                "analysis_id",
-                f"{quote(row.get('analysis_id', ''))} is not an analysis_id in {analyses[0]}",
+            value = quote(row.get("analysis_id", ""))
+            yield Finding.coded(
+                "unknown-analysis", file, line, "analysis_id", value=value, analyses=analyses[0]
             )
         elif bool(analysis.get("subgroup_variable")) != bool(level):
-            need = "needs" if analysis.get("subgroup_variable") else "must not have"
-            yield Finding(
-                file,
-                line,
-                "subgroup_level",
-                f"analysis {row.get('analysis_id')} {need} a subgroup_level",
+            code = (
+                "subgroup-level-missing"
+                if analysis.get("subgroup_variable")
+                else "subgroup-level-unexpected"
             )
+            yield Finding.coded(code, file, line, "subgroup_level", analysis=row.get("analysis_id"))
         key = (row.get("analysis_id"), level)
         if key in seen:
-            yield Finding(
+            yield Finding.coded(
+                "published-result-repeated",
                 file,
                 line,
                 "subgroup_level",
-                f"a second result for {key[0]} {level or 'overall'} (first on line {seen[key]})",
+                analysis=key[0],
+                level=level or "overall",
+                first_line=seen[key],
             )
         seen.setdefault(key, line)
 
@@ -211,12 +223,13 @@ def check_candidates(cands: tuple[str, Rows], studies: tuple[str, Rows]) -> Iter
         if match and not (
             row.get("screening_status") == "included" and row.get("included_as") == match
         ):
-            yield Finding(
+            yield Finding.coded(
+                "candidate-already-included",
                 file,
                 line,
                 "candidate_id",
-                f"already included as {match} in {studies[0]}",
-                "warning",
+                study=match,
+                studies=studies[0],
             )
 
 

@@ -16,14 +16,58 @@ from evreg.data.package import (
     DESCRIPTOR_NAME,
     KNOWN_RESOURCE_NAMES,
     SAFE_NAME,
+    SCHEMA_PROBLEMS,
     RawTable,
     schema_problems,
 )
 from evreg.data.text import one_line
 from evreg.data.validate.files import CELL_COUNT_ERRORS, cell_count_findings, csv_line
-from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, quote
+from evreg.data.validate.finding import (
+    MAX_FINDINGS_PER_FILE,
+    Finding,
+    quote,
+    register,
+    warning,
+)
 
 PROFILE_KEYS = ("profile", "$schema")
+# Frictionless's descriptor and row errors passed on as frictionless words them, with its type
+# as the code ("frictionless-error" for a type not listed here).
+PASSED_ON = ("package-error", "resource-error", "schema-error", "field-error", "frictionless-error")
+TEMPLATES = register(
+    {
+        **SCHEMA_PROBLEMS,
+        **dict.fromkeys(PASSED_ON, "{type}: {note}"),
+        "descriptor-property-missing": "{key!r} is missing; a published package needs it",
+        "version-not-semantic": "{value} is not a semantic version like 1.0.0",
+        "created-not-iso": "{value} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z",
+        "resource-repeated": "resource {name!r} appears {count} times",
+        "resource-unknown": warning(
+            "resource {name} is not one evreg knows ({known}); it is not checked"
+        ),
+        "name-unsafe": (
+            "name {value} must be lower-case letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit"
+        ),
+        "profile-remote": (
+            "{value} is not allowed: evreg validates offline; use the built-in "
+            "tabular-data-package / tabular-data-resource profiles"
+        ),
+        "descriptor-invalid": "invalid {kind} descriptor: {error}",
+        "validation-failed": "cannot validate: {error}",
+        # frictionless's row errors, reworded (frictionless's type, or its constraint's name)
+        "type-error": "{value} is not a valid {type}",
+        "constraint-required": "empty, but a value is required",
+        "constraint-enum": "{value} is not one of: {allowed}",
+        "constraint-pattern": "{value} does not have the expected form ({pattern})",
+        "constraint-minimum": "{value} is below the minimum {limit}",
+        "constraint-maximum": "{value} is above the maximum {limit}",
+        "constraint-error": "{value} violates {constraint} {limit}",
+        "constraint-unreadable": "{value} violates a constraint: {note}",
+        "primary-key": "duplicate key{first}; identifiers must be unique",
+        "unique-error": "duplicate key{first}; identifiers must be unique",
+    }
+)
 
 
 # ---------------------------------------------------------------- descriptor and schemas
@@ -33,35 +77,27 @@ def descriptor_findings(descriptor: dict) -> Iterator[Finding]:
     """datapackage.json: the metadata a published package needs, known resources, offline
     profiles, and frictionless's own descriptor check."""
 
-    def err(field: str, message: str) -> Finding:
-        return Finding(DESCRIPTOR_NAME, None, field, message)
+    def err(code: str, field: str, **values: object) -> Finding:
+        return Finding.coded(code, DESCRIPTOR_NAME, None, field, **values)
 
     for key in ("name", "title", "version", "created", "licenses", "sources", "contributors"):
         if not descriptor.get(key):
-            yield err(key, f"{key!r} is missing; a published package needs it")
+            yield err("descriptor-property-missing", key, key=key)
     version = descriptor.get("version")
     if version and not re.fullmatch(r"\d+\.\d+\.\d+", str(version)):
-        yield err("version", f"{quote(version)} is not a semantic version like 1.0.0")
+        yield err("version-not-semantic", "version", value=quote(version))
     created = descriptor.get("created")
     if created and not _is_iso_datetime(str(created)):
-        yield err(
-            "created", f"{quote(created)} is not an ISO 8601 date-time like 2026-11-30T00:00:00Z"
-        )
+        yield err("created-not-iso", "created", value=quote(created))
     yield from _name_findings(descriptor)
     names = [r.get("name") for r in descriptor.get("resources", [])]
     for name in KNOWN_RESOURCE_NAMES:
         if names.count(name) > 1:
-            yield err("resources", f"resource {name!r} appears {names.count(name)} times")
+            yield err("resource-repeated", "resources", name=name, count=names.count(name))
+    known = ", ".join(KNOWN_RESOURCE_NAMES)
     for name in names:
         if name not in KNOWN_RESOURCE_NAMES:
-            yield Finding(
-                DESCRIPTOR_NAME,
-                None,
-                "resources",
-                f"resource {quote(name)} is not one evreg knows "
-                f"({', '.join(KNOWN_RESOURCE_NAMES)}); it is not checked",
-                "warning",
-            )
+            yield err("resource-unknown", "resources", name=quote(name), known=known)
     yield from _remote_profiles(descriptor)
     yield from _frictionless_metadata(DESCRIPTOR_NAME, "Package", _offline(descriptor))
 
@@ -73,13 +109,7 @@ def _name_findings(descriptor: dict) -> Iterator[Finding]:
     parts += [("resources", r.get("name")) for r in descriptor.get("resources", [])]
     for field, name in parts:
         if name is not None and not (isinstance(name, str) and SAFE_NAME.fullmatch(name)):
-            yield Finding(
-                DESCRIPTOR_NAME,
-                None,
-                field,
-                f"name {quote(name)} must be lower-case letters, digits, '.', '_' or '-', "
-                "starting with a letter or digit",
-            )
+            yield Finding.coded("name-unsafe", DESCRIPTOR_NAME, None, field, value=quote(name))
 
 
 def _remote_profiles(descriptor: dict) -> Iterator[Finding]:
@@ -88,12 +118,8 @@ def _remote_profiles(descriptor: dict) -> Iterator[Finding]:
         for key in PROFILE_KEYS:
             value = part.get(key)
             if isinstance(value, str) and ("/" in value or ":" in value):
-                yield Finding(
-                    DESCRIPTOR_NAME,
-                    None,
-                    key,
-                    f"{quote(value)} is not allowed: evreg validates offline; use the built-in "
-                    "tabular-data-package / tabular-data-resource profiles",
+                yield Finding.coded(
+                    "profile-remote", DESCRIPTOR_NAME, None, key, value=quote(value)
                 )
 
 
@@ -131,17 +157,23 @@ def _frictionless_metadata(label: str, kind: str, descriptor: dict) -> Iterator[
         report = getattr(frictionless, kind).validate_descriptor(descriptor)
         errors = report.errors
     except Exception as exc:  # frictionless raises on some malformed descriptors
-        yield Finding(label, None, None, f"invalid {kind.lower()} descriptor: {one_line(exc)}")
+        said = {"kind": kind.lower(), "error": one_line(exc)}
+        yield Finding.coded("descriptor-invalid", label, None, None, **said)
         return
     for error in errors:
-        message = f"{error.type}: {one_line(error.note or error.message)}"
-        yield Finding(label, None, None, message, code=error.type)
+        yield _passed_on(label, None, None, error.type, error.note or error.message)
+
+
+def _passed_on(file: str, line: int | None, field: str | None, kind: str, note: str) -> Finding:
+    """A frictionless error as frictionless words it, its type as the code."""
+    code = kind if kind in PASSED_ON else "frictionless-error"
+    return Finding.coded(code, file, line, field, type=kind, note=one_line(note))
 
 
 def schema_findings(name: str, label: str, schema: dict) -> Iterator[Finding]:
     """A resource's Table Schema: the fields evreg needs, and frictionless's schema check."""
-    for field, message in schema_problems(name, schema):
-        yield Finding(label, None, field, message)
+    for field, code, values in schema_problems(name, schema):
+        yield Finding.coded(code, label, None, field, **values)
     # Foreign keys are checked by evreg itself (clearer messages, broken tables tolerated).
     yield from _frictionless_metadata(label, "Schema", _offline(_without_foreign_keys(schema)))
 
@@ -173,7 +205,8 @@ def row_findings(root: Path, resource: dict, table: RawTable) -> list[Finding]:
         )
         report = res.validate(limit_errors=MAX_FINDINGS_PER_FILE)
     except Exception as exc:  # frictionless raises on some inputs instead of reporting
-        return [Finding(table.file, None, None, f"cannot validate: {one_line(exc)}")]
+        error = one_line(exc)
+        return [Finding.coded("validation-failed", table.file, None, None, error=error)]
     ragged = dict(cell_count_findings(table))
     findings = list(ragged.values())
     seen = {(f.file, f.row, f.field, f.message) for f in findings}
@@ -197,33 +230,35 @@ def _map_error(table: RawTable, error: object) -> Finding:
     note = str(getattr(error, "note", "") or "")
     if kind == "type-error":
         wanted = note.split('"')[1].split("/")[0] if '"' in note else "value"
-        message = f"{quote(cell)} is not a valid {wanted}"
+        code, values = kind, {"value": quote(cell), "type": wanted}
     elif kind == "constraint-error":
-        message = _constraint_message(cell, note)
+        code, values = _constraint(cell, note)
     elif kind in ("primary-key", "unique-error"):
-        message = _duplicate_message(table, note)
+        code, values = kind, {"first": _first_line(table, note)}
         field = field or _key_field(table.schema)
     else:
-        message = f"{kind}: {one_line(note or getattr(error, 'message', ''))}"
-    return Finding(table.file, line, field, message, code=kind)
+        return _passed_on(table.file, line, field, kind, note or getattr(error, "message", ""))
+    return Finding.coded(code, table.file, line, field, **values)
 
 
-def _constraint_message(cell: object, note: str) -> str:
+def _constraint(cell: object, note: str) -> tuple[str, dict[str, object]]:
+    """The code and values of a frictionless constraint error (by the constraint's name)."""
     match = re.match(r'constraint "(\w+)" is "(.*)"$', note, re.S)
     if not match:
-        return f"{quote(cell)} violates a constraint: {one_line(note)}"
+        return "constraint-unreadable", {"value": quote(cell), "note": one_line(note)}
     name, value = match.groups()
     if name == "required":
-        return "empty, but a value is required"
+        return "constraint-required", {}
     if name == "enum":
-        allowed = ", ".join(re.findall(r"'([^']*)'", value))
-        return f"{quote(cell)} is not one of: {allowed}"
+        return "constraint-enum", {
+            "value": quote(cell),
+            "allowed": ", ".join(re.findall(r"'([^']*)'", value)),
+        }
     if name == "pattern":
-        return f"{quote(cell)} does not have the expected form ({value})"
+        return "constraint-pattern", {"value": quote(cell), "pattern": value}
     if name in ("minimum", "maximum"):
-        word = "below the minimum" if name == "minimum" else "above the maximum"
-        return f"{quote(cell)} is {word} {value}"
-    return f"{quote(cell)} violates {name} {value}"
+        return f"constraint-{name}", {"value": quote(cell), "limit": value}
+    return "constraint-error", {"value": quote(cell), "constraint": name, "limit": value}
 
 
 def _key_field(schema: dict) -> str | None:
@@ -233,7 +268,7 @@ def _key_field(schema: dict) -> str | None:
     return str(fields[-1]) if fields else None
 
 
-def _duplicate_message(table: RawTable, note: str) -> str:
+def _first_line(table: RawTable, note: str) -> str:
+    """The message's ' (first on line N)' when frictionless names the duplicate's first row."""
     match = re.search(r"position (\d+)", note)
-    where = f" (first on line {csv_line(table, int(match.group(1)))})" if match else ""
-    return f"duplicate key{where}; identifiers must be unique"
+    return f" (first on line {csv_line(table, int(match.group(1)))})" if match else ""

@@ -9,8 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evreg.data.scope import in_review, review_only_fields
-from evreg.data.validate.finding import Finding, Rows
+from evreg.data.validate.finding import Finding, Rows, register
 from evreg.data.validate.numbers import NUMBERS
+
+TEMPLATES = register(
+    {
+        "number-source-missing": (
+            "empty, but the row gives {given}: every number names where it is printed"
+        ),
+        "pending-reason-missing": (
+            "empty, but status is {status}: say why (in notes or extraction_check); the site "
+            "shows the reason beside the pending row"
+        ),
+        "added-source-missing": (
+            "empty, but in_review is false: an added study names where its own paper is (a DOI "
+            "or PubMed address)"
+        ),
+        "review-source-location-missing": (
+            "empty, but the row gives what the source review printed: say where (e.g. Table I)"
+        ),
+    }
+)
 
 PRINTED = (*NUMBERS, "p_as_printed")
 # Rows of these statuses are held to their sources by domain.check_status already.
@@ -31,13 +50,8 @@ def check_number_sources(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
             continue
         for name in ("source_url", "source_location"):
             if not row.get(name, "").strip():
-                yield Finding(
-                    file,
-                    line,
-                    name,
-                    f"empty, but the row gives {', '.join(given)}: every number names where it "
-                    "is printed",
-                )
+                said = ", ".join(given)
+                yield Finding.coded("number-source-missing", file, line, name, given=said)
 
 
 def check_pending_reason(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
@@ -47,13 +61,7 @@ def check_pending_reason(file_rows: tuple[str, Rows]) -> Iterator[Finding]:
         status = row.get("status", "")
         said = row.get("notes", "").strip() or row.get("extraction_check", "").strip()
         if status and status not in USABLE and not said:
-            yield Finding(
-                file,
-                line,
-                "notes",
-                f"empty, but status is {status}: say why (in notes or extraction_check); "
-                "the site shows the reason beside the pending row",
-            )
+            yield Finding.coded("pending-reason-missing", file, line, "notes", status=status)
 
 
 def check_study_sources(file_rows: tuple[str, Rows], schema: dict) -> Iterator[Finding]:
@@ -64,20 +72,10 @@ def check_study_sources(file_rows: tuple[str, Rows], schema: dict) -> Iterator[F
     for line, row in rows:
         if not in_review(row):
             if not row.get("source_url", "").strip():
-                yield Finding(
-                    file,
-                    line,
-                    "source_url",
-                    "empty, but in_review is false: an added study names where its own paper "
-                    "is (a DOI or PubMed address)",
-                )
+                yield Finding.coded("added-source-missing", file, line, "source_url")
         elif (
             any(row.get(f, "").strip() for f in review_only)
             and not row.get("review_source_location", "").strip()
         ):
-            yield Finding(
-                file,
-                line,
-                "review_source_location",
-                "empty, but the row gives what the source review printed: say where (e.g. Table I)",
-            )
+            field = "review_source_location"
+            yield Finding.coded("review-source-location-missing", file, line, field)

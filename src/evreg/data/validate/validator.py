@@ -33,9 +33,15 @@ from evreg.data.validate import (
     searches,
     sources,
 )
-from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error
+from evreg.data.validate.finding import MAX_FINDINGS_PER_FILE, Finding, from_error, register
 from evreg.data.validate.schema import descriptor_findings, row_findings, schema_findings
 
+TEMPLATES = register(
+    {
+        "too-many-findings": "too many problems: cross-checks with this file skipped",
+        "more-findings": "{more} more finding(s) not shown",
+    }
+)
 # Cross-table checks: the resources each reads (in argument order) and the check.
 CHECKS: tuple[tuple[tuple[str, ...], Callable[..., Iterable[Finding]]], ...] = (
     (("estimates",), numbers.check_numbers),
@@ -96,8 +102,7 @@ def validate_package(path: str | Path = DESCRIPTOR_NAME) -> list[Finding]:
         if len(table_findings) < MAX_FINDINGS_PER_FILE:
             tables[name] = table
         else:
-            message = "too many problems: cross-checks with this file skipped"
-            findings.append(Finding(table.file, None, None, message))
+            findings.append(Finding.coded("too-many-findings", table.file, None, None))
     findings += _cross_table_findings(tables)
     if "studies" in tables:
         studies = tables["studies"]
@@ -141,5 +146,5 @@ def _cap(findings: list[Finding]) -> list[Finding]:
     for file, n in count.items():
         if n > MAX_FINDINGS_PER_FILE:
             more = n - MAX_FINDINGS_PER_FILE
-            kept.append(Finding(file, None, None, f"{more} more finding(s) not shown"))
+            kept.append(Finding.coded("more-findings", file, None, None, more=more))
     return kept

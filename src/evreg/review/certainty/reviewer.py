@@ -102,12 +102,14 @@ def pooled_ids(a: AnalysisResult, result_id: str = "") -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class StaleRow:
-    """A certainty row that no longer applies (or cannot tell), for ``evreg validate``."""
+    """A certainty row that no longer applies (or cannot tell), for ``evreg validate``: the
+    finding's code and values (templates: evreg.data.validate.certainty)."""
 
     line: int | None
     analysis_id: str
     domain: str
-    message: str
+    code: str
+    values: tuple[tuple[str, str], ...] = ()
 
 
 def stale_rows(package: Package, analyses: Sequence[AnalysisResult]) -> list[StaleRow]:
@@ -123,15 +125,11 @@ def stale_rows(package: Package, analyses: Sequence[AnalysisResult]) -> list[Sta
         line = lines[i] if i < len(lines) else None
         current = pooled_ids(a, str(row.get("result_id") or ""))
         if judged_ids(row) is None:
-            message = "records no estimate_ids: whether it still applies cannot be checked"
+            out.append(StaleRow(line, aid, domain, "certainty-estimates-unrecorded"))
         elif is_stale(row, current):
-            message = (
-                f"made on other studies (version {row.get('data_version') or 'unknown'}): "
-                f"not applied; now pooled: {', '.join(current) or 'none'}; judge again"
-            )
-        else:
-            continue
-        out.append(StaleRow(line, aid, domain, message))
+            version = str(row.get("data_version") or "unknown")
+            said = (("version", version), ("pooled", ", ".join(current) or "none"))
+            out.append(StaleRow(line, aid, domain, "certainty-stale", said))
     return out
 
 
@@ -140,6 +138,14 @@ def stale_findings(package: Package, analyses: Sequence[AnalysisResult]) -> list
     now, and rows that do not record their estimates."""
     file = package.resource_path("certainty")
     return [
-        Finding(file, s.line, "estimate_ids", f"{s.analysis_id} {s.domain}: {s.message}", "warning")
+        Finding.coded(
+            s.code,
+            file,
+            s.line,
+            "estimate_ids",
+            analysis=s.analysis_id,
+            domain=s.domain,
+            **dict(s.values),
+        )
         for s in stale_rows(package, analyses)
     ]
