@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "  evreg validate path/to/pkg              # the same, PATH given positionally\n"
         "  evreg validate --format json            # findings as a JSON list\n\n"
         "exit status: 1 if any error (or any warning with --strict), else 0; 2 usage error; "
-        "3 internal error"
+        "3 internal error\n\n" + codes_help()
     )
     options.add_package(parser, positional=True)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
@@ -38,6 +38,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         parser,
         "one line per finding",
         "a list of {code,file,row,field,message,severity} (code: stable, for scripts)",
+    )
+
+
+def codes_help() -> str:
+    """Every finding's code, severity and message template (generated from the registry)."""
+    from evreg.data.validate.finding import code_table
+
+    lines = [f"  {code} ({severity}): {text}" for code, severity, text in code_table()]
+    return "finding codes (--format json gives each finding's code; {name}: its values):\n" + (
+        "\n".join(lines)
     )
 
 

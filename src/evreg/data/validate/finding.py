@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from string import Formatter
 
 from evreg.data.package import PackageError, location
 from evreg.data.text import QUOTE_WIDTH, clip, one_line
@@ -23,6 +24,12 @@ class Template:
 
     def fill(self, values: Mapping[str, object]) -> str:
         return self.text.format(**values)
+
+    @property
+    def shown(self) -> str:
+        """The template for readers: each value as ``{name}``, without its format spec."""
+        parts = Formatter().parse(self.text)
+        return "".join(text + ("" if name is None else f"{{{name}}}") for text, name, _, _ in parts)
 
 
 def warning(text: str) -> Template:
@@ -94,7 +101,7 @@ class Finding:
 def code_table() -> list[tuple[str, str, str]]:
     """(code, severity, template) of every kind of finding, sorted by code: what
     ``evreg validate --help`` lists."""
-    return [(code, t.severity, t.text) for code, t in sorted(CODES.items())]
+    return [(code, t.severity, t.shown) for code, t in sorted(CODES.items())]
 
 
 TEMPLATES = register(

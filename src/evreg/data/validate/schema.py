@@ -64,8 +64,8 @@ TEMPLATES = register(
         "constraint-maximum": "{value} is above the maximum {limit}",
         "constraint-error": "{value} violates {constraint} {limit}",
         "constraint-unreadable": "{value} violates a constraint: {note}",
-        "primary-key": "duplicate key{first}; identifiers must be unique",
-        "unique-error": "duplicate key{first}; identifiers must be unique",
+        "primary-key": "duplicate key (first on line {first_line}); identifiers must be unique",
+        "unique-error": "duplicate key (first on line {first_line}); identifiers must be unique",
     }
 )
 
@@ -234,7 +234,7 @@ def _map_error(table: RawTable, error: object) -> Finding:
     elif kind == "constraint-error":
         code, values = _constraint(cell, note)
     elif kind in ("primary-key", "unique-error"):
-        code, values = kind, {"first": _first_line(table, note)}
+        code, values = kind, {"first_line": _first_line(table, note)}
         field = field or _key_field(table.schema)
     else:
         return _passed_on(table.file, line, field, kind, note or getattr(error, "message", ""))
@@ -268,7 +268,7 @@ def _key_field(schema: dict) -> str | None:
     return str(fields[-1]) if fields else None
 
 
-def _first_line(table: RawTable, note: str) -> str:
-    """The message's ' (first on line N)' when frictionless names the duplicate's first row."""
+def _first_line(table: RawTable, note: str) -> int | str:
+    """The CSV line of the row a duplicate repeats ("?" if frictionless does not name it)."""
     match = re.search(r"position (\d+)", note)
-    return f" (first on line {csv_line(table, int(match.group(1)))})" if match else ""
+    return csv_line(table, int(match.group(1))) or "?" if match else "?"
