@@ -4,6 +4,7 @@ default path, stable codes in JSON."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_json_format_lists_the_same_findings(package_copy: Path, capsys) -> None
     hit = [d for d in data if d["field"] == "outcome"]
     assert hit == [
         {
-            "code": "constraint-error",
+            "code": "constraint-enum",
             "file": "data/estimates.csv",
             "row": 2,
             "field": "outcome",
@@ -112,3 +113,17 @@ def test_console_script(root: Path, fmt: str) -> None:
     assert proc.returncode == 0, proc.stderr
     if fmt == "json":
         assert all(f["severity"] == "warning" for f in json.loads(proc.stdout))
+
+
+def test_help_lists_every_finding_code(capsys) -> None:
+    """The codes a script can select on, with severity and template, from the registry."""
+    from evreg.data.validate.finding import CODES
+
+    with pytest.raises(SystemExit):
+        cli.main(["validate", "--help"])
+    out = capsys.readouterr().out
+    listed = [
+        line.split()[0] for line in out.splitlines() if line.startswith("  ") and " (" in line
+    ]
+    assert sorted(c for c in listed if c in CODES) == sorted(CODES)
+    assert "  ci-level-missing (warning): empty, but a CI is given: read as 0.95;" in out
