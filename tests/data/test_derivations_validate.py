@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fixtures.derived import package_with_derivations
 from fixtures.synthetic import ESTIMATES, write_table
+from fixtures.validate_cases import assert_templated
 
 from evreg.data.validate import validate_package
 
@@ -29,28 +30,34 @@ ROW = {
 }
 
 
-def findings(tmp_path: Path, derivations: list[dict], estimates: list[dict]) -> list[str]:
+def findings(tmp_path: Path, derivations: list[dict], estimates: list[dict]) -> set[tuple]:
+    """The errors as (file, line, field, code)."""
     pkg = package_with_derivations(tmp_path / "pkg")
     write_table(pkg.parent, "estimates", estimates)
     write_table(pkg.parent, "derivations", derivations)
-    return [str(f) for f in validate_package(pkg) if f.severity == "error"]
+    found = validate_package(pkg)
+    assert_templated(found)
+    return {(f.file, f.row, f.field, f.code) for f in found if f.severity == "error"}
+
+
+DER = "data/derivations.csv"
 
 
 def test_a_complete_derivation_validates(tmp_path: Path) -> None:
-    assert findings(tmp_path, [ROW], [DERIVED, *ESTIMATES[1:]]) == []
+    assert findings(tmp_path, [ROW], [DERIVED, *ESTIMATES[1:]]) == set()
 
 
 def test_missing_input_and_foreign_input_are_named(tmp_path: Path) -> None:
     bad = {**ROW, "events": "", "variance": "3"}
     errors = findings(tmp_path, [bad], [DERIVED, *ESTIMATES[1:]])
-    assert any("data/derivations.csv:2:events" in e and "needs events" in e for e in errors)
-    assert any("data/derivations.csv:2:variance" in e and "does not use" in e for e in errors)
+    assert (DER, 2, "events", "derivation-input-missing") in errors
+    assert (DER, 2, "variance", "derivation-input-unused") in errors
 
 
 def test_links_both_ways(tmp_path: Path) -> None:
     errors = findings(tmp_path, [ROW], ESTIMATES)  # the estimate is extracted, not derived
-    assert any("derivations.csv:2:estimate_id" in e and "status extracted" in e for e in errors)
+    assert (DER, 2, "estimate_id", "derivation-of-underived") in errors
     errors = findings(tmp_path, [], [DERIVED, *ESTIMATES[1:]])
-    assert any("estimates.csv:2:status" in e and "has no row" in e for e in errors)
+    assert ("data/estimates.csv", 2, "status", "derivation-missing") in errors
     errors = findings(tmp_path, [{**ROW, "method": "guess"}], [DERIVED, *ESTIMATES[1:]])
-    assert any("derivations.csv:2:method" in e for e in errors)
+    assert (DER, 2, "method", "constraint-enum") in errors

@@ -232,9 +232,11 @@ def test_the_history_is_checked_against_the_screening_records(
         ),
         "utf-8",
     )
-    errors = {f.field: f.message for f in validate_package(package) if f.severity == "error"}
-    assert errors["new_records"] == "2 new of 1 records returned"
-    assert errors["search_id"] == "'pubmed-2026-01-01' is not a search of data/search_history.csv"
+    errors = {f.field: f for f in validate_package(package) if f.severity == "error"}
+    assert errors["new_records"].code == "search-new-exceeds-returned"
+    assert dict(errors["new_records"].values) == {"new": 2, "returned": 1}
+    assert errors["search_id"].code == "unknown-search"
+    assert errors["search_id"].values["value"] == "'pubmed-2026-01-01'"
 
 
 def test_a_new_record_gets_an_id_no_study_or_record_has(package: Path, eutils: StandIn) -> None:

@@ -3,7 +3,9 @@
 ``validate_package(path)`` never raises on bad data and never writes: every problem becomes a
 :class:`Finding` naming file, CSV line (header = line 1) and field. One check family per module:
 
-- :mod:`.finding`: the Finding type and ``exit_code``;
+- :mod:`.finding`: the Finding type, ``exit_code`` and ``CODES``, the one lookup of every
+  finding's stable code, severity and message template (each check module registers its
+  own codes; ``evreg validate --help`` lists them);
 - :mod:`.files`: the CSV shape (blank lines, rows with too few or too many cells);
 - :mod:`.schema`: via frictionless, the descriptor, each Table Schema and every row;
 - :mod:`.numbers`: hr and CI in order, CI symmetry and p against the CI within the printed
