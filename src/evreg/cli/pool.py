@@ -4,9 +4,9 @@ Example::
 
     evreg pool studies.csv --method REML --hksj --leave-one-out --format json
 
-Reading is :mod:`evreg.data.effects`, the analysis and report :mod:`evreg.review.pooling`;
-this module only parses arguments, calls and prints. Nothing here imports pandas,
-frictionless or scipy, so the command starts quickly.
+Reading is :mod:`evreg.data.effects`, the analysis :mod:`evreg.review.pooling`, the printed
+report :mod:`evreg.cli.pool_output`; this module only parses arguments, calls and prints.
+Nothing here imports pandas, frictionless or scipy, so the command starts quickly.
 """
 
 from __future__ import annotations
@@ -33,16 +33,31 @@ examples:
 """
 
 
+DESCRIPTION = (
+    "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
+    "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
+    "analyses on request. Example: evreg pool studies.csv --method REML --format json"
+)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `evreg pool`."""
-    parser.description = (
-        "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
-        "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
-        "analyses on request. Example: evreg pool studies.csv --method REML --format json"
-    )
+    parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("file", metavar="FILE.csv", help="CSV file, one row per study")
+    _model_options(parser)
+    _analysis_options(parser)
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (RevMan-style summary, default) or json",
+    )
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """The model: estimator, measure label, HKSJ and the confidence level."""
     parser.add_argument(
         "--method",
         default="DL",
@@ -74,6 +89,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=0.95,
         help="confidence level for CIs and the prediction interval (0.95)",
     )
+
+
+def _analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The analyses beyond the pooled one: subgroups, leave-one-out, cumulative."""
     parser.add_argument(
         "--subgroup",
         metavar="COLUMN",
@@ -92,16 +111,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMN",
         help="cumulative meta-analysis, studies added in order of COLUMN",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (RevMan-style summary, default) or json",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Read, pool and print; user errors raise EvregError (exit 1)."""
+    from evreg.cli import pool_output
     from evreg.data.effects import read_effects
     from evreg.review import pooling
 
@@ -122,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out, notes = pooling.analyse(table, options)
     if args.format == "json":
-        sys.stdout.write(pooling.render_json(out) + "\n")
+        sys.stdout.write(pool_output.render_json(out) + "\n")
     else:
-        sys.stdout.write(pooling.render_text(out, notes, args.level, table.path))
+        sys.stdout.write(pool_output.render_text(out, notes, args.level, table.path))
     return 0
