@@ -22,8 +22,6 @@ import numpy as np
 from evreg.data.derivations import STAT_INPUTS, read_at_risk, read_curve
 from evreg.stats import derive as d
 
-KM_FILES = ("at-risk.csv",)  # plus curve-<label>.csv per group, under data/derivations/<id>/
-
 
 def _given(inputs: Mapping[str, Any], *names: str) -> dict[str, Any]:
     return {n: inputs[n] for n in names if inputs.get(n) not in (None, "")}
