@@ -33,31 +33,16 @@ examples:
 """
 
 
-DESCRIPTION = (
-    "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
-    "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
-    "analyses on request. Example: evreg pool studies.csv --method REML --format json"
-)
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `evreg pool`."""
-    parser.description = DESCRIPTION
+    parser.description = (
+        "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
+        "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
+        "analyses on request. Example: evreg pool studies.csv --method REML --format json"
+    )
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("file", metavar="FILE.csv", help="CSV file, one row per study")
-    _model_options(parser)
-    _analysis_options(parser)
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (RevMan-style summary, default) or json",
-    )
-
-
-def _model_options(parser: argparse.ArgumentParser) -> None:
-    """The model: estimator, measure label, HKSJ and the confidence level."""
     parser.add_argument(
         "--method",
         default="DL",
@@ -89,10 +74,6 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
         default=0.95,
         help="confidence level for CIs and the prediction interval (0.95)",
     )
-
-
-def _analysis_options(parser: argparse.ArgumentParser) -> None:
-    """The analyses beyond the pooled one: subgroups, leave-one-out, cumulative."""
     parser.add_argument(
         "--subgroup",
         metavar="COLUMN",
@@ -110,6 +91,12 @@ def _analysis_options(parser: argparse.ArgumentParser) -> None:
         "--cumulative",
         metavar="COLUMN",
         help="cumulative meta-analysis, studies added in order of COLUMN",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (RevMan-style summary, default) or json",
     )
 
 
