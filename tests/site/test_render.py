@@ -171,8 +171,8 @@ def test_pages_are_written_as_their_charts_come_in_and_let_their_specs_go(tmp_pa
 
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan
-    from evreg.site.build import PageWriter
     from evreg.site.charts import ChartWriter, RenderCache
+    from evreg.site.pages import PageWriter
     from evreg.site.views.analysis import analysis_view
     from evreg.site.views.context import SiteContext
     from evreg.site.views.home import summary_table
