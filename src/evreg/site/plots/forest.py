@@ -1,8 +1,8 @@
 """The forest plot as Vega-Lite specs: its rows, the plot panel both layouts draw, and the wide
 layout (the compact one for narrow screens: :mod:`evreg.site.plots.forest_compact`).
 
-Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
-offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
+A chart is a plain Vega-Lite spec (a dict) with the data inline, so the page renders offline
+with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
 RevMan 5 forest plots (Cochrane Handbook 10.12.1): a row per study (square sized by weight, CI
 arms), pooled diamonds, heterogeneity and overall-effect lines, a log x-axis, "favours" labels.
 """
