@@ -1,6 +1,7 @@
 """Machine-written text in readers' words: every id a message can name (analyses, published
 results, estimates, studies) as its label, the schemas' codes as their labels, and the plain-text
-notation of the audit and the plan typeset (χ², I², τ², CIs as "[lower, upper]").
+notation of the audit and the plan typeset (χ², I², τ²; CIs are already written as
+"[lower, upper]" by :mod:`evreg.data.formats`).
 
 :func:`relabel` is the one substitution of names by labels: in audit messages, plan and
 certainty reasons, the certainty rules and the CHANGELOG (What's new)."""
@@ -21,7 +22,6 @@ _NOTATION = (
     (re.compile(r"\bchi2_(\w+)"), r"χ²(\1)"),
     (re.compile(r"\bI2\b"), "I²"),
     (re.compile(r"\btau2\b"), "τ²"),
-    (re.compile(r"(\d+(?:\.\d+)?) \((\d+(?:\.\d+)?) to (\d+(?:\.\d+)?)\)"), r"\1 [\2, \3]"),
 )
 
 # where a name stands on its own: not inside a longer word or id (in Markdown, nor an entity)
