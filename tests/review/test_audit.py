@@ -115,6 +115,7 @@ def test_p_vs_ci_inconsistent_row_is_an_error_with_interval() -> None:
     assert (f.check, f.severity, f.analysis, f.printed) == ("p_vs_ci", "error", "a1", "p 0.20")
     lo, hi = brute_p_range("1.20", "2.41")
     assert f"{lo:.4f}"[:5] in f.expected and "outside" in f.message
+    assert "HR 1.70 [1.20, 2.41] gives" in f.message  # the one CI layout (evreg.data.formats)
 
 
 @pytest.mark.parametrize("form", ["< 0.001", "<0.001", "P < 0.001"])

@@ -159,7 +159,6 @@ def test_audit_page_reproduction_table_verdict_first_in_words() -> None:
 def test_audit_words_typeset_the_notation() -> None:
     say = Words({"x-os": "High X and OS"})
     assert say("P(chi2_4 > Q) for x-os, I2 52%") == "P(χ²(4) > Q) for High X and OS, I² 52%"
-    assert say("HR 1.28 (0.72 to 2.27)") == "HR 1.28 [0.72, 2.27]"
     assert say("x-os-hbv") == "x-os-hbv"  # a longer id is not a label's prefix
 
 

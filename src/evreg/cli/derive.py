@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from evreg.cli.options import output_format
+from evreg.data.writes import replace_file
 from evreg.errors import EvregError
 
 EXAMPLES = {
@@ -141,6 +142,7 @@ def _ci_method(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Derive and print; a bad input raises EvregError (exit 1) before anything is written."""
+    from evreg.cli.derive_output import render_json, render_text
     from evreg.review import derived
 
     method = _ci_method(args) if args.method == "ci" else args.method
@@ -151,15 +153,13 @@ def run(args: argparse.Namespace) -> int:
             _write(Path(args.ipd), derived.ipd_csv(groups))
     else:
         est = derived.derive(method, inputs)
-    out = derived.render_json(est) if args.format == "json" else derived.render_text(est)
+    out = render_json(est) if args.format == "json" else render_text(est)
     sys.stdout.write(out)
     return 0
 
 
 def _write(path: Path, text: str) -> None:
     try:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise EvregError(f"--ipd {path}: cannot write ({exc.strerror})") from None

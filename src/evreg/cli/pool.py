@@ -4,9 +4,9 @@ Example::
 
     evreg pool studies.csv --method REML --hksj --leave-one-out --format json
 
-Reading is :mod:`evreg.data.effects`, the analysis and report :mod:`evreg.review.pooling`;
-this module only parses arguments, calls and prints. Nothing here imports pandas,
-frictionless or scipy, so the command starts quickly.
+Reading is :mod:`evreg.data.effects`, the analysis :mod:`evreg.review.pooling`, the printed
+report :mod:`evreg.cli.pool_output`; this module only parses arguments, calls and prints.
+Nothing here imports pandas, frictionless or scipy, so the command starts quickly.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read, pool and print; user errors raise EvregError (exit 1)."""
+    from evreg.cli import pool_output
     from evreg.data.effects import read_effects
     from evreg.review import pooling
 
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out, notes = pooling.analyse(table, options)
     if args.format == "json":
-        sys.stdout.write(pooling.render_json(out) + "\n")
+        sys.stdout.write(pool_output.render_json(out) + "\n")
     else:
-        sys.stdout.write(pooling.render_text(out, notes, args.level, table.path))
+        sys.stdout.write(pool_output.render_text(out, notes, args.level, table.path))
     return 0

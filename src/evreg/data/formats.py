@@ -46,9 +46,15 @@ def fmt_ratios(values: Sequence[float]) -> list[str]:
     return out
 
 
+def bracket(lower: str, upper: str) -> str:
+    """Two limits already written, in RevMan's brackets: ``[1.02, 2.60]`` (every interval on
+    every output is written by this function)."""
+    return f"[{lower}, {upper}]"
+
+
 def fmt_interval(lower: float | None, upper: float | None) -> str:
     """A CI alone, as RevMan prints it: ``[1.02, 2.60]``."""
-    return f"[{fmt_ratio(lower)}, {fmt_ratio(upper)}]"
+    return bracket(fmt_ratio(lower), fmt_ratio(upper))
 
 
 def fmt_ci(estimate: float | None, lower: float | None, upper: float | None) -> str:
@@ -69,6 +75,11 @@ def pval(p: float | None) -> str:
     if p < 0.001:
         return f"{p:.5f}"
     return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+def printed_ci(estimate: Any, lower: Any, upper: Any) -> str:
+    """A ratio and its CI as a source printed them, digits kept: ``1.28 [1.05, 1.56]``."""
+    return f"{text(estimate)} {bracket(text(lower), text(upper))}"
 
 
 def fmt_p(p: float | None) -> str:

@@ -50,6 +50,17 @@ def rename(src: Path, dst: Path) -> None:
     step()
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` or, if anything fails, what it held before: a durable temp file
+    beside it, then :func:`rename`."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write_durably(tmp, data)
+        rename(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def remove(path: Path) -> None:
     """Remove a file if it is there."""
     path.unlink(missing_ok=True)

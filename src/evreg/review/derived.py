@@ -1,5 +1,6 @@
 """Derived estimates: one entry point from inputs as printed to a hazard ratio, for
-`evreg derive`, `evreg add-study` and the build alike, and their text and JSON reports.
+`evreg derive`, `evreg add-study` and the build alike (what `evreg derive` prints is
+:mod:`evreg.cli.derive_output`).
 
 Inputs are strings or numbers as the paper prints them, keyed as in the ``derivations``
 resource (schemas/derivations.json): logrank (p or chisq, events, ratio, worse); oe
@@ -11,18 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from evreg.data.derivations import STAT_INPUTS, read_at_risk, read_curve
 from evreg.stats import derive as d
-
-KM_FILES = ("at-risk.csv",)  # plus curve-<label>.csv per group, under data/derivations/<id>/
 
 
 def _given(inputs: Mapping[str, Any], *names: str) -> dict[str, Any]:
@@ -117,46 +113,6 @@ def ipd_csv(groups: Mapping[str, d.GroupIPD]) -> str:
         for t, e in zip(g.time, g.event, strict=True):
             writer.writerow([label, f"{t:.6g}", int(e)])
     return out.getvalue()
-
-
-def render_json(est: d.DerivedEstimate) -> str:
-    return json.dumps(est.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _f(x: float, digits: int = 2) -> str:
-    return f"{x:.{digits}f}" if np.isfinite(x) else "n/a"
-
-
-def render_text(est: d.DerivedEstimate) -> str:
-    """HR [CI], ln HR and SE, the method, the inputs, the notes; for km the groups."""
-    pct = f"{est.level * 100:g}%"
-    lines = [
-        f"HR {_f(est.hr)} ({pct} CI {_f(est.ci_lower)} to {_f(est.ci_upper)}); "
-        f"ln HR {_f(est.log_hr, 4)}, SE {_f(est.se, 4)}",
-        f"method: {est.method_label}",
-        "inputs: " + "; ".join(f"{k} = {_plain(v)}" for k, v in est.inputs.items()),
-    ]
-    details = est.details
-    if details.get("groups"):
-        lines.append(
-            f"compared: {details['compared']}; log-rank chi2 "
-            f"{details['logrank_chisq']:.3f}, P = {details['logrank_p']:.4g}"
-        )
-        for label, g in details["groups"].items():
-            lines.append(f"  {label}: n {g['n']}, events {g['events']}, censored {g['censored']}")
-            lines.append("    at risk  time  printed  reconstructed")
-            lines += [
-                f"    {r['time']:>13g}  {r['printed']:>7d}  {r['reconstructed']:>13d}"
-                for r in g["at_risk"]
-            ]
-    lines += [f"note: {n}" for n in est.notes]
-    return "\n".join(lines) + "\n"
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def km_inputs_in(folder: Path, reference: str, events: str | None) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from evreg import stats
 from evreg.data.package import Package, qualifying_estimates, split_list
@@ -57,6 +59,7 @@ STATUS_REASON = {
 
 
 ADDED_MARK = " (added)"
+NOTHING_TO_POOL = "no qualifying estimate has a ratio and confidence interval yet: nothing to pool"
 
 
 def study_labels(studies: Sequence[dict]) -> dict[str, str]:
@@ -156,8 +159,8 @@ def _not_qualifying(
     return out
 
 
-def _subgroup_level(study: dict | None, variable: str | None) -> str | None:
-    if not variable or study is None:
+def _subgroup_level(study: dict, variable: str | None) -> str | None:
+    if not variable:
         return None
     value = study.get(variable)
     if value is None:
@@ -167,9 +170,38 @@ def _subgroup_level(study: dict | None, variable: str | None) -> str | None:
     return str(value)
 
 
+@dataclass(frozen=True)
+class HarmonisedRow:
+    """One chosen estimate as the plan pools it: ratio on the high-vs-low scale, its log and SE
+    (from the CI at the level it was printed), the CI recomputed at the analysis level
+    (``CI_LEVEL``), and what the views need about its study."""
+
+    estimate: dict[str, Any]  # the package's estimate row, as read
+    hr: float
+    ci_lower: float  # at CI_LEVEL, from log_hr and se
+    ci_upper: float
+    ci_level_as_printed: float  # the level the source printed its CI at
+    log_hr: float
+    se: float
+    label: str
+    year: int | None
+    subgroup_level: str | None  # the study's value of the plan's subgroup variable
+    in_review: bool
+    added_in_version: str | None
+    n_patients: int | None
+
+    @property
+    def estimate_id(self) -> str:
+        return str(self.estimate["estimate_id"])
+
+    def sort_key(self) -> tuple[int, str, str]:
+        """Publication year (unknown last), then label, then estimate id."""
+        return (self.year if self.year is not None else 9999, self.label, self.estimate_id)
+
+
 def _harmonised(
     chosen: Sequence[dict], studies: dict[str, dict], labels: dict[str, str], variable: str | None
-) -> list[dict]:
+) -> list[HarmonisedRow]:
     """Harmonised ratio, CI, log ratio and SE for each chosen estimate, sorted by year, label."""
     rows = []
     for est in chosen:
@@ -179,32 +211,25 @@ def _harmonised(
         level = est.get("ci_level") or 0.95
         (log_hr,), (se,) = stats.ci_to_se(hr, lo, up, level)
         (lo,), (up,) = stats.ci_from_se(log_hr, se, CI_LEVEL)
-        study = studies.get(est["study_id"])
+        study = studies.get(est["study_id"]) or {}
         rows.append(
-            {
-                "est": est,
-                "hr": float(hr),
-                "lo": float(lo),
-                "up": float(up),
-                "level": float(level),
-                "log_hr": float(log_hr),
-                "se": float(se),
-                "label": labels.get(est["study_id"], est["study_id"]),
-                "year": study.get("year") if study else None,
-                "level_value": _subgroup_level(study, variable),
-                "in_review": in_review(study or {}),
-                "added_in_version": (study or {}).get("added_in_version"),
-                "n_patients": patients(study or {}),
-            }
+            HarmonisedRow(
+                estimate=est,
+                hr=float(hr),
+                ci_lower=float(lo),
+                ci_upper=float(up),
+                ci_level_as_printed=float(level),
+                log_hr=float(log_hr),
+                se=float(se),
+                label=labels.get(est["study_id"], est["study_id"]),
+                year=study.get("year"),
+                subgroup_level=_subgroup_level(study, variable),
+                in_review=in_review(study),
+                added_in_version=study.get("added_in_version"),
+                n_patients=patients(study),
+            )
         )
-    rows.sort(
-        key=lambda r: (
-            r["year"] if r["year"] is not None else 9999,
-            r["label"],
-            r["est"]["estimate_id"],
-        )
-    )
-    return rows
+    return sorted(rows, key=HarmonisedRow.sort_key)
 
 
 def _published(package: Package, analysis_id: str) -> tuple[dict, ...]:
@@ -227,29 +252,31 @@ def _choose_primary(rule_name: str, fixed: stats.PoolResult) -> stats.RuleChoice
     return stats.review_rule(fixed)
 
 
-def _subgroups(rows: Sequence[dict], variable: str, method: str, primary: str) -> SubgroupAnalysis:
-    inside = [r for r in rows if r["level_value"] is not None]
-    outside = tuple(r["est"]["estimate_id"] for r in rows if r["level_value"] is None)
+def _subgroups(
+    rows: Sequence[HarmonisedRow], variable: str, method: str, primary: str
+) -> SubgroupAnalysis:
+    inside = [r for r in rows if r.subgroup_level is not None]
+    outside = tuple(r.estimate_id for r in rows if r.subgroup_level is None)
     if not inside:
         return SubgroupAnalysis(variable, (), outside, None, None, primary)
-    yi = [r["log_hr"] for r in inside]
-    sei = [r["se"] for r in inside]
-    groups = [r["level_value"] for r in inside]
+    yi = [r.log_hr for r in inside]
+    sei = [r.se for r in inside]
+    groups = [r.subgroup_level for r in inside]
     levels = tuple(sorted(set(groups), key=lambda g: (g != "true", g)))
     fixed = stats.subgroups(yi, sei, groups, "FE")
     random = stats.subgroups(yi, sei, groups, method)
     return SubgroupAnalysis(variable, levels, outside, fixed, random, primary)
 
 
-def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
+def _view(rows: Sequence[HarmonisedRow], studies: str, analysis: dict) -> PooledView:
     """Both models, the primary one and the subgroups for one set of harmonised rows."""
     method = (analysis.get("random_method") or "DL").upper()
     variable = analysis.get("subgroup_variable") or None
-    ids = tuple(r["est"]["estimate_id"] for r in rows)
+    ids = tuple(r.estimate_id for r in rows)
     if not rows:
         return PooledView(studies, 0, ids, None, None, None, None, None)
-    yi = [r["log_hr"] for r in rows]
-    sei = [r["se"] for r in rows]
+    yi = [r.log_hr for r in rows]
+    sei = [r.se for r in rows]
     fixed = stats.pool(yi, sei, "FE", level=CI_LEVEL)
     random = stats.pool(yi, sei, method, level=CI_LEVEL)
     rule = _choose_primary(analysis.get("model_rule") or "review_rule", fixed)
@@ -257,39 +284,69 @@ def _view(rows: Sequence[dict], studies: str, analysis: dict) -> PooledView:
     return PooledView(studies, len(rows), ids, fixed, random, rule, rule.model, sub)
 
 
-def _used(rows: Sequence[dict], view: PooledView) -> tuple[UsedEstimate, ...]:
+def _used(rows: Sequence[HarmonisedRow], view: PooledView) -> tuple[UsedEstimate, ...]:
     fixed_w = list(view.fixed.weights) if view.fixed else []
     random_w = list(view.random.weights) if view.random else []
     return tuple(
         UsedEstimate(
-            estimate_id=r["est"]["estimate_id"],
-            study_id=r["est"]["study_id"],
-            label=r["label"],
-            year=r["year"],
-            comparison=r["est"]["comparison"],
-            harmonised=r["est"]["comparison"] in FLIPPED,
-            hr=r["hr"],
-            ci_lower=r["lo"],
-            ci_upper=r["up"],
-            hr_as_printed=r["est"]["hr"],
-            ci_lower_as_printed=r["est"]["ci_lower"],
-            ci_upper_as_printed=r["est"]["ci_upper"],
-            ci_level_as_printed=r["level"],
+            estimate_id=r.estimate_id,
+            study_id=r.estimate["study_id"],
+            label=r.label,
+            year=r.year,
+            comparison=r.estimate["comparison"],
+            harmonised=r.estimate["comparison"] in FLIPPED,
+            hr=r.hr,
+            ci_lower=r.ci_lower,
+            ci_upper=r.ci_upper,
+            hr_as_printed=r.estimate["hr"],
+            ci_lower_as_printed=r.estimate["ci_lower"],
+            ci_upper_as_printed=r.estimate["ci_upper"],
+            ci_level_as_printed=r.ci_level_as_printed,
             ci_level=CI_LEVEL,
-            log_hr=r["log_hr"],
-            se=r["se"],
+            log_hr=r.log_hr,
+            se=r.se,
             weight_fixed=fixed_w[i] if i < len(fixed_w) else None,
             weight_random=random_w[i] if i < len(random_w) else None,
-            subgroup_level=r["level_value"],
-            source_url=r["est"].get("source_url"),
-            source_location=r["est"].get("source_location"),
-            in_review=r["in_review"],
-            added_in_version=r["added_in_version"],
-            derivation_method=r["est"].get("derivation_method"),
-            n_patients=r["n_patients"],
+            subgroup_level=r.subgroup_level,
+            source_url=r.estimate.get("source_url"),
+            source_location=r.estimate.get("source_location"),
+            in_review=r.in_review,
+            added_in_version=r.added_in_version,
+            derivation_method=r.estimate.get("derivation_method"),
+            n_patients=r.n_patients,
         )
         for i, r in enumerate(rows)
     )
+
+
+def _sensitivity(
+    rows: Sequence[HarmonisedRow], view: PooledView, sensitivity: Sequence[str]
+) -> tuple[
+    stats.LeaveOneOutResult | None,
+    stats.CumulativeResult | None,
+    stats.EggerResult | None,
+    stats.TrimFillResult | None,
+    list[str],
+]:
+    """The plan's sensitivity analyses on the primary model: leave-one-out, cumulative,
+    Egger's test and trim-and-fill (None where not asked for), and notes on them."""
+    if not rows:
+        return None, None, None, None, [NOTHING_TO_POOL]
+    loo = cum = egger = tf = None
+    notes: list[str] = []
+    yi = [r.log_hr for r in rows]
+    sei = [r.se for r in rows]
+    labs = [r.label for r in rows]
+    method = "FE" if view.primary == "fixed" else view.random.method
+    if "leave_one_out" in sensitivity:
+        loo = stats.leave_one_out(yi, sei, method, labels=labs)
+    if "cumulative" in sensitivity:
+        cum = stats.cumulative(yi, sei, method, order_labels=labs)
+        notes.append("cumulative analysis adds studies by publication year (ties by label)")
+    if "small_study" in sensitivity:
+        egger = stats.egger(yi, sei)
+        tf = stats.trim_and_fill(yi, sei, method)
+    return loo, cum, egger, tf, notes
 
 
 def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> AnalysisResult:
@@ -303,29 +360,11 @@ def run_analysis(package: Package, analysis: dict, labels: dict[str, str]) -> An
     variable = analysis.get("subgroup_variable") or None
     rows = _harmonised(chosen, studies, labels, variable)
     everything = _view(rows, "all", analysis)
-    review = _view([r for r in rows if r["in_review"]], "review", analysis)
-    extracted = [r for r in rows if not r["est"].get("derivation_method")]
+    review = _view([r for r in rows if r.in_review], "review", analysis)
+    extracted = [r for r in rows if not r.estimate.get("derivation_method")]
     extracted_only = _view(extracted, "extracted", analysis) if len(extracted) < len(rows) else None
     sensitivity = split_list(analysis.get("sensitivity"))
-    notes: list[str] = []
-    loo = cum = egger = tf = None
-    if rows:
-        yi = [r["log_hr"] for r in rows]
-        sei = [r["se"] for r in rows]
-        labs = [r["label"] for r in rows]
-        method = "FE" if everything.primary == "fixed" else everything.random.method
-        if "leave_one_out" in sensitivity:
-            loo = stats.leave_one_out(yi, sei, method, labels=labs)
-        if "cumulative" in sensitivity:
-            cum = stats.cumulative(yi, sei, method, order_labels=labs)
-            notes.append("cumulative analysis adds studies by publication year (ties by label)")
-        if "small_study" in sensitivity:
-            egger = stats.egger(yi, sei)
-            tf = stats.trim_and_fill(yi, sei, method)
-    else:
-        notes.append(
-            "no qualifying estimate has a ratio and confidence interval yet: nothing to pool"
-        )
+    loo, cum, egger, tf, notes = _sensitivity(rows, everything, sensitivity)
     n_review = review.k
     return AnalysisResult(
         analysis_id=analysis["analysis_id"],

@@ -319,6 +319,22 @@ def method_notes(method: str, k: int, hksj: bool, hksj_adhoc: bool, level: float
     return notes
 
 
+def _row_notes(
+    fits: RowFits, row: int, method: str, hksj: bool, hksj_adhoc: bool, level: float
+) -> list[str]:
+    """The method's notes, the tau2 algorithm's and a zero HKSJ variance's, for one row."""
+    notes = method_notes(method, int(fits.k[row]), hksj, hksj_adhoc, level)
+    code = int(fits.tau2_algorithm[row])
+    if method != FIXED and tau2_note(method, code):
+        notes.append(tau2_note(method, code))
+    if fits.se[row] == 0:
+        notes.append(
+            "HKSJ variance is zero (identical estimates): the CI has zero width and "
+            "no test statistic or p-value is defined"
+        )
+    return notes
+
+
 def result_from_row(
     fits: RowFits,
     row: int,
@@ -334,15 +350,8 @@ def result_from_row(
     log_est = float(fits.estimate[row])
     lo, up = float(fits.ci_lower[row]), float(fits.ci_upper[row])
     use_t = (hksj or hksj_adhoc) and k > 1
-    notes = method_notes(method, k, hksj, hksj_adhoc, level)
+    notes = _row_notes(fits, row, method, hksj, hksj_adhoc, level)
     code = int(fits.tau2_algorithm[row])
-    if method != FIXED and tau2_note(method, code):
-        notes.append(tau2_note(method, code))
-    if fits.se[row] == 0:
-        notes.append(
-            "HKSJ variance is zero (identical estimates): the CI has zero width and "
-            "no test statistic or p-value is defined"
-        )
     mask = fits.weights[row] > 0
     tau2 = float(fits.tau2[row])
     pil, piu = _num(fits.pi_lower[row]), _num(fits.pi_upper[row])

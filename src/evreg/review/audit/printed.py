@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from evreg.data.formats import bracket
 from evreg.data.formats import fmt_sig as fmt
 from evreg.stats import dist as stats_dist
 from evreg.stats.rule import I2_MAX, Q_P_MIN, i2_allows_fixed, q_p_allows_fixed
@@ -76,7 +77,7 @@ def parse_printed(value: object) -> Printed | None:
 
 def span(lo: float, hi: float) -> str:
     """An interval for a message: ``[lo, hi]``."""
-    return f"[{fmt(lo)}, {fmt(hi)}]"
+    return bracket(fmt(lo), fmt(hi))
 
 
 # --------------------------------------------------------------------------- interval arithmetic

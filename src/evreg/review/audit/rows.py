@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from evreg.data.formats import printed_ci
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.printed import Printed, parse_printed
 
@@ -35,8 +36,8 @@ def k_of(row: Row) -> int | None:
 
 
 def hr_text(row: Row) -> str:
-    """The row's ratio and CI as printed: HR 1.28 (1.05 to 1.56)."""
-    return f"HR {row.get('hr')} ({row.get('ci_lower')} to {row.get('ci_upper')})"
+    """The row's ratio and CI as printed: HR 1.28 [1.05, 1.56]."""
+    return "HR " + printed_ci(row.get("hr"), row.get("ci_lower"), row.get("ci_upper"))
 
 
 def finding(

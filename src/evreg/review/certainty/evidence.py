@@ -106,12 +106,6 @@ class Evidence:
         return f"CI {fmt_interval(self.ci_lower, self.ci_upper)}"
 
 
-def thresholds(plan_row: Mapping[str, object]) -> tuple[float, float]:
-    """The plan's important ratios either side of 1 (the target's, :mod:`.target`)."""
-    t = plan_target(plan_row)
-    return t.lower, t.upper
-
-
 def _small_study_tests(
     a: AnalysisResult,
 ) -> tuple[stats.EggerResult | None, stats.TrimFillResult | None]:
