@@ -134,17 +134,9 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 
-# What schema_problems finds: code -> message template (registered as finding codes by
-# evreg.data.validate.schema).
-SCHEMA_PROBLEMS = {
-    "schema-field-missing": "field {name!r} is missing; evreg needs it",
-    "schema-field-type": "field {name!r} has type {type!r}; evreg needs {wanted!r}",
-}
-
-
 def schema_problems(name: str, schema: dict) -> list[tuple[str, str, dict[str, str]]]:
     """(field, code, values) for each field evreg needs that the schema lacks or mistypes
-    (messages: SCHEMA_PROBLEMS)."""
+    (messages: evreg.data.reading.READ_PROBLEMS)."""
     kinds = {f["name"]: f.get("type", "string") for f in schema["fields"]}
     problems = [
         (fname, "schema-field-missing", {"name": fname})
@@ -255,7 +247,7 @@ def find_resource(descriptor: dict, name: str) -> dict:
     for res in descriptor.get("resources", []):
         if res.get("name") == name:
             return res
-    raise PackageError(DESCRIPTOR_NAME, f"no resource named {name!r}", field_name="resources")
+    raise PackageError.coded("resource-missing", DESCRIPTOR_NAME, field="resources", name=name)
 
 
 DERIVATION_METHOD = "derivation_method"
@@ -289,7 +281,7 @@ def load_package(path: str | Path = DESCRIPTOR_NAME) -> Package:
         problems = schema_problems(name, schemas[name])
         if problems:
             field, code, values = problems[0]
-            raise PackageError(label, SCHEMA_PROBLEMS[code].format(**values), field_name=field)
+            raise PackageError.coded(code, label, field=field, **values)
         table = read_table(root, resource)
         tables[name], raw_tables[name], row_lines[name] = typed_rows(table)
     return Package(

@@ -31,8 +31,48 @@ def location(file: str, row: int | None = None, field_name: str | None = None) -
     return ":".join(parts)
 
 
+# What the reader refuses: code -> message template (registered as finding codes by
+# evreg.data.validate.finding; a PackageError raised without a code is "unreadable").
+READ_PROBLEMS: dict[str, str] = {
+    "symbolic-link": "is a symbolic link; a package holds only regular files",
+    "symbolic-link-inside": (
+        "is a symbolic link (or inside one); a package holds only regular files"
+    ),
+    "descriptor-not-found": "file not found; expected a datapackage.json",
+    "cannot-read": "cannot read: {reason}",
+    "descriptor-not-object": "expected a JSON object with a 'resources' list",
+    "resources-not-list": "'resources' must be a list of objects",
+    "byte-order-mark": "starts with a byte-order mark (BOM); save as UTF-8 without BOM",
+    "json-invalid": "not valid JSON: {error} (column {column})",
+    "json-too-deep": "not valid JSON: nested too deeply",
+    "path-not-string": "{what} must be a relative path string",
+    "path-outside": "{what} {path} must be a path inside the package",
+    "path-links-outside": "{what} {path} links outside the package",
+    "resource-missing": "no resource named {name!r}",
+    "schema-not-found": "schema file not found",
+    "schema-without-fields": "a Table Schema needs a non-empty 'fields' list",
+    "schema-field-unnamed": "field {number} needs a 'name'",
+    "schema-field-missing": "field {name!r} is missing; evreg needs it",
+    "schema-field-type": "field {name!r} has type {type!r}; evreg needs {wanted!r}",
+    "file-not-found": "file not found",
+    "file-empty": "file is empty; expected a CSV header line",
+    "binary-data": "binary data (NUL byte); expected UTF-8 CSV text",
+    "not-utf8": "not UTF-8 text (byte {byte})",
+    "csv-unreadable": "not a readable CSV: {error}",
+    "header-blank": "first line is blank; expected the header",
+    "delimiter-not-comma": "uses {delimiter!r} as delimiter; expected comma-separated values",
+    "duplicate-column": "duplicate column(s): {columns}",
+    "missing-column": "missing column(s): {columns}",
+    "unexpected-column": "unexpected column(s): {columns}",
+    "columns-differ": "missing column(s): {missing}; unexpected column(s): {extra}",
+    "columns-out-of-order": "columns out of order; expected: {expected}",
+}
+
+
 class PackageError(EvregError):
-    """A problem in one file of the package, located by file, line (1 = header) and field."""
+    """A problem in one file of the package, located by file, line (1 = header) and field;
+    ``code`` and ``values`` say which kind (READ_PROBLEMS) when it was raised with
+    :meth:`coded`."""
 
     def __init__(
         self, file: str, message: str, row: int | None = None, field_name: str | None = None
@@ -42,6 +82,22 @@ class PackageError(EvregError):
         self.row = row
         self.field = field_name
         self.detail = message
+        self.code = "unreadable"
+        self.values: dict[str, object] = {"detail": message}
+
+    @classmethod
+    def coded(
+        cls,
+        code: str,
+        file: str,
+        row: int | None = None,
+        field: str | None = None,
+        **values: object,
+    ) -> PackageError:
+        """The error of kind ``code``, its message READ_PROBLEMS[code] filled with ``values``."""
+        exc = cls(file, READ_PROBLEMS[code].format(**values), row, field)
+        exc.code, exc.values = code, values
+        return exc
 
 
 @dataclass(frozen=True)
@@ -73,32 +129,32 @@ def read_descriptor(path: str | Path = DESCRIPTOR_NAME) -> tuple[Path, dict]:
     p = descriptor_path(path)
     name = p.name
     if p.is_symlink():
-        raise PackageError(name, "is a symbolic link; a package holds only regular files")
+        raise PackageError.coded("symbolic-link", name)
     try:
         text = p.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise PackageError(str(p), "file not found; expected a datapackage.json") from None
+        raise PackageError.coded("descriptor-not-found", str(p)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PackageError(name, f"cannot read: {_reason(exc)}") from None
+        raise PackageError.coded("cannot-read", name, reason=_reason(exc)) from None
     descriptor = _parse_json(name, text)
     if not isinstance(descriptor, dict):
-        raise PackageError(name, "expected a JSON object with a 'resources' list")
+        raise PackageError.coded("descriptor-not-object", name)
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not all(isinstance(r, dict) for r in resources):
-        raise PackageError(name, "'resources' must be a list of objects", field_name="resources")
+        raise PackageError.coded("resources-not-list", name, field="resources")
     return p.parent, descriptor
 
 
 def _parse_json(name: str, text: str) -> Any:
     if text.startswith("\ufeff"):
-        raise PackageError(name, "starts with a byte-order mark (BOM); save as UTF-8 without BOM")
+        raise PackageError.coded("byte-order-mark", name)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"not valid JSON: {exc.msg} (column {exc.colno})"
-        raise PackageError(name, msg, exc.lineno) from None
+        said = {"error": exc.msg, "column": exc.colno}
+        raise PackageError.coded("json-invalid", name, exc.lineno, **said) from None
     except RecursionError:
-        raise PackageError(name, "not valid JSON: nested too deeply") from None
+        raise PackageError.coded("json-too-deep", name) from None
 
 
 def _reason(exc: BaseException) -> str:
@@ -110,18 +166,16 @@ def _reason(exc: BaseException) -> str:
 def safe_relative(root: Path, rel: object, what: str) -> Path:
     """``root / rel`` for a relative path that stays inside the package."""
     if not isinstance(rel, str) or not rel:
-        raise PackageError(DESCRIPTOR_NAME, f"{what} must be a relative path string")
+        raise PackageError.coded("path-not-string", DESCRIPTOR_NAME, what=what)
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel or ":" in rel:
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} must be a path inside the package")
+        raise PackageError.coded("path-outside", DESCRIPTOR_NAME, what=what, path=clip(rel))
     path = root / pure
     link = next((p for p in (path, *path.parents) if p != root and p.is_symlink()), None)
     if link is not None and link.is_relative_to(root):
-        raise PackageError(
-            rel, "is a symbolic link (or inside one); a package holds only regular files"
-        )
+        raise PackageError.coded("symbolic-link-inside", rel)
     if not path.resolve().is_relative_to(root.resolve()):
-        raise PackageError(DESCRIPTOR_NAME, f"{what} {clip(rel)} links outside the package")
+        raise PackageError.coded("path-links-outside", DESCRIPTOR_NAME, what=what, path=clip(rel))
     return path
 
 
@@ -152,15 +206,15 @@ def read_schema(root: Path, resource: dict) -> tuple[str, dict]:
         try:
             data = _parse_json(label, path.read_bytes().decode("utf-8"))
         except FileNotFoundError:
-            raise PackageError(label, "schema file not found") from None
+            raise PackageError.coded("schema-not-found", label) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise PackageError(label, f"cannot read: {_reason(exc)}") from None
+            raise PackageError.coded("cannot-read", label, reason=_reason(exc)) from None
     fields = data.get("fields") if isinstance(data, dict) else None
     if not isinstance(fields, list) or not fields:
-        raise PackageError(label, "a Table Schema needs a non-empty 'fields' list")
+        raise PackageError.coded("schema-without-fields", label)
     for i, f in enumerate(fields):
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
-            raise PackageError(label, f"field {i + 1} needs a 'name'", field_name="fields")
+            raise PackageError.coded("schema-field-unnamed", label, field="fields", number=i + 1)
     return label, data
 
 
@@ -182,23 +236,21 @@ def _read_text(path: Path, file: str) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise PackageError(file, "file not found") from None
+        raise PackageError.coded("file-not-found", file) from None
     except OSError as exc:
-        raise PackageError(file, f"cannot read: {_reason(exc)}") from None
+        raise PackageError.coded("cannot-read", file, reason=_reason(exc)) from None
     if not data.strip():
-        raise PackageError(file, "file is empty; expected a CSV header line")
+        raise PackageError.coded("file-empty", file)
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        raise PackageError(
-            file, "starts with a byte-order mark (BOM); save as UTF-8 without BOM", 1
-        )
+        raise PackageError.coded("byte-order-mark", file, 1)
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise PackageError(file, "binary data (NUL byte); expected UTF-8 CSV text", line)
+        raise PackageError.coded("binary-data", file, line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise PackageError(file, f"not UTF-8 text (byte {exc.start})", line) from None
+        raise PackageError.coded("not-utf8", file, line, byte=exc.start) from None
 
 
 def _parse_csv(text: str, file: str) -> tuple[list[list[str]], list[int]]:
@@ -213,7 +265,7 @@ def _parse_csv(text: str, file: str) -> tuple[list[list[str]], list[int]]:
             lines.append(last + 1)
             last = reader.line_num
     except csv.Error as exc:
-        raise PackageError(file, f"not a readable CSV: {exc}", last + 1) from None
+        raise PackageError.coded("csv-unreadable", file, last + 1, error=exc) from None
     return records, lines
 
 
@@ -221,30 +273,25 @@ def _check_header(file: str, header: tuple[str, ...], expected: tuple[str, ...])
     if header == expected:
         return
     if not header or not any(header):
-        raise PackageError(file, "first line is blank; expected the header", 1)
+        raise PackageError.coded("header-blank", file, 1)
     if len(header) == 1:
         for delim in DELIMITERS:
             if delim in header[0]:
-                raise PackageError(
-                    file, f"uses {delim!r} as delimiter; expected comma-separated values", 1
-                )
+                raise PackageError.coded("delimiter-not-comma", file, 1, delimiter=delim)
     dupes = sorted({h for h in header if header.count(h) > 1})
     missing = [h for h in expected if h not in header]
     extra = [h for h in header if h not in expected]
+    missed, unexpected = ", ".join(missing), ", ".join(_short(e) for e in extra)
     if dupes:
-        msg = f"duplicate column(s): {', '.join(dupes)}"
+        code, values = "duplicate-column", {"columns": ", ".join(dupes)}
+    elif missing and extra:
+        code, values = "columns-differ", {"missing": missed, "extra": unexpected}
     elif missing or extra:
-        msg = "; ".join(
-            part
-            for part in (
-                missing and f"missing column(s): {', '.join(missing)}",
-                extra and f"unexpected column(s): {', '.join(_short(e) for e in extra)}",
-            )
-            if part
-        )
+        code = "missing-column" if missing else "unexpected-column"
+        values = {"columns": missed or unexpected}
     else:
-        msg = "columns out of order; expected: " + ",".join(expected)
-    raise PackageError(file, msg, 1)
+        code, values = "columns-out-of-order", {"expected": ",".join(expected)}
+    raise PackageError.coded(code, file, 1, **values)
 
 
 def _short(text: str, width: int = 40) -> str:

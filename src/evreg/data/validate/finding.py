@@ -9,6 +9,7 @@ from dataclasses import field as dc_field
 from string import Formatter
 
 from evreg.data.package import PackageError, location
+from evreg.data.reading import READ_PROBLEMS
 from evreg.data.text import QUOTE_WIDTH, clip, one_line
 
 MAX_FINDINGS_PER_FILE = 200
@@ -106,8 +107,10 @@ def code_table() -> list[tuple[str, str, str]]:
 
 TEMPLATES = register(
     {
-        # the loader could not read a file (missing, binary, BOM, another delimiter, header
-        # not matching the schema...): its message as the loader words it
+        # what the reader refuses (evreg.data.reading: a missing or binary file, a BOM,
+        # another delimiter, a header not matching the schema...), each of its own kind
+        **READ_PROBLEMS,
+        # a PackageError raised without a code (none on the way validate_package reads)
         "unreadable": "{detail}",
         # a reference to a row another table does not hold (several checks)
         "unknown-study": "{value} is not a study_id in {studies}",
@@ -125,7 +128,7 @@ def exit_code(findings: Iterable[Finding], strict: bool = False) -> int:
 
 def from_error(exc: PackageError) -> Finding:
     """The finding for a PackageError raised by the loader (file, line and field kept)."""
-    return Finding.coded("unreadable", exc.file, exc.row, exc.field, detail=exc.detail)
+    return Finding.coded(exc.code, exc.file, exc.row, exc.field, **exc.values)
 
 
 def quote(text: object, width: int = QUOTE_WIDTH) -> str:

@@ -16,7 +16,6 @@ from evreg.data.package import (
     DESCRIPTOR_NAME,
     KNOWN_RESOURCE_NAMES,
     SAFE_NAME,
-    SCHEMA_PROBLEMS,
     RawTable,
     schema_problems,
 )
@@ -36,7 +35,6 @@ PROFILE_KEYS = ("profile", "$schema")
 PASSED_ON = ("package-error", "resource-error", "schema-error", "field-error", "frictionless-error")
 TEMPLATES = register(
     {
-        **SCHEMA_PROBLEMS,
         **dict.fromkeys(PASSED_ON, "{type}: {note}"),
         "descriptor-property-missing": "{key!r} is missing; a published package needs it",
         "version-not-semantic": "{value} is not a semantic version like 1.0.0",
