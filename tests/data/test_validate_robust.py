@@ -255,17 +255,18 @@ def test_windows_line_endings_are_valid(package_copy: Path) -> None:
 
 @pytest.mark.parametrize("name", ["20 MB of random bytes", "descriptor broken JSON", "BOM"])
 def test_no_traceback_in_a_real_process(name: str, package_copy: Path) -> None:
-    edit, file, text = JUNK[name]
+    edit, file, code = JUNK[name]
     edit(package_copy)
     before = tree_digest(package_copy)
+    descriptor = str(package_copy / "datapackage.json")
     proc = subprocess.run(
-        [sys.executable, "-m", "evreg.cli", "validate", str(package_copy / "datapackage.json")],
+        [sys.executable, "-m", "evreg.cli", "validate", descriptor, "--format", "json"],
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert any(ln.startswith(file) and text in ln for ln in proc.stdout.splitlines())
+    assert any(f["file"] == file and f["code"] == code for f in json.loads(proc.stdout))
     assert tree_digest(package_copy) == before
 
 
