@@ -28,14 +28,12 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg certainty``."""
-    parser.description = (
+    options.document(
+        parser,
+        "example: evreg certainty --package datapackage.json --format json",
         "Rate the certainty of the evidence (GRADE for prognostic factors) of every analysis "
         "of the plan and every published result of the source review, with a reason for each "
-        "judgement; reviewers' rows in the package's certainty resource override a domain."
-    )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "example: evreg certainty --package datapackage.json --format json\n\n" + (
-        options.EXIT_STATUS
+        "judgement; reviewers' rows in the package's certainty resource override a domain.",
     )
     options.package_and_format(parser, "one block per analysis", "the ratings as a list")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
