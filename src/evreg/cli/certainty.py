@@ -80,11 +80,14 @@ def run(args: argparse.Namespace) -> int:
         return judge(args)
     from evreg.review.certainty.report import ratings, render_text
     from evreg.review.plan import run_plan
+    from evreg.site.labels import Labels
 
-    results = run_plan(options.valid_package(args))
+    package = options.valid_package(args)
+    results = run_plan(package)
     if args.format == "json":
         json.dump(ratings(results), sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(results))
+        labels = Labels.from_package(package.root, package.descriptor)
+        sys.stdout.write(render_text(results, labels.relabel))
     return options.EXIT_OK
