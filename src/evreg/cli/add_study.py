@@ -99,10 +99,9 @@ def _add(args: argparse.Namespace, package: Path) -> object:
 
     if not args.from_issue:
         return living.add_study(package, Path(args.file))
-    from evreg.living.issue_form import FORM_PATH, read_issue
+    from evreg.living.issue_form import form_file, read_issue
 
-    form = Path(args.form) if args.form else package.parent / FORM_PATH
-    submission = read_issue(Path(args.from_issue), form)
+    submission = read_issue(Path(args.from_issue), form_file(package, args.form))
     return living.add_submission(package, submission, args.from_issue)
 
 
@@ -111,10 +110,9 @@ def _form_words(args: argparse.Namespace, package: Path) -> object:
     if not args.from_issue:
         return None
     from evreg.living.form_errors import form_words
-    from evreg.living.issue_form import FORM_PATH, load_form
+    from evreg.living.issue_form import form_file, load_form
 
-    form = Path(args.form) if args.form else package.parent / FORM_PATH
-    return form_words(package, load_form(form))
+    return form_words(package, load_form(form_file(package, args.form)))
 
 
 def _print(result: object, fmt: str, source: str, form: object = None) -> None:
