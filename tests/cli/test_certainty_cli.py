@@ -17,6 +17,7 @@ from evreg.review.certainty import DOMAINS
 from evreg.review.certainty.target import describe
 from evreg.review.plan import run_plan
 from evreg.site.labels import Labels
+from evreg.site.views.names import Words
 
 
 def _labels(pkg: Path) -> Labels:
@@ -35,7 +36,7 @@ def test_text_gives_every_rating_with_its_reasons(package_copy: Path, capsys) ->
     code, out, err = _run(["--package", str(package_copy)], capsys)
     assert code == 0 and err == ""
     results = run_plan(load_package(package_copy))
-    say = _labels(package_copy).relabel
+    say = Words({}, _labels(package_copy))  # the site's words: codes as labels, notation
     blocks = out.strip().split("\n\n")
     assert len(blocks) == len(results.analyses)
     for a, block in zip(results.analyses, blocks, strict=True):

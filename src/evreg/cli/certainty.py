@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from evreg.review.certainty.report import ratings, render_text
     from evreg.review.plan import run_plan
     from evreg.site.labels import Labels
+    from evreg.site.views.names import Words
 
     package = options.valid_package(args)
     results = run_plan(package)
@@ -88,6 +89,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump(ratings(results), sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        labels = Labels.from_package(package.root, package.descriptor)
-        sys.stdout.write(render_text(results, labels.relabel))
+        words = Words({}, Labels.from_package(package.root, package.descriptor))
+        sys.stdout.write(render_text(results, words))
     return options.EXIT_OK

@@ -4,7 +4,8 @@ its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints.
 
 The text names domains and values by their codes (``risk_of_bias``, ``data_roc``) and the
 caller gives the words readers see: ``render_text(results, words)`` with ``words`` the
-schemas' labels (``evreg certainty`` passes ``evreg.site.labels.Labels.relabel``)."""
+schemas' labels (``evreg certainty`` passes ``evreg.site.views.names.Words``, the site's one
+substitution of codes by labels, with its notation: I², χ², CIs as [lower, upper])."""
 
 from __future__ import annotations
 
