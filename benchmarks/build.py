@@ -54,6 +54,7 @@ t0 = time.perf_counter()
 from evreg.data.package import load_package
 from evreg.review.plan import run_plan
 from evreg.site.build import build_site
+from evreg.site.pages import BuildOptions
 from evreg.site.output import chart_pool, validation_findings
 pkg_path, work, cache = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 marks = [("start", t0)]
@@ -66,7 +67,7 @@ if __name__ == "__main__":  # chart workers import the main module again
     package = load_package(pkg_path)
     progress("analysis plan")
     results = run_plan(package)
-    build_site(package, results, work / "site", work, progress, cache, pool)
+    build_site(package, results, work / "site", work, BuildOptions(progress, cache, pool))
     pool.close()
     progress("end")
 at = dict(marks)

@@ -15,8 +15,9 @@ from fixtures.synthetic import add_resource, write_package
 from evreg.data.formats import per_100, signed_per_100
 from evreg.data.package import load_package
 from evreg.review.plan import run_plan
-from evreg.site.build import generate_docs, reproducible
+from evreg.site.build import reproducible
 from evreg.site.charts import default_cache_dir
+from evreg.site.pages import BuildOptions, generate_docs
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def test_absolute_effects_and_stale_judgements_on_the_pages(tmp_path: Path) -> N
     row = results.get("il6-pfs").absolute[0]
     docs = tmp_path / "docs"
     with reproducible(package):
-        generate_docs(package, results, docs, cache_dir=default_cache_dir())
+        generate_docs(package, results, docs, BuildOptions(cache_dir=default_cache_dir()))
     home = _text((docs / "index.md").read_text(encoding="utf-8"))
     expected = (
         f"12-month PFS: {per_100(row.survival_low)} vs {per_100(row.survival_high)} per 100 "

@@ -22,8 +22,9 @@ from fixtures.synthetic import CERTAINTY_HEADER, write_package
 from evreg.data.package import load_package
 from evreg.review.certainty import DOMAINS, RULES
 from evreg.review.plan import run_plan
-from evreg.site.build import generate_docs, reproducible
+from evreg.site.build import reproducible
 from evreg.site.charts import default_cache_dir
+from evreg.site.pages import BuildOptions, generate_docs
 from evreg.site.views.certainty import SYMBOLS, VERBS
 
 pytestmark = pytest.mark.slow
@@ -178,7 +179,7 @@ def test_a_reviewers_judgement_shows_as_theirs_with_the_computed_one_beside(tmp_
     results = run_plan(package)
     docs = tmp_path / "docs"
     with reproducible(package):
-        generate_docs(package, results, docs, cache_dir=default_cache_dir())
+        generate_docs(package, results, docs, BuildOptions(cache_dir=default_cache_dir()))
     page = _text((docs / "analyses" / "il6-pfs" / "index.md").read_text(encoding="utf-8"))
     section = page[page.index("Certainty of the evidence (GRADE)") :]
     assert f"Imprecision not serious {reason} reviewer (R Ev)" in section

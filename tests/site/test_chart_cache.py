@@ -68,3 +68,13 @@ def test_the_key_holds_the_installed_code_and_vl_convert(tmp_path: Path, monkeyp
     assert cache.get(("svg", "spec")) == b"<svg/>"
     monkeypatch.setattr(charts, "versions_key", lambda: key + "; code changed")
     assert cache.get(("svg", "spec")) is None
+
+
+def test_the_chart_modules_in_site_plots_are_hashed(source: Path) -> None:
+    """The charts' own package (site/plots/: forest, compact forest, funnel, PRISMA, the parts
+    they share) is in the key: a subpackage of the site counts like its modules."""
+    charts = sorted((source / "site" / "plots").glob("*.py"))
+    assert len(charts) >= 5 and set(charts) <= set(cachekey.code_files(source))
+    before = cachekey.code_digest(source)
+    _edit(source / "site" / "plots" / "funnel.py")
+    assert cachekey.code_digest(source) != before

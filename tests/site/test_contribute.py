@@ -16,9 +16,11 @@ from fixtures.synthetic import write_package
 
 from evreg.data.package import load_package
 from evreg.review.plan import run_plan
-from evreg.site.build import generate_docs, load_site_config, reproducible
+from evreg.site.build import reproducible
 from evreg.site.charts import default_cache_dir
 from evreg.site.links import SEND_ANCHOR, RepoLinks, repo_url
+from evreg.site.mkdocs_config import load_site_config
+from evreg.site.pages import BuildOptions, generate_docs
 
 REPO = "https://github.com/example-owner/evreg"
 
@@ -26,7 +28,9 @@ REPO = "https://github.com/example-owner/evreg"
 def _docs(pkg: Path, docs: Path) -> tuple[Path, list]:
     package = load_package(pkg)
     with reproducible(package):
-        nav = generate_docs(package, run_plan(package), docs, cache_dir=default_cache_dir())
+        nav = generate_docs(
+            package, run_plan(package), docs, BuildOptions(cache_dir=default_cache_dir())
+        )
     return docs, nav
 
 

@@ -12,8 +12,8 @@ from fixtures.derived import LOGRANK, package_with_derivations, submission
 from evreg.data.package import load_package
 from evreg.living.add_study import add_study
 from evreg.review.plan import run_plan
+from evreg.site.analysis_figures import _study_items, forest_alt
 from evreg.site.charts import ChartWriter, RenderCache
-from evreg.site.forest import _study_items, forest_alt
 from evreg.site.views.analysis import analysis_view
 from evreg.site.views.context import SiteContext
 from evreg.site.views.studies import study_view

@@ -6,9 +6,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evreg.site.compact import COMPACT_WIDTH, compact_forest_chart, compact_layout
 from evreg.site.layout import text_width, wrap
-from evreg.site.plots import FONT_SIZE, ForestItem, ForestOptions, forest_chart, row_records
+from evreg.site.plots.forest import ForestItem, ForestOptions, forest_chart, row_records
+from evreg.site.plots.forest_compact import COMPACT_WIDTH, compact_forest_chart, compact_layout
+from evreg.site.plots.parts import FONT_SIZE
 
 
 def test_text_width_grows_with_text_and_bold() -> None:

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from fixtures.sites import EXAMPLE, LARGE_STUDIES, build, built_site, tree_digest
 
-from evreg.site import forest, longtables
+from evreg.site import analysis_figures as figures
+from evreg.site import longtables
 from evreg.site.chartjobs import ChartPool
 from evreg.site.charts import vendored_bundle
-from evreg.site.plots import ForestItem
+from evreg.site.plots.forest import ForestItem
 from evreg.site.viewmodel import Row, Table
 
 MB = 1_000_000
@@ -61,17 +62,17 @@ def _items(n: int, kind: str = "study") -> list[ForestItem]:
 
 
 def test_long_runs_of_forest_rows_show_their_first_and_last_rows() -> None:
-    short = _items(forest.MAX_ROWS) + [ForestItem("diamond", "Total", 1.0, 0.9, 1.1)]
-    assert forest.shown_items(short) == short
-    run = _items(forest.MAX_ROWS + 5)
+    short = _items(figures.MAX_ROWS) + [ForestItem("diamond", "Total", 1.0, 0.9, 1.1)]
+    assert figures.shown_items(short) == short
+    run = _items(figures.MAX_ROWS + 5)
     items = [ForestItem("heading", "A"), *run, ForestItem("diamond", "Subtotal", 1, 0.9, 1.1)]
     items += [ForestItem("heading", "B"), *_items(3, "point")]
-    shown = forest.shown_items(items)
-    hidden = len(run) - forest.HEAD_ROWS - forest.TAIL_ROWS
-    assert shown[1 : 1 + forest.HEAD_ROWS] == run[: forest.HEAD_ROWS]
-    note = shown[1 + forest.HEAD_ROWS]
+    shown = figures.shown_items(items)
+    hidden = len(run) - figures.HEAD_ROWS - figures.TAIL_ROWS
+    assert shown[1 : 1 + figures.HEAD_ROWS] == run[: figures.HEAD_ROWS]
+    note = shown[1 + figures.HEAD_ROWS]
     assert note.kind == "text" and f"{hidden:,} more rows" in note.label
-    assert shown[2 + forest.HEAD_ROWS : 2 + forest.HEAD_ROWS + forest.TAIL_ROWS] == run[-10:]
+    assert shown[2 + figures.HEAD_ROWS : 2 + figures.HEAD_ROWS + figures.TAIL_ROWS] == run[-10:]
     assert shown[-5:] == items[-5:]  # the subtotal, the next heading and its short run
 
 
@@ -171,8 +172,8 @@ def test_pages_are_written_as_their_charts_come_in_and_let_their_specs_go(tmp_pa
 
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan
-    from evreg.site.build import PageWriter
     from evreg.site.charts import ChartWriter, RenderCache
+    from evreg.site.pages import PageWriter
     from evreg.site.views.analysis import analysis_view
     from evreg.site.views.context import SiteContext
     from evreg.site.views.home import summary_table

@@ -115,7 +115,7 @@ def test_no_page_loads_anything_from_another_host(main_site: Path, example_site:
 def test_vega_bundle_is_vendored_and_referenced(main_site: Path) -> None:
     import vl_convert as vlc
 
-    from evreg.site.build import classic_script
+    from evreg.site.pages import classic_script
 
     bundle = main_site / "assets" / "javascripts" / "vega-bundle.js"
     assert bundle.read_text(encoding="utf-8") == classic_script(vlc.javascript_bundle())
@@ -428,7 +428,7 @@ def test_ids_that_are_not_plain_names_never_become_paths() -> None:
     import dataclasses
 
     from evreg.errors import EvregError
-    from evreg.site.build import check_page_ids
+    from evreg.site.pages import check_page_ids
 
     package = load_package(ROOT / "datapackage.json")
     check_page_ids(package)

@@ -1,6 +1,6 @@
 """Page templates: strict rendering, escaping of contributor text, the reviewed trusted markup.
 
-Pages are generated (``evreg.site.build.generate_docs``, charts and all) into a docs folder
+Pages are generated (``evreg.site.pages.generate_docs``, charts and all) into a docs folder
 for packages the tests build, and the Markdown the templates wrote is read back.
 """
 
@@ -20,9 +20,10 @@ from jinja2 import UndefinedError, meta
 
 from evreg.data.package import load_package
 from evreg.review.plan import run_plan
-from evreg.site.build import generate_docs, reproducible
+from evreg.site.build import reproducible
 from evreg.site.charts import default_cache_dir
 from evreg.site.html import json_for_html, md_cell, raw_block
+from evreg.site.pages import BuildOptions, generate_docs
 from evreg.site.render import environment
 from evreg.site.viewmodel import ChartImage, Figure, FigureFiles, TextAlternative
 
@@ -61,7 +62,7 @@ def _generate(package_dir: Path, docs: Path) -> Path:
     package = load_package(package_dir / "datapackage.json")
     results = run_plan(package)
     with reproducible(package):
-        generate_docs(package, results, docs, cache_dir=default_cache_dir())
+        generate_docs(package, results, docs, BuildOptions(cache_dir=default_cache_dir()))
     return docs
 
 

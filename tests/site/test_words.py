@@ -17,7 +17,7 @@ from fixtures.sites import EXAMPLE, ROOT, built_site
 from evreg.data.package import load_package, with_release_status
 from evreg.review.audit import CHECK_LABELS
 from evreg.review.plan import run_plan
-from evreg.site.forest import subgroup_items, subgroup_spec
+from evreg.site.analysis_figures import subgroup_items, subgroup_spec
 from evreg.site.labels import Labels
 
 pytestmark = pytest.mark.slow

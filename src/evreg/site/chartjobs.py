@@ -20,7 +20,12 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-PRELOAD = ["evreg.site.chartjobs", "evreg.site.forest", "evreg.site.plots", "altair"]
+PRELOAD = [
+    "evreg.site.chartjobs",
+    "evreg.site.analysis_figures",
+    "evreg.site.plots.prisma",
+    "altair",
+]
 
 
 @dataclass(frozen=True)

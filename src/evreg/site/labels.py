@@ -10,7 +10,6 @@ shown as it is. Pages print labels; the downloadable data keep the codes.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,16 +73,6 @@ class Labels:
         """A list of codes in one cell ("baseline;on_treatment") as labels, comma-separated."""
         parts = [p.strip() for p in (text or "").split(sep) if p.strip()]
         return ", ".join(self.value(resource, name, p) for p in parts)
-
-    def relabel(self, text: str) -> str:
-        """Machine-written ``text`` (a reason the plan gives, an audit message) with every
-        labelled code and field name that is not a word (snake_case) as its label."""
-        table = {c: label for c, label in self.codes().items() if "_" in c}
-        if not table:
-            return text
-        alternatives = "|".join(map(re.escape, sorted(table, key=len, reverse=True)))
-        pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])")
-        return pattern.sub(lambda m: table[m.group(1)], text)
 
     def codes(self) -> dict[str, str]:
         """Every labelled code and field name with its label (for checks of the pages)."""

@@ -198,6 +198,7 @@ def _build(
     from evreg.data.package import load_package
     from evreg.review.plan import run_plan
     from evreg.site.build import build_site
+    from evreg.site.pages import BuildOptions
 
     package = load_package(package_path)
     progress("running the analysis plan")
@@ -205,7 +206,7 @@ def _build(
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
     try:
         built = work / "site"
-        warnings = build_site(package, results, built, work, progress, cache, pool)
+        warnings = build_site(package, results, built, work, BuildOptions(progress, cache, pool))
         (built / MARKER).write_text("built by evreg build; safe to replace\n", encoding="utf-8")
         step()  # the new site is whole; the old one is still in place
         swap_in(built, out)

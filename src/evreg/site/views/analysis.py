@@ -20,14 +20,14 @@ from evreg.data.formats import (
 )
 from evreg.review.plan import AnalysisResult, PendingEstimate, PooledView
 from evreg.review.results import CI_LEVEL
-from evreg.site.derived import method_text
-from evreg.site.forest import (
+from evreg.site.analysis_figures import (
     forest_alt,
     forest_spec,
     heterogeneity_line,
     model_label,
     overall_line,
 )
+from evreg.site.derived import method_text
 from evreg.site.longtables import shorten
 from evreg.site.viewmodel import Badge, Cell, Figure, Joined, Link, Table, external_link, table
 from evreg.site.views.certainty import CertaintySection, certainty_section

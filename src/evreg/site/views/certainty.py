@@ -19,6 +19,7 @@ from evreg.review.results import LEVEL_MEANINGS, LEVELS, AnalysisResult, Certain
 from evreg.site.html import rel
 from evreg.site.viewmodel import Grade, Link, NoteRef, Table, table
 from evreg.site.views.context import SiteContext, analysis_dir
+from evreg.site.views.names import not_words, relabel
 
 SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very low": "⊕◯◯◯"}
 SHIFT = {
@@ -271,7 +272,7 @@ def rules_table(ctx: SiteContext) -> Table:
     rows = [
         [
             names.get(r.domain) or grade_words(ctx.words.value("certainty", "domain", r.domain)),
-            ctx.words.relabel(r.rule),
+            relabel(r.rule, not_words(ctx.words.codes())),
             r.reference,
         ]
         for r in RULES

@@ -13,7 +13,7 @@ from evreg.data.formats import ci_label
 from evreg.review.results import CI_LEVEL
 from evreg.review.screening import ScreeningCounts, screening_counts
 from evreg.site.charts import vega_versions
-from evreg.site.prisma import prisma_chart
+from evreg.site.plots.prisma import prisma_chart
 from evreg.site.viewmodel import Cell, Figure, Table, TextAlternative, external_link, table
 from evreg.site.views.certainty import levels_table, rules_table
 from evreg.site.views.context import SiteContext, hand_written

@@ -1,9 +1,13 @@
 """Machine-written text in readers' words: every id a message can name (analyses, published
 results, estimates, studies) as its label, the schemas' codes as their labels, and the plain-text
-notation of the audit and the plan typeset (χ², I², τ², CIs as "[lower, upper]")."""
+notation of the audit and the plan typeset (χ², I², τ², CIs as "[lower, upper]").
+
+:func:`relabel` is the one substitution of names by labels: in audit messages, plan and
+certainty reasons, the certainty rules and the CHANGELOG (What's new)."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +24,34 @@ _NOTATION = (
     (re.compile(r"(\d+(?:\.\d+)?) \((\d+(?:\.\d+)?) to (\d+(?:\.\d+)?)\)"), r"\1 [\2, \3]"),
 )
 
+# where a name stands on its own: not inside a longer word or id (in Markdown, nor an entity)
+_ALONE = (r"(?<![\w-])", r"(?![\w-])")
+_ALONE_IN_MARKDOWN = (r"(?<![\w&#;-])", r"(?![\w-]|&#95;)")
+
+
+def relabel(text: str, names: Mapping[str, str], *, markdown: bool = False) -> str:
+    """``text`` with every name in ``names`` that stands on its own (not inside a longer word
+    or id) as its label, the longest names first.
+
+    ``markdown``: ``text`` is Markdown whose HTML is inert (the CHANGELOG as ``evreg release``
+    writes it): a name's underscores may stand as ``&#95;``, and labels are HTML-escaped."""
+    if not names:
+        return text
+    table = dict(names)
+    if markdown:
+        table = {c.replace("_", "&#95;"): label for c, label in names.items()} | table
+    alternatives = "|".join(map(re.escape, sorted(table, key=len, reverse=True)))
+    before, after = _ALONE_IN_MARKDOWN if markdown else _ALONE
+    pattern = re.compile(before + "(" + alternatives + ")" + after)
+    say = html.escape if markdown else str
+    return pattern.sub(lambda m: say(table[m.group(1)]), text)
+
+
+def not_words(codes: Mapping[str, str], marks: str = "_") -> dict[str, str]:
+    """The entries of ``codes`` whose code is not a word (holds one of ``marks``: "_" for
+    snake_case codes and field names, "-" for ids): a plain word ("high") is left as written."""
+    return {c: label for c, label in codes.items() if any(m in c for m in marks)}
+
 
 @dataclass(frozen=True)
 class Words:
@@ -30,13 +62,9 @@ class Words:
     labels: Labels | None = None
 
     def __call__(self, text: object) -> str:
-        out = str(text or "")
-        if self.names:
-            alternatives = "|".join(map(re.escape, sorted(self.names, key=len, reverse=True)))
-            pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])")
-            out = pattern.sub(lambda m: self.names[m.group(1)], out)
+        out = relabel(str(text or ""), self.names)
         if self.labels is not None:
-            out = self.labels.relabel(out)
+            out = relabel(out, not_words(self.labels.codes()))
         for pattern, replacement in _NOTATION:
             out = pattern.sub(replacement, out)
         return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from evreg.data.formats import ci_label, fmt_ci, fmt_pct, num, pval
 from evreg.review.plan import AnalysisResult
 from evreg.review.results import CI_LEVEL
-from evreg.site.forest import (
+from evreg.site.analysis_figures import (
     funnel_alt,
     funnel_spec,
     items_alt,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from markupsafe import Markup
+
+from evreg.site.views.names import not_words, relabel
 
 
 def changelog_body(root: Path, codes: Mapping[str, str] | None = None) -> Markup | None:
@@ -27,19 +28,6 @@ def changelog_body(root: Path, codes: Mapping[str, str] | None = None) -> Markup
         text = re.sub(r"([\[\]!`])", r"\\\1", text)  # no Markdown links, images or code spans
         lines.append(text)
     body = re.sub(r"^# .*\n?", "", "\n".join(lines), count=1)  # the page has its own title
-    body = _labelled(body, codes or {})
+    body = relabel(body, not_words(codes or {}, "_-"), markdown=True)
     # trusted: every < and > is escaped and Markdown link syntax disabled just above
     return Markup(body)
-
-
-def _labelled(body: str, codes: Mapping[str, str]) -> str:
-    """``body`` with every code that is not a word (snake_case, with its underscores as ``_``
-    or ``&#95;``, or an id with hyphens) as its label (escaped: the body is Markdown whose HTML
-    is inert)."""
-    table = {c: label for c, label in codes.items() if "_" in c or "-" in c}
-    if not table:
-        return body
-    spelled = {c.replace("_", "&#95;"): label for c, label in table.items()} | table
-    alternatives = "|".join(map(re.escape, sorted(spelled, key=len, reverse=True)))
-    pattern = re.compile(r"(?<![\w&#;-])(" + alternatives + r")(?![\w-]|&#95;)")
-    return pattern.sub(lambda m: html.escape(spelled[m.group(1)]), body)

@@ -1,7 +1,8 @@
-"""Altair (Vega-Lite) chart specs for the evidence site: forest, funnel and PRISMA charts.
+"""The forest plot as Vega-Lite specs: its rows, the plot panel both layouts draw, and the wide
+layout (the compact one for narrow screens: :mod:`evreg.site.plots.forest_compact`).
 
-Every function returns a plain Vega-Lite spec (a dict) with the data inline, so the page renders
-offline with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
+A chart is a plain Vega-Lite spec (a dict) with the data inline, so the page renders offline
+with the vendored Vega bundle and vl-convert renders the same spec to SVG/PNG. Layout:
 RevMan 5 forest plots (Cochrane Handbook 10.12.1): a row per study (square sized by weight, CI
 arms), pooled diamonds, heterogeneity and overall-effect lines, a log x-axis, "favours" labels.
 """
@@ -13,21 +14,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.data.formats import ci_label, fmt_ci, fmt_ratio
+from evreg.data.formats import ci_label, fmt_ci
 from evreg.review.results import CI_LEVEL
-from evreg.site.layout import max_width, wrap
+from evreg.site.layout import max_width
+from evreg.site.plots.parts import (
+    FONT_SIZE,
+    INK,
+    finish,
+    flag_color,
+    footer_lines,
+    log_domain,
+    log_ticks,
+)
 
 if TYPE_CHECKING:  # altair is imported where charts are built (cached builds skip it)
     import altair as alt
 
 ROW_PX = 22
-FONT_SIZE = 11
 TARGET_WIDTH = 720  # the wide layout fits a 748 px content column (Material at 1280 px)
 PLOT_WIDTH = (220, 360)  # the plot panel's narrowest and widest
 SPACING = 8
 PAD = 6  # room around a text column's widest text
-INK = "#1f1f1f"
-FLAG = "#c62828"
 DIAMOND_FILL = {"diamond": "#7a7a7a", "diamond_primary": "#1f1f1f"}
 
 
@@ -70,14 +77,6 @@ class ForestOptions:
         return f"{self.measure} [{ci_label(CI_LEVEL)}]"
 
 
-def flag_color() -> alt.ColorValue:
-    """Red for flagged rows, ink otherwise (as ``alt.condition`` writes it, built directly:
-    Altair need not work out the channel's type)."""
-    import altair as alt
-
-    return alt.ColorValue(condition={"test": "datum.flag", "value": FLAG}, value=INK)
-
-
 def row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
     records = []
     for i, item in enumerate(items, start=1):
@@ -103,51 +102,6 @@ def row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:
             }
         )
     return records
-
-
-def log_domain(values: Sequence[float]) -> tuple[float, float]:
-    """A log-scale x domain covering all values and 1, padded to the 1-2-5 grid."""
-    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0] + [1.0]
-    lo, hi = min(finite), max(finite)
-    lo_dec, hi_dec = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    grid = [m * 10.0**d for d in range(lo_dec - 1, hi_dec + 1) for m in (1, 2, 5)]
-    lo_g = max(g for g in grid if g <= lo * 1.0000001)
-    hi_g = min(g for g in grid if g >= hi / 1.0000001)
-    if lo_g == hi_g:
-        lo_g, hi_g = lo_g / 2, hi_g * 2
-    # symmetric around 1 reads like RevMan (0.1 ... 10) when both sides exist
-    span = max(-math.log10(lo_g), math.log10(hi_g))
-    if span > 0:
-        sym_lo, sym_hi = 10 ** (-span), 10**span
-        if sym_lo >= lo_g / 10 and sym_hi <= hi_g * 10:
-            lo_g, hi_g = min(lo_g, _snap_down(sym_lo)), max(hi_g, _snap_up(sym_hi))
-    return lo_g, hi_g
-
-
-def _snap_down(v: float) -> float:
-    d = math.floor(math.log10(v))
-    return max(m * 10.0**d for m in (1, 2, 5) if m * 10.0**d <= v * 1.0000001)
-
-
-def _snap_up(v: float) -> float:
-    d = math.floor(math.log10(v))
-    cands = [m * 10.0**e for e in (d, d + 1) for m in (1, 2, 5)]
-    return min(c for c in cands if c >= v / 1.0000001)
-
-
-def log_ticks(lo: float, hi: float) -> list[float]:
-    """Tick values on the 1-2-5 grid within [lo, hi] (at most ~9, always including 1)."""
-    ticks = []
-    for d in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            t = round(m * 10.0**d, 10)
-            if lo / 1.0000001 <= t <= hi * 1.0000001:
-                ticks.append(t)
-    if len(ticks) > 9:
-        ticks = [t for t in ticks if round(t / 10 ** math.floor(math.log10(t)), 6) in (1.0, 5.0)]
-    if len(ticks) > 9:
-        ticks = [t for t in ticks if round(t / 10 ** math.floor(math.log10(t)), 6) == 1.0]
-    return ticks
 
 
 def _rows_scale(n: int) -> alt.Scale:
@@ -247,8 +201,23 @@ def forest_panel(
     import altair as alt
 
     xf = forest_x(records, opts)
-    x = xf("estimate")
     y = alt.Y("row:Q", axis=None, scale=y_scale)
+    return [
+        *_study_layers(records, opts, xf, y, square_px),
+        *_diamond_layers(opts, xf, y_scale),
+        *_interval_layers(xf, y),
+        *_favours_layers(opts, xf, y, favours_row),
+    ]
+
+
+def _study_layers(
+    records: Sequence[dict], opts: ForestOptions, xf, y: alt.Y, square_px: float
+) -> list:
+    """The null line, then each study's (and point's) CI arm, square (area by weight: the
+    largest is ``square_px``) or circle."""
+    import altair as alt
+
+    x = xf("estimate")
     base = alt.Chart(alt.Data(name="rows"))
     color = flag_color()
     tooltip = [
@@ -256,7 +225,7 @@ def forest_panel(
         alt.Tooltip("ci_text:N", title=opts.ci_header),
     ]
     max_w = max([r["weight"] or 0.0 for r in records] + [1e-9])
-    layers: list = [
+    return [
         alt.Chart(alt.Data(values=[{"x": 1.0}]))
         .mark_rule(color="#555", strokeWidth=1)
         .encode(x=xf("x")),
@@ -278,51 +247,70 @@ def forest_panel(
         .encode(x=x, y=y, color=color, tooltip=tooltip)
         .properties(name="point_marks"),
     ]
+
+
+def _diamond_layers(opts: ForestOptions, xf, y_scale: alt.Scale) -> list:
+    """The pooled diamonds (the "diamonds" dataset's polygons), the primary model's darker."""
+    import altair as alt
+
     diamonds = alt.Chart(alt.Data(name="diamonds"))
-    for kind, fill in DIAMOND_FILL.items():
-        layers.append(
-            diamonds.transform_filter(f"datum.kind == '{kind}'")
-            .mark_area(orient="vertical", opacity=1, line=False, color=fill)
-            .encode(
-                x=xf("x"),
-                y=alt.Y("top:Q", axis=None, scale=y_scale),
-                y2=alt.Y2("bottom"),
-                detail=alt.Detail("row:N"),
-                tooltip=[
-                    alt.Tooltip("tooltip:N", title="Pooled"),
-                    alt.Tooltip("ci_text:N", title=opts.ci_header),
-                ],
-            )
-            .properties(name=f"pooled_{kind}")
-        )
-    intervals = base.transform_filter("datum.kind == 'interval' && datum.lower != null")
-    layers.append(
-        intervals.mark_rule(strokeWidth=1.5, strokeDash=[4, 2], color=INK).encode(
-            x=xf("lower"),
-            x2=alt.X2("upper"),
-            y=y,
+    return [
+        diamonds.transform_filter(f"datum.kind == '{kind}'")
+        .mark_area(orient="vertical", opacity=1, line=False, color=fill)
+        .encode(
+            x=xf("x"),
+            y=alt.Y("top:Q", axis=None, scale=y_scale),
+            y2=alt.Y2("bottom"),
+            detail=alt.Detail("row:N"),
             tooltip=[
-                alt.Tooltip("label:N", title="Interval"),
-                alt.Tooltip("ci_text:N", title="Range"),
+                alt.Tooltip("tooltip:N", title="Pooled"),
+                alt.Tooltip("ci_text:N", title=opts.ci_header),
             ],
         )
+        .properties(name=f"pooled_{kind}")
+        for kind, fill in DIAMOND_FILL.items()
+    ]
+
+
+def _interval_layers(xf, y: alt.Y) -> list:
+    """The prediction interval (Higgins 2009): a dashed line with a tick at each end."""
+    import altair as alt
+
+    intervals = alt.Chart(alt.Data(name="rows")).transform_filter(
+        "datum.kind == 'interval' && datum.lower != null"
     )
-    for end in ("lower", "upper"):
-        layers.append(
-            intervals.mark_tick(orient="vertical", thickness=1.5, size=10, color=INK).encode(
-                x=xf(end), y=y
-            )
+    line = intervals.mark_rule(strokeWidth=1.5, strokeDash=[4, 2], color=INK).encode(
+        x=xf("lower"),
+        x2=alt.X2("upper"),
+        y=y,
+        tooltip=[
+            alt.Tooltip("label:N", title="Interval"),
+            alt.Tooltip("ci_text:N", title="Range"),
+        ],
+    )
+    ticks = [
+        intervals.mark_tick(orient="vertical", thickness=1.5, size=10, color=INK).encode(
+            x=xf(end), y=y
         )
-    if favours_row is not None:
-        left, right = opts.favours
-        fav = alt.Data(values=[{"x": 1.0, "row": favours_row, "left": left, "right": right}])
-        for side, align, dx in (("left", "right", -6), ("right", "left", 6)):
-            layers.append(
-                alt.Chart(fav)
-                .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
-                .encode(x=xf("x"), y=y, text=alt.Text(f"{side}:N"))
-            )
-    return layers
+        for end in ("lower", "upper")
+    ]
+    return [line, *ticks]
+
+
+def _favours_layers(opts: ForestOptions, xf, y: alt.Y, favours_row: float | None) -> list:
+    """The favours labels either side of the null line at ``favours_row`` (none if None)."""
+    import altair as alt
+
+    if favours_row is None:
+        return []
+    left, right = opts.favours
+    fav = alt.Data(values=[{"x": 1.0, "row": favours_row, "left": left, "right": right}])
+    return [
+        alt.Chart(fav)
+        .mark_text(align=align, dx=dx, fontSize=FONT_SIZE - 1, fontStyle="italic")
+        .encode(x=xf("x"), y=y, text=alt.Text(f"{side}:N"))
+        for side, align, dx in (("left", "right", -6), ("right", "left", 6))
+    ]
 
 
 def favours_width(opts: ForestOptions) -> float:
@@ -368,138 +356,3 @@ def forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     datasets = {"rows": records, "diamonds": diamond_points(records, 0.38)}
     footer = footer_lines(opts.footer, TARGET_WIDTH)
     return finish(chart, footer, datasets, legend=False)
-
-
-def footer_lines(footer: Sequence[str], width: float) -> list[str]:
-    """Footer lines wrapped to ``width`` px."""
-    return [part for line in footer for part in wrap(line, width, FONT_SIZE)]
-
-
-def finish(
-    chart: alt.TopLevelMixin,
-    footer: Sequence[str],
-    datasets: dict[str, list] | None = None,
-    *,
-    legend: bool = True,
-) -> dict:
-    """Top-level spec: white background, footer lines as a bottom title, no view stroke, the
-    legend unless ``legend`` is False, named datasets attached after Altair's conversion.
-    These are set on the converted dict, as ``properties`` and ``configure_*`` would write
-    them: each of those copies the whole chart first (Altair deep-copies at every step)."""
-    import altair as alt
-
-    spec = chart.to_dict(validate=False)
-    spec.pop("$schema", None)
-    spec.update(background="white", padding=8)
-    if footer:
-        spec["title"] = alt.TitleParams(
-            text=list(footer),
-            orient="bottom",
-            anchor="start",
-            fontSize=FONT_SIZE,
-            fontWeight="normal",
-            offset=6,
-        ).to_dict(validate=False)
-    config = spec.setdefault("config", {})
-    config.setdefault("view", {})["stroke"] = None
-    if not legend:
-        config.setdefault("legend", {})["disable"] = True
-    # no ARIA roles on marks and guides: the figure has one name and a text alternative
-    config["aria"] = False
-    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
-    if datasets:
-        spec.setdefault("datasets", {}).update(datasets)
-    return spec
-
-
-def funnel_chart(
-    yi: Sequence[float],
-    sei: Sequence[float],
-    labels: Sequence[str],
-    pooled_log: float,
-    *,
-    filled_yi: Sequence[float] = (),
-    filled_sei: Sequence[float] = (),
-    measure: str = "HR",
-    footer: Sequence[str] = (),
-) -> dict:
-    """Funnel plot (Sterne & Egger 2001): log ratio against SE (inverted), pseudo 95% limits
-    around the fixed-effect estimate; trim-and-fill imputed studies as open circles."""
-    import altair as alt
-
-    max_se = max(list(sei) + list(filled_sei) + [1e-6]) * 1.08
-    pts = [
-        {
-            "x": math.exp(y),
-            "se": s,
-            "label": lab,
-            "kind": "observed",
-            "ci_text": f"{measure} {fmt_ratio(math.exp(y))}, SE {s:.3f}",
-        }
-        for y, s, lab in zip(yi, sei, labels, strict=True)
-    ] + [
-        {
-            "x": math.exp(y),
-            "se": s,
-            "label": "imputed (trim-and-fill)",
-            "kind": "imputed",
-            "ci_text": f"{measure} {fmt_ratio(math.exp(y))}, SE {s:.3f}",
-        }
-        for y, s in zip(filled_yi, filled_sei, strict=True)
-    ]
-    steps = 24
-    funnel = []
-    for side, sign in (("lower", -1), ("upper", 1)):
-        for i in range(steps + 1):
-            se = max_se * i / steps
-            funnel.append(
-                {"side": side, "se": se, "x": math.exp(pooled_log + sign * 1.959963984540054 * se)}
-            )
-    values = [p["x"] for p in pts] + [f["x"] for f in funnel]
-    lo, hi = log_domain(values)
-    x_scale = alt.Scale(type="log", domain=[lo, hi], nice=False, clamp=True)
-    y = alt.Y(
-        "se:Q",
-        scale=alt.Scale(domain=[0, max_se], reverse=True, nice=False),
-        title="Standard error of log " + measure,
-    )
-    x = alt.X(
-        "x:Q",
-        scale=x_scale,
-        axis=alt.Axis(values=log_ticks(lo, hi), format="~g", grid=False),
-        title=f"{measure} (log scale)",
-    )
-    lines = (
-        alt.Chart(alt.Data(values=funnel))
-        .mark_line(strokeDash=[4, 3], color="#777", clip=True)
-        .encode(x=x, y=y, detail=alt.Detail("side:N"), order=alt.Order("se:Q"))
-    )
-    centre = (
-        alt.Chart(alt.Data(values=[{"x": math.exp(pooled_log)}])).mark_rule(color=INK).encode(x=x)
-    )
-    null = (
-        alt.Chart(alt.Data(values=[{"x": 1.0}]))
-        .mark_rule(color="#aaa", strokeDash=[2, 2])
-        .encode(x=x)
-    )
-    dots = (
-        alt.Chart(alt.Data(name="points"))
-        .mark_point(size=45, shape="circle", opacity=1)
-        .encode(
-            x=x,
-            y=y,
-            fill=alt.Fill(
-                "kind:N",
-                scale=alt.Scale(domain=["observed", "imputed"], range=[INK, "white"]),
-                legend=alt.Legend(title=None, orient="top-right"),
-            ),
-            color=alt.value(INK),
-            tooltip=[
-                alt.Tooltip("label:N", title="Study"),
-                alt.Tooltip("ci_text:N", title="Estimate"),
-            ],
-        )
-        .properties(name="funnel_points")
-    )
-    chart = alt.layer(null, lines, centre, dots).properties(width=300, height=280)
-    return finish(chart, footer, {"points": pts})

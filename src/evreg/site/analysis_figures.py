@@ -1,4 +1,4 @@
-"""Turn analysis results into forest/funnel chart specs and their text alternatives.
+"""What an analysis's charts show: forest and funnel plot rows, footers and text alternatives.
 
 RevMan 5 conventions (Cochrane Handbook 10.12.1; RevMan 5 user guide): the heterogeneity line
 "Tau² = …; Chi² = Q, df = k−1 (P = …); I² = …%", the overall-effect line "Z = … (P = …)",
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
 from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.review.results import CI_LEVEL
-from evreg.site import plots
-from evreg.site.compact import compact_forest_chart
 from evreg.site.derived import method_text, plot_label
-from evreg.site.plots import ForestItem, ForestOptions
+from evreg.site.plots.forest import ForestItem, ForestOptions, forest_chart
+from evreg.site.plots.forest_compact import compact_forest_chart
+from evreg.site.plots.funnel import funnel_chart
 from evreg.site.viewmodel import TextAlternative, table
 from evreg.stats import PoolResult
 
@@ -98,11 +98,11 @@ def layouts(items: Sequence[ForestItem], opts: ForestOptions) -> dict[str, dict]
     rows are left out on the page (:func:`shown_items`), also the "full" plot of every row."""
     shown = shown_items(items)
     out = {
-        "wide": plots.forest_chart(shown, opts),
+        "wide": forest_chart(shown, opts),
         "compact": compact_forest_chart(shown, opts),
     }
     if len(shown) != len(items):
-        out["full"] = plots.forest_chart(items, opts)
+        out["full"] = forest_chart(items, opts)
     return out
 
 
@@ -286,7 +286,7 @@ def funnel_spec(a: AnalysisResult, measure: str) -> dict[str, dict] | None:
             f"{fmt_ci(tf.pooled.estimate, tf.pooled.ci_lower, tf.pooled.ci_upper)}"
         )
     centre = a.fixed.log_estimate
-    chart = plots.funnel_chart(
+    chart = funnel_chart(
         [u.log_hr for u in a.used],
         [u.se for u in a.used],
         [u.label for u in a.used],

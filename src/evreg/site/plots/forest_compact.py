@@ -1,7 +1,7 @@
 """The compact forest plot for narrow screens: each row's label and numbers on a line of text,
 its square (or circle, diamond) and CI on a line of its own underneath, all in one panel.
 
-Drawn from the same :class:`~evreg.site.plots.ForestItem` rows as the wide layout, so both
+Drawn from the same :class:`~evreg.site.plots.forest.ForestItem` rows as the wide layout, so both
 layouts show the same numbers; the page picks one by screen width (``<picture>``, and the
 script for the interactive view).
 """
@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evreg.site import plots
 from evreg.site.layout import text_width, wrap
-from evreg.site.plots import FONT_SIZE, ForestItem, ForestOptions
+from evreg.site.plots.forest import (
+    ForestItem,
+    ForestOptions,
+    diamond_points,
+    forest_panel,
+    row_records,
+)
+from evreg.site.plots.parts import FONT_SIZE, finish, flag_color, footer_lines
 
 COMPACT_WIDTH = 330  # a 390 px screen's column unscaled; 320 px ones at ~85%
 LINE_PX = 14
@@ -72,15 +78,15 @@ def compact_layout(records: list[dict], opts: ForestOptions, width: float) -> tu
 
 def compact_forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> dict:
     """The forest plot for narrow screens (``COMPACT_WIDTH`` px wide), same rows as
-    :func:`evreg.site.plots.forest_chart`; the favours labels are the first footer line."""
+    :func:`evreg.site.plots.forest.forest_chart`; the favours labels are the first footer line."""
     import altair as alt
 
-    records = plots.row_records(items, opts)
+    records = row_records(items, opts)
     lines, height = compact_layout(records, opts, COMPACT_WIDTH)
     y_scale = alt.Scale(domain=[0, height], reverse=True, nice=False, zero=False)
-    layers = plots.forest_panel(records, opts, y_scale, MARK_PX * 0.4, None, square_px=110)
+    layers = forest_panel(records, opts, y_scale, MARK_PX * 0.4, None, square_px=110)
     y = alt.Y("y:Q", axis=None, scale=y_scale)
-    color = plots.flag_color()
+    color = flag_color()
     for side, x in (("left", 0), ("right", COMPACT_WIDTH)):
         for bold in (True, False):
             test = f"datum.side == '{side}' && {'' if bold else '!'}datum.bold"
@@ -98,10 +104,10 @@ def compact_forest_chart(items: Sequence[ForestItem], opts: ForestOptions) -> di
     chart = alt.layer(*layers).properties(width=COMPACT_WIDTH, height=height)
     left, right = opts.favours
     favours = [f"Left of 1: {left}. Right of 1: {right}."] if left or right else []
-    footer = plots.footer_lines([*favours, *opts.footer], COMPACT_WIDTH)
+    footer = footer_lines([*favours, *opts.footer], COMPACT_WIDTH)
     datasets = {
         "rows": records,
-        "diamonds": plots.diamond_points(records, MARK_PX * 0.4),
+        "diamonds": diamond_points(records, MARK_PX * 0.4),
         "lines": lines,
     }
-    return plots.finish(chart, footer, datasets, legend=False)
+    return finish(chart, footer, datasets, legend=False)
