@@ -80,3 +80,16 @@ def test_help_documents_the_exit_statuses() -> None:
     text = _help()
     for status in ("0  done", "1  invalid data", "2  usage error", "3  internal error"):
         assert status in text
+
+
+OWN_EXIT_STATUS = {"validate", "derive"}  # validate: --strict's statuses; derive: per method
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - OWN_EXIT_STATUS))
+def test_every_command_help_ends_with_the_exit_statuses(name: str) -> None:
+    """One help layout (evreg.cli.options.document): examples, then the shared exit statuses."""
+    from evreg.cli.options import EXIT_STATUS
+
+    text = _command_parser(name).format_help()
+    assert text.rstrip().endswith(EXIT_STATUS), name
+    assert "example" in text.split("exit status:")[0], name

@@ -14,7 +14,7 @@ from fixtures.issue_body import ANSWERS, FORM, render_body
 from fixtures.living_repo import ROOT, make_repo, run_cli, snapshot
 
 from evreg.errors import EvregError
-from evreg.living.issue_form import load_form, parse_issue
+from evreg.living.issue_form import FORM_PATH, form_file, load_form, parse_issue
 
 HOSTILE = (
     '<script>alert("x")</script> <img src=x onerror=alert(1)> ${{ github.token }} '
@@ -360,3 +360,10 @@ def test_a_body_as_github_writes_it(repo: Path, capsys) -> None:
     code, out, err = run_cli(["add-study", "--from-issue", str(body)], repo, capsys)
     assert code == 0, err
     assert "example-2026-sii-os" in out
+
+
+def test_the_form_read_is_the_given_one_else_the_packages_own(tmp_path: Path) -> None:
+    """`evreg add-study --from-issue` reads --form FORM.yml, else the form beside the package."""
+    descriptor = tmp_path / "pkg" / "datapackage.json"
+    assert form_file(descriptor) == tmp_path / "pkg" / FORM_PATH
+    assert form_file(descriptor, "elsewhere/form.yml") == Path("elsewhere/form.yml")

@@ -14,7 +14,7 @@ from fixtures.synthetic import CERTAINTY_HEADER
 
 from evreg.data.formats import fmt_interval
 from evreg.data.package import load_package
-from evreg.review.audit import audit_package
+from evreg.review.audit import CHECK_LABELS, audit_package
 from evreg.review.certainty import DOMAINS, LEVELS
 from evreg.review.plan import run_plan
 
@@ -141,7 +141,9 @@ def test_an_audit_error_is_a_reliability_concern_not_a_grade_domain(
     (pub,) = _rated(package_copy, "il6-os").published
     r = pub["reliability"]
     assert r.verdict == "concerns about the printed numbers"
-    assert len(r.reasons) == 1 and r.reasons[0].startswith("misprint (q p vs i2)")
+    assert len(r.reasons) == 1 and r.reasons[0].startswith(
+        f"misprint ({CHECK_LABELS['q_p_vs_i2']})"
+    )
     assert pub["certainty"].domains["inconsistency"].judgement == "not serious"
     assert "audit" not in pub["certainty"].domains["inconsistency"].reason
     assert pub["certainty"].rated_down == before.rated_down
@@ -161,7 +163,9 @@ def test_a_probable_duplicate_cohort_makes_a_result_not_credible_as_printed(
     (pub,) = results.get("il6-os").published
     r = pub["reliability"]
     assert r.verdict == "not credible as printed"
-    assert r.reasons[0].startswith("probable duplicate (identical characteristics)")
+    assert r.reasons[0].startswith(
+        f"probable duplicate ({CHECK_LABELS['identical_characteristics']})"
+    )
     (sii,) = results.get("sii-os").published  # the changed N only upsets the review's totals
     assert sii["reliability"].verdict == "concerns about the printed numbers"
     assert not any(line.startswith("probable duplicate") for line in sii["reliability"].reasons)

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 from evreg.data.package import load_package
-from evreg.review.audit.findings import AuditFinding
+from evreg.review.audit.findings import CHECK_LABELS, AuditFinding
 from evreg.review.certainty.published import NOT_CREDIBLE_VERDICT, RELIABLE, reliability
 from evreg.review.certainty.subgroups import credibility, difference_test
 from evreg.review.certainty.target import plan_target
@@ -67,6 +67,7 @@ def test_a_direction_error_only_when_just_the_unharmonised_direction_reproduces(
     error = _two_study("fixed effect, as printed", harmonised)
     r = reliability([error], pub, set())
     assert r.verdict == NOT_CREDIBLE_VERDICT and r.reasons[0].startswith("direction error")
+    assert f"({CHECK_LABELS['two_study_direction']}): " in r.reasons[0]  # the check's label
     fine = _two_study("fixed effect, as printed; fixed effect, harmonised", harmonised)
     assert reliability([fine], pub, set()).verdict == RELIABLE
     unharmonised = _two_study("fixed effect, as printed", "fixed effect, as printed: possible")

@@ -28,35 +28,36 @@ from evreg.errors import EvregError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg add-study``."""
-    parser.epilog = (
-        "example: evreg add-study --template > smith-2026.yaml; evreg add-study smith-2026.yaml"
+    options.document(
+        parser,
+        "example: evreg add-study --template > smith-2026.yaml; evreg add-study smith-2026.yaml",
     )
     parser.add_argument("file", nargs="?", metavar="FILE.yaml", help="the filled-in template")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--template", action="store_true", help="print a commented YAML template and exit"
-    )
-    source.add_argument(
+    options.add_flag(source, "--template", "print a commented YAML template and exit")
+    options.add_value(
+        source,
         "--from-candidate",
-        metavar="ID",
-        help="print the template pre-filled from screening record ID (data/candidates.csv)",
+        "ID",
+        "print the template pre-filled from screening record ID (data/candidates.csv)",
     )
-    source.add_argument(
+    options.add_value(
+        source,
         "--from-issue",
-        metavar="BODY.md",
-        help="add the study of a submitted 'Submit a study' issue form (its body as a file)",
+        "BODY.md",
+        "add the study of a submitted 'Submit a study' issue form (its body as a file)",
     )
-    parser.add_argument(
+    options.add_value(
+        parser,
         "--form",
-        metavar="FORM.yml",
-        help="the issue form (default: .github/ISSUE_TEMPLATE/submit-a-study.yml by the package)",
+        "FORM.yml",
+        "the issue form (default: .github/ISSUE_TEMPLATE/submit-a-study.yml by the package)",
     )
     options.add_package(parser)
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="text (default), json, or markdown (for an issue comment)",
+    options.add_formats(
+        parser,
+        ("text", "json", "markdown"),
+        "text (default), json, or markdown (for an issue comment)",
     )
 
 
@@ -98,10 +99,9 @@ def _add(args: argparse.Namespace, package: Path) -> object:
 
     if not args.from_issue:
         return living.add_study(package, Path(args.file))
-    from evreg.living.issue_form import FORM_PATH, read_issue
+    from evreg.living.issue_form import form_file, read_issue
 
-    form = Path(args.form) if args.form else package.parent / FORM_PATH
-    submission = read_issue(Path(args.from_issue), form)
+    submission = read_issue(Path(args.from_issue), form_file(package, args.form))
     return living.add_submission(package, submission, args.from_issue)
 
 
@@ -110,10 +110,9 @@ def _form_words(args: argparse.Namespace, package: Path) -> object:
     if not args.from_issue:
         return None
     from evreg.living.form_errors import form_words
-    from evreg.living.issue_form import FORM_PATH, load_form
+    from evreg.living.issue_form import form_file, load_form
 
-    form = Path(args.form) if args.form else package.parent / FORM_PATH
-    return form_words(package, load_form(form))
+    return form_words(package, load_form(form_file(package, args.form)))
 
 
 def _print(result: object, fmt: str, source: str, form: object = None) -> None:

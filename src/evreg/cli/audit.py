@@ -22,14 +22,12 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg audit``."""
-    parser.description = (
+    options.document(
+        parser,
+        "example: evreg audit --package datapackage.json --format json",
         "Reproduce each published result of the source review from the registry's usable "
         "estimates and check its printed numbers against each other, allowing for rounding. "
-        "Exits 0 when the audit ran, even with findings; 1 when the package does not validate."
-    )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "example: evreg audit --package datapackage.json --format json\n\n" + (
-        options.EXIT_STATUS
+        "Exits 0 when the audit ran, even with findings; 1 when the package does not validate.",
     )
     options.package_and_format(parser, "one line per finding", "the list of findings")
 

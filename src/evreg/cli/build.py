@@ -27,22 +27,22 @@ EXAMPLES = """examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = EXAMPLES + "\n" + options.EXIT_STATUS
+    options.document(parser, EXAMPLES)
     options.add_package(parser)
-    parser.add_argument(
+    options.add_value(
+        parser,
         "--out",
+        "DIR",
+        "output directory (default: site_build/); replaced only on success",
         default="site_build",
-        metavar="DIR",
-        help="output directory (default: site_build/); replaced only on success",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    options.add_flag(parser, "--quiet", "no progress display")
     options.add_verbose(parser)
-    parser.add_argument(
+    options.add_flag(
+        parser,
         "--no-cache",
-        action="store_true",
-        help="render every chart afresh (default: reuse ~/.cache/evreg or "
-        "$EVREG_CACHE_DIR; cached files are identical to fresh renders)",
+        "render every chart afresh (default: reuse ~/.cache/evreg or $EVREG_CACHE_DIR; cached "
+        "files are identical to fresh renders)",
     )
     parser.add_argument(
         "--jobs",

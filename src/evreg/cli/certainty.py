@@ -28,14 +28,12 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg certainty``."""
-    parser.description = (
+    options.document(
+        parser,
+        "example: evreg certainty --package datapackage.json --format json",
         "Rate the certainty of the evidence (GRADE for prognostic factors) of every analysis "
         "of the plan and every published result of the source review, with a reason for each "
-        "judgement; reviewers' rows in the package's certainty resource override a domain."
-    )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "example: evreg certainty --package datapackage.json --format json\n\n" + (
-        options.EXIT_STATUS
+        "judgement; reviewers' rows in the package's certainty resource override a domain.",
     )
     options.package_and_format(parser, "one block per analysis", "the ratings as a list")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
@@ -82,11 +80,15 @@ def run(args: argparse.Namespace) -> int:
         return judge(args)
     from evreg.review.certainty.report import ratings, render_text
     from evreg.review.plan import run_plan
+    from evreg.site.labels import Labels
+    from evreg.site.views.names import Words
 
-    results = run_plan(options.valid_package(args))
+    package = options.valid_package(args)
+    results = run_plan(package)
     if args.format == "json":
         json.dump(ratings(results), sys.stdout, indent=2, ensure_ascii=False, sort_keys=True)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(results))
+        words = Words({}, Labels.from_package(package.root, package.descriptor))
+        sys.stdout.write(render_text(results, words))
     return options.EXIT_OK

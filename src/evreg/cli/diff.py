@@ -22,7 +22,7 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg diff``."""
-    parser.epilog = "example: evreg diff origin/main > diff.md"
+    options.document(parser, "example: evreg diff origin/main > diff.md")
     parser.add_argument(
         "ref",
         metavar="REF",
@@ -30,11 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "history) or a git commit, branch or tag",
     )
     options.add_package(parser)
-    parser.add_argument(
-        "--format",
-        choices=("markdown", "json"),
-        default="markdown",
-        help="markdown (default, for a PR comment) or json",
+    options.add_formats(
+        parser, ("markdown", "json"), "markdown (default, for a PR comment) or json"
     )
 
 

@@ -1,14 +1,16 @@
-"""What the commands share, defined once: ``--package PATH``, ``--format text|json``,
-``--verbose``, loading a package validated first, and the exit statuses.
+"""What the commands share, defined once: ``--package PATH``, ``--format``, ``--verbose``,
+``--dry-run``, options taking a value or a date, the help's layout with the exit statuses,
+loading a package validated first, and the exit statuses themselves.
 
 A command adopts them in its two functions (``evreg pool`` alone reads a CSV, not a package)::
 
     from evreg.cli import options
 
     def configure(parser):
+        options.document(parser, "example: evreg mine --package pkg/")  # + exit statuses
         options.add_package(parser)                     # --package PATH
         options.add_format(parser, "one line per finding", "the list of findings")
-        parser.epilog = "example: evreg mine --package pkg/\\n\\n" + options.EXIT_STATUS
+        options.add_date(parser, "--since", "first date counted (default: ...)")
 
     def run(args):
         package = options.valid_package(args)           # invalid data: errors listed, exit 1
@@ -70,14 +72,47 @@ def package_path(args: argparse.Namespace) -> str:
     return given
 
 
+def document(
+    parser: argparse.ArgumentParser, examples: str, description: str | None = None
+) -> None:
+    """The command's help: its ``description`` (when given), then its ``examples`` and the exit
+    statuses, laid out as written (lines kept, not re-wrapped)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    if description is not None:
+        parser.description = description
+    parser.epilog = examples.rstrip("\n") + "\n\n" + EXIT_STATUS
+
+
+def add_formats(parser: argparse.ArgumentParser, choices: tuple[str, ...], help: str) -> None:
+    """``--format`` with ``choices``, the first of them the default."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
 def add_format(parser: argparse.ArgumentParser, text: str, json: str) -> None:
     """``--format text|json`` (default text), saying what each prints."""
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help=f"text: {text}; json: {json}",
-    )
+    add_formats(parser, ("text", "json"), f"text: {text}; json: {json}")
+
+
+def add_value(
+    parser: argparse.ArgumentParser, flag: str, metavar: str, help: str, default: str | None = None
+) -> None:
+    """An option taking one value, shown as ``flag METAVAR`` (``--endpoint URL``)."""
+    parser.add_argument(flag, metavar=metavar, default=default, help=help)
+
+
+def add_date(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """An option taking a date, written YYYY-MM-DD (ISO 8601) as everywhere in the data."""
+    add_value(parser, flag, "YYYY-MM-DD", help)
+
+
+def add_flag(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """An on/off option (``--strict``, ``--no-cache``), off unless given."""
+    parser.add_argument(flag, action="store_true", help=help)
+
+
+def add_dry_run(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--dry-run``: say what would be done (``help`` tells what is printed); write nothing."""
+    add_flag(parser, "--dry-run", help)
 
 
 output_format = add_format  # the name evreg derive imports
@@ -91,11 +126,11 @@ def package_and_format(parser: argparse.ArgumentParser, text: str, json: str) ->
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
     """``--verbose``: every warning, not only their count."""
-    parser.add_argument(
+    add_flag(
+        parser,
         "--verbose",
-        action="store_true",
-        help="print every warning (default: one line saying how many; `evreg validate` "
-        "lists the data's)",
+        "print every warning (default: one line saying how many; `evreg validate` lists the "
+        "data's)",
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from evreg.cli.options import add_flag, add_formats, add_value, document
 from evreg.errors import EvregError
 from evreg.stats import AS_PRINTED, FLIPPED, METHODS
 
@@ -35,13 +36,13 @@ examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `evreg pool`."""
-    parser.description = (
+    document(
+        parser,
+        EPILOG,
         "Meta-analyse a CSV of ratios, one row per study: pooled ratio, heterogeneity,\n"
         "prediction interval and Egger's test; subgroups, leave-one-out and cumulative\n"
-        "analyses on request. Example: evreg pool studies.csv --method REML --format json"
+        "analyses on request. Example: evreg pool studies.csv --method REML --format json",
     )
-    parser.epilog = EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("file", metavar="FILE.csv", help="CSV file, one row per study")
     parser.add_argument(
         "--method",
@@ -58,46 +59,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="what the ratios are, for the labels (default: from the column name, e.g. "
         "hr -> HR; ratio -> Ratio). Example: evreg pool trials.csv --measure OR",
     )
-    parser.add_argument(
-        "--hksj",
-        action="store_true",
-        help="Hartung-Knapp-Sidik-Jonkman CI and test (t, k-1 df, untruncated)",
-    )
-    parser.add_argument(
-        "--hksj-adhoc",
-        action="store_true",
-        help="HKSJ with the ad hoc truncation (never narrower than Wald)",
-    )
+    add_flag(parser, "--hksj", "Hartung-Knapp-Sidik-Jonkman CI and test (t, k-1 df, untruncated)")
+    add_flag(parser, "--hksj-adhoc", "HKSJ with the ad hoc truncation (never narrower than Wald)")
     parser.add_argument(
         "--level",
         type=float,
         default=0.95,
         help="confidence level for CIs and the prediction interval (0.95)",
     )
-    parser.add_argument(
+    add_value(
+        parser,
         "--subgroup",
-        metavar="COLUMN",
-        help="pool each level of COLUMN and test for subgroup differences",
+        "COLUMN",
+        "pool each level of COLUMN and test for subgroup differences",
     )
-    parser.add_argument(
-        "--common-tau2",
-        action="store_true",
-        help="with --subgroup: one tau2 across levels (default: separate)",
-    )
-    parser.add_argument(
-        "--leave-one-out", action="store_true", help="re-run the analysis with each study omitted"
-    )
-    parser.add_argument(
+    add_flag(parser, "--common-tau2", "with --subgroup: one tau2 across levels (default: separate)")
+    add_flag(parser, "--leave-one-out", "re-run the analysis with each study omitted")
+    add_value(
+        parser,
         "--cumulative",
-        metavar="COLUMN",
-        help="cumulative meta-analysis, studies added in order of COLUMN",
+        "COLUMN",
+        "cumulative meta-analysis, studies added in order of COLUMN",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text (RevMan-style summary, default) or json",
-    )
+    add_formats(parser, ("text", "json"), "text (RevMan-style summary, default) or json")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg release``."""
-    parser.epilog = "example: evreg release minor --date 2026-12-01"
+    options.document(parser, "example: evreg release minor --date 2026-12-01")
     parser.add_argument(
         "part",
         nargs="?",
@@ -32,27 +32,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="major: a new search; minor: added or changed data; patch: a correction that "
         "changes no result; auto (default): minor or patch from the diff",
     )
-    parser.add_argument("--date", metavar="YYYY-MM-DD", help="release date (default: today, UTC)")
-    parser.add_argument(
+    options.add_date(parser, "--date", "release date (default: today, UTC)")
+    options.add_value(
+        parser,
         "--since",
-        metavar="REF",
-        help="previous release: a data version or git ref (default: the commit that set the "
-        "current version)",
+        "REF",
+        "previous release: a data version or git ref (default: the commit that set the current "
+        "version)",
     )
     options.add_package(parser)
-    parser.add_argument(
-        "--changelog",
-        metavar="PATH",
-        help="changelog file (default: CHANGELOG.md beside the package)",
+    options.add_value(
+        parser, "--changelog", "PATH", "changelog file (default: CHANGELOG.md beside the package)"
     )
-    parser.add_argument(
+    options.add_value(
+        parser,
         "--note",
-        metavar="TEXT",
+        "TEXT",
+        "a sentence for the CHANGELOG entry, above the generated diff (e.g. what the release is "
+        "for)",
         default="",
-        help="a sentence for the CHANGELOG entry, above the generated diff (e.g. what the "
-        "release is for)",
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the entry, change no file")
+    options.add_dry_run(parser, "print the entry, change no file")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -22,17 +22,16 @@ from evreg.cli import options
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg screen``."""
-    parser.epilog = "example: evreg screen he-2025 --exclude 'no HR for PFS or OS'"
+    options.document(parser, "example: evreg screen he-2025 --exclude 'no HR for PFS or OS'")
     parser.add_argument("candidate_id", metavar="ID", help="the screening record (candidate_id)")
     decision = parser.add_mutually_exclusive_group(required=True)
-    decision.add_argument(
-        "--include-as", metavar="STUDY_ID", help="included: the added study it became"
-    )
-    decision.add_argument(
+    options.add_value(decision, "--include-as", "STUDY_ID", "included: the added study it became")
+    options.add_value(
+        decision,
         "--exclude",
-        metavar="REASON",
-        help="excluded, with a reason from the fixed list (e.g. 'not HCC', 'not ICI', "
-        "'no IL-6 or SII', 'no HR for PFS or OS'; see schemas/candidates.json)",
+        "REASON",
+        "excluded, with a reason from the fixed list (e.g. 'not HCC', 'not ICI', 'no IL-6 or "
+        "SII', 'no HR for PFS or OS'; see schemas/candidates.json)",
     )
     options.add_package(parser)
 

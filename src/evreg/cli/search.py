@@ -22,41 +22,41 @@ import json
 import sys
 from pathlib import Path
 
-from evreg.cli.options import package_and_format
+from evreg.cli import options
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``evreg search``."""
-    parser.epilog = "example: evreg search --dry-run --since 2026-01-01"
-    parser.add_argument(
+    from evreg.living.eutils import EUTILS_BASE
+
+    options.document(
+        parser,
+        "example: evreg search --dry-run --since 2026-01-01\n"
+        "A failed request to E-utilities also exits 1, nothing written.",
+    )
+    options.add_date(
+        parser,
         "--since",
-        metavar="YYYY-MM-DD",
-        help="first publication date searched (default: the last search's end, from "
+        "first publication date searched (default: the last search's end, from "
         "data/search_history.csv; else the source review's search end)",
     )
-    parser.add_argument(
-        "--until", metavar="YYYY-MM-DD", help="last publication date searched (default: today, UTC)"
-    )
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="E-utilities base URL (default: https://eutils.ncbi.nlm.nih.gov/entrez/eutils/)",
-    )
-    parser.add_argument(
+    options.add_date(parser, "--until", "last publication date searched (default: today, UTC)")
+    options.add_value(parser, "--endpoint", "URL", f"E-utilities base URL (default: {EUTILS_BASE})")
+    options.add_value(
+        parser,
         "--run-by",
-        metavar="WHO",
-        help="who runs the search, for the history (default: the GitHub Actions run's URL "
-        "in a workflow, else 'by hand')",
+        "WHO",
+        "who runs the search, for the history (default: the GitHub Actions run's URL in a "
+        "workflow, else 'by hand')",
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print what would be added; write nothing"
-    )
-    parser.add_argument(
+    options.add_dry_run(parser, "print what would be added; write nothing")
+    options.add_value(
+        parser,
         "--summary",
-        metavar="FILE.md",
-        help="also write a markdown summary (for a pull-request comment) to FILE.md",
+        "FILE.md",
+        "also write a markdown summary (for a pull-request comment) to FILE.md",
     )
-    package_and_format(
+    options.package_and_format(
         parser,
         text="a summary, one line per new record, warnings on stderr",
         json="the search, its new records, the records already known and the warnings",

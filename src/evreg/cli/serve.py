@@ -24,17 +24,18 @@ from evreg.errors import EvregError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = (
+    options.document(
+        parser,
         "examples:\n  evreg serve                 # http://127.0.0.1:8000/\n"
-        "  evreg serve --package examples/hackshaw1998 --dev-addr 127.0.0.1:8001\n"
+        "  evreg serve --package examples/hackshaw1998 --dev-addr 127.0.0.1:8001",
     )
     options.add_package(parser)
-    parser.add_argument(
+    options.add_value(
+        parser,
         "--dev-addr",
+        "HOST:PORT",
+        "address to serve on (default: 127.0.0.1:8000)",
         default="127.0.0.1:8000",
-        metavar="HOST:PORT",
-        help="address to serve on (default: 127.0.0.1:8000)",
     )
     options.add_verbose(parser)
 

@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -177,12 +177,7 @@ class Unreleased:
     uncommitted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "since": self.since,
-            "commit": self.commit,
-            "date": self.date,
-            "uncommitted": self.uncommitted,
-        }
+        return asdict(self)
 
     @property
     def where(self) -> str:

@@ -32,6 +32,12 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n(.*?)\n?\1\s*$", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*[-*] \[([ xX])\] (.*?)\s*$")
 
 
+def form_file(package: Path, given: str | None = None) -> Path:
+    """The issue form to read: ``given`` (a path), else the package's own (:data:`FORM_PATH`
+    beside its datapackage.json)."""
+    return Path(given) if given else package.parent / FORM_PATH
+
+
 @dataclass(frozen=True)
 class FormField:
     """One field of the issue form: its id, label, type and whether it renders as code."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +123,7 @@ class Release:
     entry: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "previous": self.previous,
-            "part": self.part,
-            "since": self.since,
-            "date": self.date,
-            "entry": self.entry,
-        }
+        return asdict(self)
 
 
 def _release_date(date: str | None) -> str:

@@ -150,6 +150,78 @@ def _verdict(k_pub: int | None, k_avail: int, diffs: Sequence[str]) -> str:
     return "differs" if diffs else "reproduced"
 
 
+def _at_level(
+    ests: Sequence[Row], by_study: Mapping[Any, Row], var: str | None, level: str | None
+) -> list[Row]:
+    """The estimates of the studies the study table puts at a subgroup ``level`` of ``var``
+    (all of them for an overall result, ``var`` None)."""
+    return [
+        e
+        for e in ests
+        if not var or norm_level(by_study.get(e.get("study_id"), {}).get(var)) == level
+    ]
+
+
+def _pool_or_refuse(
+    row: Row, inputs: list[dict[str, Any]], model: str, basis: str, random_method: str
+) -> tuple[dict[str, Any] | None, str, str, tuple[str, ...], str]:
+    """Pool ``inputs`` with ``model``: (recomputed, model, basis, differences, refusal), where
+    a refusal says why numbers `evreg validate` rejects were not pooled (then nothing is)."""
+    recomputed: dict[str, Any] | None = None
+    diffs: tuple[str, ...] = ()
+    try:
+        if inputs:
+            recomputed, extra = _recompute(inputs, model, random_method)
+            model, basis = recomputed["model"], basis + extra
+            diffs = _differences(row, recomputed)
+    except ValueError as exc:
+        ids = ", ".join(str(i["estimate_id"]) for i in inputs)
+        refusal = f"{ids}: numbers cannot be pooled ({exc}); run evreg validate"
+        return recomputed, model, basis, diffs, refusal
+    return recomputed, model, basis, diffs, ""
+
+
+def _reproduce_row(
+    row: Row,
+    a: Row,
+    parent: Row | None,
+    studies: Sequence[Row],
+    by_study: Mapping[Any, Row],
+    qualifying: Mapping[str, Sequence[Row]],
+) -> Reproduction:
+    """One published result recomputed (see :func:`reproduce_rows`)."""
+    aid = row.get("analysis_id")
+    level = norm_level(row.get("subgroup_level"))
+    var = a.get("subgroup_variable") or None if level else None
+    ests = _at_level(qualifying.get(aid, ()), by_study, var, level)
+    inputs = [{f: e.get(f) for f in INPUT_FIELDS} for e in select(ests, model_order(a))]
+    listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
+    missing = _missing(listed, ests, {e["study_id"] for e in inputs}, var, level)
+    model, basis = _choose_model(row, parent)
+    recomputed, model, basis, diffs, refused = _pool_or_refuse(
+        row, inputs, model, basis, str(a.get("random_method") or "DL")
+    )
+    if refused:
+        missing, inputs = (*missing, refused), []
+    k_pub = k_of(row)
+    return Reproduction(
+        result_id=str(row.get("result_id") or aid),
+        analysis=str(aid),
+        subgroup_level=level,
+        k_published=k_pub,
+        k_available=len(inputs),
+        model=model,
+        model_basis=basis,
+        used=tuple(str(i["estimate_id"]) for i in inputs),
+        inputs=tuple(inputs),
+        missing=missing,
+        published={f: row.get(f) for f in ("k", "model", *PUBLISHED_FIELDS)},
+        recomputed=recomputed,
+        verdict=_verdict(k_pub, len(inputs), diffs),
+        differences=diffs,
+    )
+
+
 def reproduce_rows(
     published: Sequence[Row],
     analyses: Sequence[Row],
@@ -167,52 +239,17 @@ def reproduce_rows(
     by_id = {a.get("analysis_id"): a for a in analyses}
     parents = parent_rows(published, analyses)
     by_study = {s.get("study_id"): s for s in studies}
-    out = []
-    for row in published:
-        aid = row.get("analysis_id")
-        a = by_id.get(aid, {})
-        level = norm_level(row.get("subgroup_level"))
-        var = a.get("subgroup_variable") or None if level else None
-        ests = [
-            e
-            for e in qualifying.get(aid, ())
-            if not var or norm_level(by_study.get(e.get("study_id"), {}).get(var)) == level
-        ]
-        inputs = [{f: e.get(f) for f in INPUT_FIELDS} for e in select(ests, model_order(a))]
-        used_studies = {e["study_id"] for e in inputs}
-        listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
-        missing = _missing(listed, ests, used_studies, var, level)
-        model, basis = _choose_model(row, parents.get(aid))
-        recomputed, diffs = None, ()
-        try:
-            if inputs:
-                recomputed, extra = _recompute(inputs, model, str(a.get("random_method") or "DL"))
-                model, basis = recomputed["model"], basis + extra
-                diffs = _differences(row, recomputed)
-        except ValueError as exc:  # numbers `evreg validate` rejects: say so, pool nothing
-            ids = ", ".join(str(i["estimate_id"]) for i in inputs)
-            missing += (f"{ids}: numbers cannot be pooled ({exc}); run evreg validate",)
-            inputs = []
-        k_pub = k_of(row)
-        out.append(
-            Reproduction(
-                result_id=str(row.get("result_id") or aid),
-                analysis=str(aid),
-                subgroup_level=level,
-                k_published=k_pub,
-                k_available=len(inputs),
-                model=model,
-                model_basis=basis,
-                used=tuple(str(i["estimate_id"]) for i in inputs),
-                inputs=tuple(inputs),
-                missing=missing,
-                published={f: row.get(f) for f in ("k", "model", *PUBLISHED_FIELDS)},
-                recomputed=recomputed,
-                verdict=_verdict(k_pub, len(inputs), diffs),
-                differences=diffs,
-            )
+    return tuple(
+        _reproduce_row(
+            row,
+            by_id.get(row.get("analysis_id"), {}),
+            parents.get(row.get("analysis_id")),
+            studies,
+            by_study,
+            qualifying,
         )
-    return tuple(out)
+        for row in published
+    )
 
 
 def reproduce(package: Any) -> tuple[Reproduction, ...]:

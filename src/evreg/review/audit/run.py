@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evreg.review.audit.consistency import (
-    check_hr_vs_ci,
-    check_model_vs_rule,
-    check_p_vs_ci,
-    check_q_p_vs_i2,
-)
+from evreg.review.audit import consistency, study_table, subgroups, two_study
 from evreg.review.audit.findings import CHECKS, AuditFinding
 from evreg.review.audit.reproduction import (
     Reproduction,
@@ -19,15 +14,6 @@ from evreg.review.audit.reproduction import (
     reproduction_findings,
 )
 from evreg.review.audit.rows import Row
-from evreg.review.audit.study_table import (
-    check_identical_characteristics,
-    check_k_vs_study_table,
-    check_n_vs_source,
-    check_subgroup_k_vs_study_table,
-    check_totals,
-)
-from evreg.review.audit.subgroups import check_subgroup_k_sum, check_subgroup_q_partition
-from evreg.review.audit.two_study import check_two_study_direction
 
 
 def review_counts(descriptor: Any) -> dict[str, Any] | None:
@@ -59,18 +45,18 @@ def audit_rows(
     """Every check on plain rows (numbers in ``published`` as printed text), in CHECKS order."""
     findings = [
         *reproduction_findings(reproduction),
-        *check_p_vs_ci(published),
-        *check_hr_vs_ci(published),
-        *check_q_p_vs_i2(published),
-        *check_model_vs_rule(published, analyses),
-        *check_subgroup_k_sum(published, analyses),
-        *check_subgroup_q_partition(published, analyses),
-        *check_k_vs_study_table(published, analyses, studies),
-        *check_subgroup_k_vs_study_table(published, analyses, studies),
-        *check_identical_characteristics(studies),
-        *check_n_vs_source(studies),
-        *check_totals(studies, counts),
-        *check_two_study_direction(published, reproduction),
+        *consistency.check_p_vs_ci(published),
+        *consistency.check_hr_vs_ci(published),
+        *consistency.check_q_p_vs_i2(published),
+        *consistency.check_model_vs_rule(published, analyses),
+        *subgroups.check_subgroup_k_sum(published, analyses),
+        *subgroups.check_subgroup_q_partition(published, analyses),
+        *study_table.check_k_vs_study_table(published, analyses, studies),
+        *study_table.check_subgroup_k_vs_study_table(published, analyses, studies),
+        *study_table.check_identical_characteristics(studies),
+        *study_table.check_n_vs_source(studies),
+        *study_table.check_totals(studies, counts),
+        *two_study.check_two_study_direction(published, reproduction),
     ]
     order = list(CHECKS)
     return sorted(findings, key=lambda f: order.index(f.check))

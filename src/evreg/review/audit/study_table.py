@@ -3,25 +3,33 @@ subgroup level, identical characteristics, N as the source confirms it, and the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.rows import Row, finding, k_of, norm_level, review_studies, study_ids
 
 
+def _with_listed(
+    published: Sequence[Row], analyses: Sequence[Row], studies: Sequence[Row]
+) -> Iterator[tuple[Row, Row, int, list[Row]]]:
+    """Each published row that prints k, with its analysis, that k and the studies the review's
+    table lists for the analysis' biomarker and outcome."""
+    by_id = {a.get("analysis_id"): a for a in analyses}
+    for row in published:
+        a, k = by_id.get(row.get("analysis_id")), k_of(row)
+        if a is not None and k is not None:
+            yield row, a, k, review_studies(studies, a.get("biomarker"), a.get("outcome"))
+
+
 def check_k_vs_study_table(
     published: Sequence[Row], analyses: Sequence[Row], studies: Sequence[Row]
 ) -> list[AuditFinding]:
     """Each overall analysis' k against the studies listed for its biomarker and outcome."""
-    by_id = {a.get("analysis_id"): a for a in analyses}
     out = []
-    for row in published:
-        a = by_id.get(row.get("analysis_id"))
-        k = k_of(row)
-        if a is None or k is None or norm_level(row.get("subgroup_level")) is not None:
+    for row, a, k, listed in _with_listed(published, analyses, studies):
+        if norm_level(row.get("subgroup_level")) is not None:
             continue
-        listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
         if len(listed) != k:
             out.append(
                 finding(
@@ -42,15 +50,11 @@ def check_subgroup_k_vs_study_table(
     published: Sequence[Row], analyses: Sequence[Row], studies: Sequence[Row]
 ) -> list[AuditFinding]:
     """A level's k must lie between the studies known at that level and those plus unknowns."""
-    by_id = {a.get("analysis_id"): a for a in analyses}
     out = []
-    for row in published:
-        a = by_id.get(row.get("analysis_id"))
-        level, k = norm_level(row.get("subgroup_level")), k_of(row)
-        var = None if a is None else a.get("subgroup_variable")
-        if a is None or level is None or k is None or not var:
+    for row, a, k, listed in _with_listed(published, analyses, studies):
+        level, var = norm_level(row.get("subgroup_level")), a.get("subgroup_variable")
+        if level is None or not var:
             continue
-        listed = review_studies(studies, a.get("biomarker"), a.get("outcome"))
         known = [s for s in listed if norm_level(s.get(var)) == level]
         unknown = [s for s in listed if norm_level(s.get(var)) is None]
         if len(known) <= k <= len(known) + len(unknown):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from evreg.data.package import Package, qualifies
 from evreg.data.scope import in_review
-from evreg.review.audit import AuditFinding
+from evreg.review.audit import CHECK_LABELS, AuditFinding
 from evreg.review.audit.rows import norm_level, review_studies
 from evreg.review.certainty.definition import factor_definition
 from evreg.review.certainty.evidence import (
@@ -108,7 +108,8 @@ def reliability(
             other in f.message for other in study_ids - {str(f.study_id)}
         ):
             continue  # the other cohort is not in this result: nothing counted twice
-        line = f"{kind} ({f.check.replace('_', ' ')}): printed {f.printed}; expected {f.expected}"
+        check = CHECK_LABELS.get(f.check, f.check)
+        line = f"{kind} ({check}): printed {f.printed}; expected {f.expected}"
         if line in reasons:
             continue
         reasons.append(line)

@@ -1,9 +1,15 @@
 """The certainty ratings of a run plan as text (one block per analysis: what is rated, the level,
 each domain's reason; its published results indented under it, each with the reliability of
-its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints."""
+its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints.
+
+The text names domains and values by their codes (``risk_of_bias``, ``data_roc``) and the
+caller gives the words readers see: ``render_text(results, words)`` with ``words`` the
+schemas' labels (``evreg certainty`` passes ``evreg.site.views.names.Words``, the site's one
+substitution of codes by labels, with its notation: I², χ², CIs as [lower, upper])."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from evreg.data.formats import fmt_ci
@@ -16,10 +22,13 @@ from evreg.stats.core import to_plain
 
 
 def _judgement_line(name: str, j: Judgement, pad: str) -> str:
+    """ "risk_of_bias: serious: ..." (the domain's code), a reviewer's judgement marked, and a
+    reviewer's row made on other studies (stale, not applied) said after the reason."""
     who = ""
     if j.source == "reviewer":
         who = f" (reviewer: {j.assessed_by or 'not named'}; computed: {j.computed})"
-    return f"{pad}{name.replace('_', ' ')}: {j.judgement}{who}: {j.reason}"
+    stale = f"; a reviewer's judgement, not applied: {j.reviewer_note}" if j.reviewer_stale else ""
+    return f"{pad}{name}: {j.judgement}{who}: {j.reason}{stale}"
 
 
 def _block(head: str, c: Certainty, pad: str) -> list[str]:
@@ -58,11 +67,13 @@ def analysis_lines(a: AnalysisResult) -> list[str]:
     return lines
 
 
-def render_text(results: RegistryResults) -> str:
-    """Every analysis' certainty with its reasons, a blank line between analyses; reviewers'
-    text without control characters (no terminal escape sequences)."""
+def render_text(results: RegistryResults, words: Callable[[str], str] = str) -> str:
+    """Every analysis' certainty with its reasons, a blank line between analyses; each line
+    through ``words`` (codes as the schemas' labels) and without control characters (reviewers'
+    text: no terminal escape sequences)."""
     blocks = (
-        "\n".join(strip_control(line) for line in analysis_lines(a)) for a in results.analyses
+        "\n".join(strip_control(words(line)) for line in analysis_lines(a))
+        for a in results.analyses
     )
     return "\n\n".join(blocks) + "\n"
 
