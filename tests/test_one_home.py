@@ -70,3 +70,12 @@ def test_outcome_labels_come_from_the_schemas() -> None:
         schema = json.loads((SCHEMAS / f"{resource}.json").read_text(encoding="utf-8"))
         (field,) = [f for f in schema["fields"] if f["name"] == "outcome"]
         assert set(field["enumLabels"]) == set(field["constraints"]["enum"])
+
+
+def test_quips_domain_names_are_the_schemas_labels() -> None:
+    from evreg.review.certainty.quips import QUIPS_DOMAINS
+
+    schema = json.loads((SCHEMAS / "risk_of_bias.json").read_text(encoding="utf-8"))
+    (field,) = [f for f in schema["fields"] if f["name"] == "domain"]
+    assert field["constraints"]["enum"] == list(QUIPS_DOMAINS)
+    assert field["enumLabels"] == QUIPS_DOMAINS
