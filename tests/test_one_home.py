@@ -56,6 +56,14 @@ def test_certainty_domains_and_judgements_are_the_schemas() -> None:
     assert all(d in columns for d in DOWNGRADE_DOMAINS)
 
 
+def test_certainty_domain_names_are_the_schemas_labels() -> None:
+    from evreg.data.validate.certainty import DOMAIN_LABELS
+
+    schema = json.loads((SCHEMAS / "certainty.json").read_text(encoding="utf-8"))
+    (field,) = [f for f in schema["fields"] if f["name"] == "domain"]
+    assert field["enumLabels"] == DOMAIN_LABELS
+
+
 def test_levels_have_one_meaning_each() -> None:
     from evreg.review.certainty import LEVEL_RULE
     from evreg.review.certainty.model import LEVELS as RATED

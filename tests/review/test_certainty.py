@@ -13,6 +13,7 @@ from fixtures.sites import EXAMPLE
 
 from evreg import stats
 from evreg.data.package import load_package
+from evreg.data.validate.certainty import UPGRADE_DOMAINS
 from evreg.data.validate.plan import estimate_mixes
 from evreg.review.certainty import (
     DOMAINS,
@@ -396,6 +397,13 @@ def test_level_starts_at_the_targets_start_and_stays_within_very_low_and_high() 
     assert (low.level, low.start) == ("low", "low") and low.summary.startswith("Starts low")
     assert combine(_domains(), up, True, aetiology).level == "moderate"
     assert combine(_domains(imprecision="serious"), none, True, aetiology).level == "very low"
+
+
+def test_the_summary_names_the_domains_as_readers_see_them() -> None:
+    none = {u: Judgement("none", "r") for u in UPGRADE_DOMAINS}
+    up = {**none, "dose_response": Judgement("present", "r")}
+    summary = combine(_domains(risk_of_bias="serious"), up, True).summary
+    assert "for risk of bias" in summary and "for dose-response gradient" in summary
 
 
 def test_a_reviewer_judgement_replaces_the_computed_one_and_keeps_it_beside() -> None:
