@@ -301,7 +301,7 @@ def test_known_missing_results_rate_down_when_they_could_change_the_conclusion()
     with_data = tuple(_study(i, n=100) for i in range(4))  # 4 studies, 400 patients
     half_patients = _ev(4, studies=with_data, missing=_missing(200))
     judged = publication_bias.judge(half_patients)
-    assert judged.judgement == "serious" and "Missing 0 (not found)" in judged.reason
+    assert judged.judgement == "serious" and "Missing 0 (not_found)" in judged.reason
     assert "1 missing result, 200 patients" in judged.reason
     assert _verdict(publication_bias, _ev(4, studies=with_data, missing=_missing(199))) == (
         "not serious"

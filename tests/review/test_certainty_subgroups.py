@@ -52,7 +52,7 @@ def test_a_between_study_subgroup_level_shows_the_overall_rating(package_copy: P
         assert p["certainty"] is overall["certainty"]
     assert "subgroup_credibility" not in overall
     cred = credibility(levels, "x", "hbv_all_patients")
-    assert not cred.credible and "hbv all patients describes whole studies" in cred.reasons[0]
+    assert not cred.credible and "hbv_all_patients describes whole studies" in cred.reasons[0]
 
 
 def _two_study(expected: str, message: str) -> AuditFinding:

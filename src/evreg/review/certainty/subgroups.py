@@ -67,7 +67,7 @@ def credibility(
 ) -> Credibility:
     """ICEMAN on a study-level subgroup variable: between-study only, so not credible."""
     reasons = (
-        f"between-study comparison only ({variable.replace('_', ' ')} describes whole "
+        f"between-study comparison only ({variable} describes whole "
         "studies): ICEMAN credibility at most low",
         "no direction of the subgroup effect stated in advance",
         difference_test(levels),
