@@ -231,10 +231,9 @@ def _published_block(
     cred = p.get("subgroup_credibility")
     if isinstance(cred, Credibility) and not cred.credible:
         whose = f"the review's overall result ({cred.applies})" if cred.applies else "overall"
-        why = (
-            f"The subgroup effect is not credible ({ctx.say('; '.join(cred.reasons))}): the "
-            "rating of "
-            f"{whose} applies."
+        reasons = "; ".join(cred.reasons)
+        why = ctx.say(
+            f"The subgroup effect is not credible ({reasons}): the rating of {whose} applies."
         )
         return GradeBlock(title, grade(ctx, c), why, "", None, "", _reliability_note(ctx, p))
     block = _block(ctx, title, c, published_statement(ctx, a, p))
