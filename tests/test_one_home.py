@@ -56,6 +56,14 @@ def test_certainty_domains_and_judgements_are_the_schemas() -> None:
     assert all(d in columns for d in DOWNGRADE_DOMAINS)
 
 
+def test_certainty_domain_names_are_the_schemas_labels() -> None:
+    from evreg.data.validate.certainty import DOMAIN_LABELS
+
+    schema = json.loads((SCHEMAS / "certainty.json").read_text(encoding="utf-8"))
+    (field,) = [f for f in schema["fields"] if f["name"] == "domain"]
+    assert field["enumLabels"] == DOMAIN_LABELS
+
+
 def test_levels_have_one_meaning_each() -> None:
     from evreg.review.certainty import LEVEL_RULE
     from evreg.review.certainty.model import LEVELS as RATED
@@ -70,3 +78,12 @@ def test_outcome_labels_come_from_the_schemas() -> None:
         schema = json.loads((SCHEMAS / f"{resource}.json").read_text(encoding="utf-8"))
         (field,) = [f for f in schema["fields"] if f["name"] == "outcome"]
         assert set(field["enumLabels"]) == set(field["constraints"]["enum"])
+
+
+def test_quips_domain_names_are_the_schemas_labels() -> None:
+    from evreg.review.certainty.quips import QUIPS_DOMAINS
+
+    schema = json.loads((SCHEMAS / "risk_of_bias.json").read_text(encoding="utf-8"))
+    (field,) = [f for f in schema["fields"] if f["name"] == "domain"]
+    assert field["constraints"]["enum"] == list(QUIPS_DOMAINS)
+    assert field["enumLabels"] == QUIPS_DOMAINS

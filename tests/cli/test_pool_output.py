@@ -20,7 +20,8 @@ ROWS = [
     ["Beta 2020", 2, 1, 4, "x"],
     ["Gamma 2021", 1.2, 0.8, 1.8, "y"],
 ]
-# RevMan 5's forest-plot text: ratios to 2 decimals, weights to 1, P as the Cochrane style.
+# RevMan 5's forest-plot text: ratios to 2 decimals, weights to 1, P as the Cochrane style;
+# the statistics lines are the site's (evreg.data.formats).
 TEXT = """\
 Study                     HR [95% CI]               Weight
 Alpha 2019                1.50 [1.10, 2.05]          55.8%
@@ -28,7 +29,7 @@ Beta 2020                 2.00 [1.00, 4.00]          11.3%
 Gamma 2021                1.20 [0.80, 1.80]          32.9%
 Total (95% CI), k = 3     1.44 [1.14, 1.82]         100.0%
 Prediction interval       [0.32, 6.50]{PAD}
-Heterogeneity: Tau² = 0.0000; Chi² = 1.71, df = 2 (P = 0.43); I² = 0%
+Heterogeneity: Tau² = 0.00; Chi² = 1.71, df = 2 (P = 0.43); I² = 0%
 Test for overall effect: Z = 3.07 (P = 0.002)
 
 Subgroup: x
@@ -36,17 +37,17 @@ Study                     HR [95% CI]               Weight
 Alpha 2019                1.50 [1.10, 2.05]          83.2%
 Beta 2020                 2.00 [1.00, 4.00]          16.8%
 Subtotal (95% CI), k = 2  1.57 [1.19, 2.09]         100.0%
-Heterogeneity: Tau² = 0.0000; Chi² = 0.55, df = 1 (P = 0.46); I² = 0%
+Heterogeneity: Tau² = 0.00; Chi² = 0.55, df = 1 (P = 0.46); I² = 0%
 Test for overall effect: Z = 3.13 (P = 0.002)
 
 Subgroup: y
 Study                     HR [95% CI]               Weight
 Gamma 2021                1.20 [0.80, 1.80]         100.0%
 Subtotal (95% CI), k = 1  1.20 [0.80, 1.80]         100.0%
-Heterogeneity: Tau² = 0.0000; Chi² = 0.00, df = 0 (P = —); I² = —
+Heterogeneity: not applicable (fewer than two studies)
 Test for overall effect: Z = 0.88 (P = 0.38)
 
-Test for subgroup differences: Chi² = 1.15, df = 1 (P = 0.28)
+Test for subgroup differences: Chi² = 1.15, df = 1 (P = 0.28), I² = 13%
 
 Leave-one-out (omitted):
   Alpha 2019                1.43 [0.89, 2.30]       P = 0.14       I² = 36%

@@ -143,3 +143,20 @@ def test_ci_levels() -> None:
     assert f.printed_as("0.90", 0.95) == "printed as 90% CI"
     assert f.printed_as(0.95, 0.95) == "" and f.printed_as(None, 0.95) == ""
     assert f.printed_as("", 0.95) == ""
+
+
+def test_revmans_statistics_lines() -> None:
+    assert f.fmt_chi2(4.7, 1, 0.0302) == "Chi² = 4.70, df = 1 (P = 0.03)"
+    assert f.fmt_heterogeneity(5.1, 3, 0.164, 41.2, 0.0412) == (
+        "Tau² = 0.04; Chi² = 5.10, df = 3 (P = 0.16); I² = 41%"
+    )
+    assert f.fmt_heterogeneity(5.1, 3, 0.164, 41.2, None) == (
+        "Chi² = 5.10, df = 3 (P = 0.16); I² = 41%"  # a fixed-effect model: no Tau²
+    )
+    assert f.fmt_heterogeneity(0.0, 0, None, None, 0.0) == "not applicable (fewer than two studies)"
+    assert f.fmt_subgroup_differences(1.15, 1, 0.284, 13.04) == (
+        "Chi² = 1.15, df = 1 (P = 0.28), I² = 13%"
+    )
+    assert f.fmt_subgroup_differences(None, 0, None, None).startswith("not applicable")
+    assert f.fmt_test("Z", -3.074, 0.0021) == "Z = 3.07 (P = 0.002)"
+    assert f.fmt_test("t", None, None) == "not applicable"

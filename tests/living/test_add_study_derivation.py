@@ -42,10 +42,11 @@ def test_logrank_derivation_is_stored_derived_and_pooled(tmp_path: Path) -> None
     assert est["estimate_id"] not in sii_pfs[0].extracted_only.estimate_ids
     assert sii_pfs[0].extracted_only.k == sii_pfs[0].k_with_data - 1
     from evreg.review.results import results_rows
+    from evreg.stats.derive import METHOD_LABELS
 
     # certainty: a derived ratio is a QUIPS statistical-analysis prompt (risk of bias)
     reason = sii_pfs[0].certainty.domains["risk_of_bias"].reason
-    assert "ratio derived by the registry (logrank)" in reason
+    assert f"ratio computed by the registry, {METHOD_LABELS['logrank']}" in reason
     extracted = [r for r in results_rows(results) if r["studies"] == "extracted"]
     assert {r["analysis_id"] for r in extracted} == {a.analysis_id for a in sii_pfs}
 

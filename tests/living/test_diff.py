@@ -16,6 +16,7 @@ from fixtures.living_repo import EXAMPLE_ESTIMATES, add_example, git, make_repo,
 from fixtures.synthetic import ANALYSES
 
 from evreg.data.package import load_package
+from evreg.data.validate.certainty import DOMAIN_LABELS
 from evreg.living import diff as living_diff
 from evreg.living import report
 from evreg.review.plan import run_plan
@@ -284,7 +285,7 @@ def test_diff_reports_a_change_of_certainty(repo: Path, capsys) -> None:
         before["level"],
         after["level"],
     )
-    name = domain.replace("_", " ")
+    name = DOMAIN_LABELS[domain]
     assert entry["after"]["certainty_domains"][domain] == "very serious"
     code, out, _ = run_cli(["diff", "v1.0.0"], repo, capsys)
     said = f"certainty {before['level']} → {after['level']} ({name}: not serious → very serious)"

@@ -13,6 +13,7 @@ from fixtures.sites import EXAMPLE
 
 from evreg import stats
 from evreg.data.package import load_package
+from evreg.data.validate.certainty import UPGRADE_DOMAINS
 from evreg.data.validate.plan import estimate_mixes
 from evreg.review.certainty import (
     DOMAINS,
@@ -300,7 +301,7 @@ def test_known_missing_results_rate_down_when_they_could_change_the_conclusion()
     with_data = tuple(_study(i, n=100) for i in range(4))  # 4 studies, 400 patients
     half_patients = _ev(4, studies=with_data, missing=_missing(200))
     judged = publication_bias.judge(half_patients)
-    assert judged.judgement == "serious" and "Missing 0 (not found)" in judged.reason
+    assert judged.judgement == "serious" and "Missing 0 (not_found)" in judged.reason
     assert "1 missing result, 200 patients" in judged.reason
     assert _verdict(publication_bias, _ev(4, studies=with_data, missing=_missing(199))) == (
         "not serious"
@@ -396,6 +397,13 @@ def test_level_starts_at_the_targets_start_and_stays_within_very_low_and_high() 
     assert (low.level, low.start) == ("low", "low") and low.summary.startswith("Starts low")
     assert combine(_domains(), up, True, aetiology).level == "moderate"
     assert combine(_domains(imprecision="serious"), none, True, aetiology).level == "very low"
+
+
+def test_the_summary_names_the_domains_as_readers_see_them() -> None:
+    none = {u: Judgement("none", "r") for u in UPGRADE_DOMAINS}
+    up = {**none, "dose_response": Judgement("present", "r")}
+    summary = combine(_domains(risk_of_bias="serious"), up, True).summary
+    assert "for risk of bias" in summary and "for dose-response gradient" in summary
 
 
 def test_a_reviewer_judgement_replaces_the_computed_one_and_keeps_it_beside() -> None:

@@ -194,7 +194,7 @@ def test_two_small_added_studies_do_not_hide_the_reviews_missing_results(tmp_pat
     c = _rated(write_package(tmp_path / "with", tables), "sii-os").certainty
     assert c.level in ("low", "very low")
     j = c.domains["publication_bias"]
-    assert j.judgement == "serious" and "Delta 2023 (not found)" in j.reason
+    assert j.judgement == "serious" and "Delta 2023 (not_found)" in j.reason
     assert "1 missing result" in j.reason
     found = [e for e in ESTIMATES if e["estimate_id"] != "delta-2023-sii-os"]
     tables = {"studies": [*STUDIES, one, two], "estimates": [*found, e1, e2]}

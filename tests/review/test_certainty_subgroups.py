@@ -36,7 +36,11 @@ def test_the_subgroup_difference_test_from_the_printed_levels() -> None:
     q = (math.log(1.3) - math.log(2.0)) ** 2 / (se[0] ** 2 + se[1] ** 2)
     p = math.erfc(math.sqrt(q / 2))  # chi-square, 1 df
     said = difference_test(levels)
-    assert said.startswith(f"test for subgroup differences p = {p:.3f} (Q {q:.2f}, 1 df)")
+    i2 = max(0.0, (q - 1) / q) * 100
+    assert said == (
+        f"test for subgroup differences: Chi² = {q:.2f}, df = 1 (P = {p:.2f}), I² = {i2:.0f}%; "
+        + ("P below 0.05" if p < 0.05 else "compatible with chance")
+    )
     assert "not computable" in difference_test([levels[0], {"hr": 1.2}])
 
 
@@ -52,7 +56,7 @@ def test_a_between_study_subgroup_level_shows_the_overall_rating(package_copy: P
         assert p["certainty"] is overall["certainty"]
     assert "subgroup_credibility" not in overall
     cred = credibility(levels, "x", "hbv_all_patients")
-    assert not cred.credible and "hbv all patients describes whole studies" in cred.reasons[0]
+    assert not cred.credible and "hbv_all_patients describes whole studies" in cred.reasons[0]
 
 
 def _two_study(expected: str, message: str) -> AuditFinding:

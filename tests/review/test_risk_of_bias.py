@@ -106,6 +106,16 @@ def test_serious_from_half_the_random_effects_weight_at_moderate_or_unknown_risk
     assert risk_of_bias.judge(_ev(no_one, _study(1, "low", 50.0))).judgement == "serious"
 
 
+def test_the_reason_names_each_domain_by_its_quips_name() -> None:
+    prompted = assess({**COHORT, "source_checked": "abstract"}, [ESTIMATE], {})
+    study = StudyEvidence("s0", "Study 0", 1.0, 200, None, quips=prompted, weight_random=60.0)
+    reason = risk_of_bias.judge(_ev(study, _study(1, "low", 40.0))).reason
+    assert "Study 0 (statistical analysis and reporting: extracted from the abstract only)" in (
+        reason
+    )
+    assert not any(code in reason for code in QUIPS_DOMAINS)
+
+
 def test_very_serious_only_when_more_than_half_is_at_high_risk() -> None:
     half = _ev(_study(0, "high", 50.0), _study(1, "low", 50.0))
     assert risk_of_bias.judge(half).judgement == "serious"

@@ -130,6 +130,7 @@ def test_summary_of_findings_shows_each_certainty_with_its_reasons(tmp_path_fact
 @pytest.mark.parametrize("name", SITES)
 def test_each_analysis_page_has_its_certainty_section(tmp_path_factory, name: str) -> None:
     site = built_site(name, tmp_path_factory)
+    titles = {a["analysis_id"]: a["title"] for a in _results(site)["analyses"]}
     for a in _results(site)["analyses"]:
         page = _text(_article(site / "analyses" / a["analysis_id"] / "index.html"))
         section = page[page.index("Certainty of the evidence (GRADE)") :]
@@ -144,7 +145,8 @@ def test_each_analysis_page_has_its_certainty_section(tmp_path_factory, name: st
             assert f"k = {p['k']} — certainty of the evidence" in section
             cred = p.get("subgroup_credibility")
             if cred and not cred["credible"]:
-                assert f"the rating of the review's overall result ({cred['applies']})" in section
+                whose = titles[cred["applies"]]  # named by its title, never its id
+                assert f"the rating of the review's overall result ({whose})" in section
             else:
                 assert p["certainty"]["summary"] in section
             verdict = p["reliability"]["verdict"]

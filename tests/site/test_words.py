@@ -62,14 +62,24 @@ def _svg_text(path: Path) -> list[str]:
     return re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text(encoding="utf-8"))
 
 
+def _every_schema() -> dict:
+    """A descriptor declaring every Table Schema of the registry's own ``schemas/``."""
+    files = sorted((ROOT / "schemas").glob("*.json"))
+    return {"resources": [{"name": p.stem, "schema": f"schemas/{p.name}"} for p in files]}
+
+
 def _labelled_codes(package_dir: Path) -> dict[str, str]:
     """Codes a reader should never see: snake_case values and field names with a label, the
-    audit's check names and the estimates' ids (every page shows their labels instead)."""
+    audit's check names, the estimates' and analyses' ids (every page shows their labels)."""
     package = load_package(package_dir / "datapackage.json")
     codes = Labels.from_package(package.root, package.descriptor).codes()
+    # and evreg's own schemas: a code a package's schemas lack (an optional resource it does
+    # not declare) may still reach its pages through the analyses' reasons
+    codes |= Labels.from_package(ROOT, _every_schema()).codes()
     shown = {c: label for c, label in codes.items() if "_" in c and label != c}
     shown.update((name, label) for name, label in CHECK_LABELS.items() if "_" in name)
     shown.update((e["estimate_id"], "its study's label") for e in package.estimates)
+    shown.update((a["analysis_id"], "its title") for a in package.analyses)
     return shown
 
 

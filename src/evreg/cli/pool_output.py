@@ -10,9 +10,21 @@ from typing import Any
 
 import numpy as np
 
-from evreg.data.formats import fmt_ci, fmt_interval, fmt_level, fmt_p, fmt_pct, fmt_ratios, num
+from evreg.data.formats import (
+    fmt_ci,
+    fmt_heterogeneity,
+    fmt_interval,
+    fmt_level,
+    fmt_p,
+    fmt_pct,
+    fmt_ratios,
+    fmt_subgroup_differences,
+    fmt_test,
+    num,
+)
 from evreg.data.text import strip_control as safe
 from evreg.review.pooling import StudyRows
+from evreg.stats import i2_percent
 
 # ---- JSON --------------------------------------------------------------------------------
 
@@ -98,15 +110,17 @@ def _block(res: dict[str, Any], pct: str, title: str, width: int) -> list[str]:
     if res["pi_lower"] is not None:
         interval = fmt_interval(res["pi_lower"], res["pi_upper"])
         lines.append(f"{'Prediction interval':<{width}}  {interval:<24}")
-    i2 = fmt_pct(res["I2"])
-    tau = "" if res["method"] == "FE" else f"Tau\u00b2 = {res['tau2']:.4f}; "
-    lines.append(
-        f"Heterogeneity: {tau}Chi\u00b2 = {res['Q']:.2f}, "
-        f"df = {res['Q_df']} ({fmt_p(res['Q_p'])}); I\u00b2 = {i2}"
-    )
+    tau2 = None if res["method"] == "FE" else res["tau2"]
+    het = fmt_heterogeneity(res["Q"], res["Q_df"], res["Q_p"], res["I2"], tau2)
+    lines.append(f"Heterogeneity: {het}")
     stat = "t" if res["test"] == "t" else "Z"
-    lines.append(f"Test for overall effect: {stat} = {num(_stat(res))} ({fmt_p(res['p'])})")
+    lines.append(f"Test for overall effect: {fmt_test(stat, _stat(res), res['p'])}")
     return lines
+
+
+def _subgroup_test(sg: dict[str, Any]) -> str:
+    q, df = sg["Q_between"], sg["Q_between_df"]
+    return fmt_subgroup_differences(q, df, sg["Q_between_p"], i2_percent(q, df))
 
 
 def _stat(res: dict[str, Any]) -> float | None:
@@ -144,8 +158,7 @@ def render_text(out: dict[str, Any], notes: list[str], level: float, path: str) 
             lines += _block(res, pct, f"Subtotal ({pct} CI), k = {res['k']}", width)
         lines += [
             "",
-            f"Test for subgroup differences: Chi\u00b2 = {num(sg['Q_between'])}, "
-            f"df = {sg['Q_between_df']} ({fmt_p(sg['Q_between_p'])})",
+            "Test for subgroup differences: " + _subgroup_test(sg),
         ]
     for key in ("leave_one_out", "cumulative"):
         if key in out:

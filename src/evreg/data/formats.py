@@ -88,6 +88,41 @@ def fmt_p(p: float | None) -> str:
     return f"P {text}" if text.startswith("<") else f"P = {text}"
 
 
+def fmt_chi2(q: float, df: int, p: float | None) -> str:
+    """A chi-squared test as RevMan prints it: ``Chi² = 4.70, df = 1 (P = 0.03)``."""
+    return f"Chi² = {q:.2f}, df = {df} ({fmt_p(p)})"
+
+
+def fmt_heterogeneity(
+    q: float | None, df: int | None, p: float | None, i2: float | None, tau2: float | None
+) -> str:
+    """RevMan's heterogeneity statistics: ``Tau² = 0.04; Chi² = 5.10, df = 3 (P = 0.16);
+    I² = 41%`` (``tau2`` None: a fixed-effect model, no Tau²); "not applicable (fewer than
+    two studies)" below two studies."""
+    if df is None or df < 1 or not _finite(q):
+        return "not applicable (fewer than two studies)"
+    tau = f"Tau² = {tau2:.2f}; " if _finite(tau2) else ""
+    return f"{tau}{fmt_chi2(q, df, p)}; I² = {fmt_pct(i2)}"
+
+
+def fmt_subgroup_differences(
+    q: float | None, df: int | None, p: float | None, i2: float | None
+) -> str:
+    """RevMan's test for subgroup differences: ``Chi² = 1.15, df = 1 (P = 0.28), I² = 13%``;
+    "not applicable (fewer than two subgroups with data)" otherwise."""
+    if df is None or df < 1 or not _finite(q):
+        return "not applicable (fewer than two subgroups with data)"
+    return f"{fmt_chi2(q, df, p)}, I² = {fmt_pct(i2)}"
+
+
+def fmt_test(statistic: str, value: float | None, p: float | None) -> str:
+    """A test for the overall effect as RevMan prints it: ``Z = 3.07 (P = 0.002)`` (``t``
+    with the Hartung-Knapp method); "not applicable" without a statistic."""
+    if not _finite(value):
+        return "not applicable"
+    return f"{statistic} = {abs(value):.2f} ({fmt_p(p)})"
+
+
 def fmt_level(level: float) -> str:
     """A confidence level as a percentage: 0.95 -> "95%", 0.9 -> "90%", 0.995 -> "99.5%"."""
     return f"{100 * level:.10g}%"

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evreg.data.formats import per_100
+from evreg.data.formats import MISSING, per_100
+from evreg.data.validate.certainty import DOMAIN_LABELS
 from evreg.errors import EvregError
 from evreg.living.add_study import finding_key as warning_key
 from evreg.living.git import extract_package_at, resolve_release
@@ -311,7 +312,7 @@ def certainty_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
     """ "imprecision: very serious → serious" for each domain whose judgement changed."""
     b, a = before.get("certainty_domains") or {}, after.get("certainty_domains") or {}
     return [
-        f"{d.replace('_', ' ')}: {b.get(d, '–')} → {a.get(d, '–')}"
+        f"{DOMAIN_LABELS.get(d, d)}: {b.get(d, MISSING)} → {a.get(d, MISSING)}"
         for d in sorted(set(b) | set(a))
         if b.get(d) != a.get(d)
     ]

@@ -12,7 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg import stats
-from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, DOWNGRADE_JUDGEMENTS
+from evreg.data.validate.certainty import (
+    DOMAIN_LABELS,
+    DOWNGRADE_DOMAINS,
+    DOWNGRADE_JUDGEMENTS,
+)
 from evreg.stats.core import Serialisable
 
 CI_LEVEL = 0.95  # the level of every CI the plan computes, a study's displayed CI included
@@ -318,7 +322,7 @@ CERTAINTY_FIELDS: tuple[tuple[str, str, str], ...] = (
         (
             d,
             "string",
-            f"GRADE {d.replace('_', ' ')}: {', '.join(DOWNGRADE_JUDGEMENTS[:-1])} or "
+            f"GRADE {DOMAIN_LABELS[d]}: {', '.join(DOWNGRADE_JUDGEMENTS[:-1])} or "
             f"{DOWNGRADE_JUDGEMENTS[-1]} (the reviewer's judgement where certainty.csv gives "
             f"one){_RATED}",
         )

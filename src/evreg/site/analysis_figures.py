@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_p, fmt_pct, fmt_ratio, num, pval
+from evreg.data.formats import (
+    MISSING,
+    ci_label,
+    fmt_ci,
+    fmt_heterogeneity,
+    fmt_p,
+    fmt_ratio,
+    fmt_subgroup_differences,
+    fmt_test,
+    num,
+    pval,
+)
 from evreg.review.plan import AnalysisResult, UsedEstimate
 from evreg.review.results import CI_LEVEL
 from evreg.site.derived import method_text, plot_label
@@ -17,24 +28,22 @@ from evreg.site.plots.forest import ForestItem, ForestOptions, forest_chart
 from evreg.site.plots.forest_compact import compact_forest_chart
 from evreg.site.plots.funnel import funnel_chart
 from evreg.site.viewmodel import TextAlternative, table
-from evreg.stats import PoolResult
+from evreg.stats import PoolResult, i2_percent
 
 
 def heterogeneity_line(res: PoolResult | None) -> str:
     """RevMan's heterogeneity line for a pooled result."""
-    if res is None or res.k < 2:
-        return "Heterogeneity: not applicable (fewer than two studies)"
-    tau2 = f"Tau² = {res.tau2:.2f}; " if res.method != "FE" else ""
-    i2 = fmt_pct(res.I2)
-    return f"Heterogeneity: {tau2}Chi² = {res.Q:.2f}, df = {res.Q_df} ({fmt_p(res.Q_p)}); I² = {i2}"
+    if res is None:
+        return "Heterogeneity: " + fmt_heterogeneity(None, None, None, None, None)
+    tau2 = res.tau2 if res.method != "FE" else None
+    return "Heterogeneity: " + fmt_heterogeneity(res.Q, res.Q_df, res.Q_p, res.I2, tau2)
 
 
 def overall_line(res: PoolResult | None) -> str:
     """RevMan's test-for-overall-effect line."""
-    if res is None or res.z is None:
-        return "Test for overall effect: not applicable"
-    stat = "t" if res.df is not None else "Z"
-    return f"Test for overall effect: {stat} = {abs(res.z):.2f} ({fmt_p(res.p)})"
+    if res is None:
+        return "Test for overall effect: " + fmt_test("Z", None, None)
+    return "Test for overall effect: " + fmt_test("t" if res.df is not None else "Z", res.z, res.p)
 
 
 def model_label(res: PoolResult) -> str:
@@ -225,12 +234,10 @@ def subgroup_spec(
 
 def subgroup_test_line(sg) -> str:
     """RevMan's "Test for subgroup differences" line (I² = (Q − df)/Q)."""
-    if sg is None or sg.Q_between is None:
-        return "Test for subgroup differences: not applicable (fewer than two subgroups with data)"
-    q, df = sg.Q_between, sg.Q_between_df
-    i2 = max(0.0, (q - df) / q) * 100 if q > 0 else 0.0
-    p = fmt_p(sg.Q_between_p)
-    return f"Test for subgroup differences: Chi² = {q:.2f}, df = {df} ({p}), I² = {fmt_pct(i2)}"
+    q, df = (sg.Q_between, sg.Q_between_df) if sg is not None else (None, None)
+    p = sg.Q_between_p if sg is not None else None
+    stats_text = fmt_subgroup_differences(q, df, p, i2_percent(q, df))
+    return f"Test for subgroup differences: {stats_text}"
 
 
 def sensitivity_spec(

@@ -30,6 +30,7 @@ from evreg.stats.core import (
     harmonise,
     pool,
 )
+from evreg.stats.engine import i2_percent
 from evreg.stats.rule import review_rule
 from evreg.stats.sensitivity import (
     CumulativeResult,
@@ -63,6 +64,7 @@ __all__ = [
     "cumulative",
     "egger",
     "harmonise",
+    "i2_percent",
     "leave_one_out",
     "pool",
     "review_rule",

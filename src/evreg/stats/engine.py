@@ -82,6 +82,15 @@ def heterogeneity_stats(
     return {"Q": q, "Q_df": df, "Q_p": q_p, "I2": i2, "H2": h2, "typical_v": typical_v}
 
 
+def i2_percent(q: float | None, df: int | None) -> float | None:
+    """I² = max(0, (Q - df) / Q) in percent for one Q (Higgins & Thompson 2002), as
+    :func:`heterogeneity_stats` computes it; None below df 1 or without Q."""
+    if q is None or df is None or df < 1:
+        return None
+    i2 = heterogeneity_stats(np.array([float(q)]), np.array([float(df)]), np.ones(1))["I2"]
+    return float(i2[0])
+
+
 def _critical(level: float, df: np.ndarray | None) -> np.ndarray | float:
     alpha = 1.0 - level
     if df is None:

@@ -38,6 +38,17 @@ DOWNGRADE_DOMAINS = (
     "publication_bias",
 )
 UPGRADE_DOMAINS = ("large_effect", "dose_response")
+# Each domain's name as readers see it (reasons, summaries; schemas/certainty.json's enumLabels
+# are tested against it: tests/test_one_home.py).
+DOMAIN_LABELS = {
+    "risk_of_bias": "risk of bias",
+    "inconsistency": "inconsistency",
+    "indirectness": "indirectness",
+    "imprecision": "imprecision",
+    "publication_bias": "publication bias",
+    "large_effect": "large effect",
+    "dose_response": "dose-response gradient",
+}
 DOWNGRADE_JUDGEMENTS = ("not serious", "serious", "very serious", "not assessable")
 # The judgements each domain can take, in the order the schema lists them.
 JUDGEMENTS: dict[str, tuple[str, ...]] = {

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evreg.data.formats import fmt_ratio as ratio_text  # the one formatter, re-exported
-from evreg.data.validate.certainty import DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
+from evreg.data.validate.certainty import DOMAIN_LABELS, DOWNGRADE_DOMAINS, UPGRADE_DOMAINS
 from evreg.review.results import LEVELS, Certainty, Judgement, Target
 
 __all__ = [
@@ -70,12 +70,12 @@ def _summary(level: str, down: Mapping[str, int], up: Mapping[str, int], start: 
     if down:
         parts.append(
             "rated down "
-            + ", ".join(f"{_levels_words(n)} for {d.replace('_', ' ')}" for d, n in down.items())
+            + ", ".join(f"{_levels_words(n)} for {DOMAIN_LABELS[d]}" for d, n in down.items())
         )
     if up:
         parts.append(
             "rated up "
-            + ", ".join(f"{_levels_words(n)} for {u.replace('_', ' ')}" for u, n in up.items())
+            + ", ".join(f"{_levels_words(n)} for {DOMAIN_LABELS[u]}" for u, n in up.items())
         )
     how = "; ".join(parts) if parts else "not rated down or up"
     return f"Starts {start} ({STARTS[start]}); {how}: {level}."

@@ -44,7 +44,7 @@ def missing_verdict(ev: Evidence) -> Judgement | None:
     missing: tuple[MissingResult, ...] = ev.missing
     if not missing:
         return None
-    named = labels_text([f"{m.label} ({m.status.replace('_', ' ')})" for m in missing])
+    named = labels_text([f"{m.label} ({m.status})" for m in missing])  # codes: shown as labels
     with_data = len(ev.studies) + ev.unidentified
     n_data = _patients([s.n for s in ev.studies])
     n_missing = _patients([m.n for m in missing])

@@ -24,14 +24,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-QUIPS_DOMAINS = (
-    "study_participation",
-    "study_attrition",
-    "prognostic_factor_measurement",
-    "outcome_measurement",
-    "study_confounding",
-    "statistical_analysis",
-)
+from evreg.stats.derive import METHOD_LABELS
+
+# QUIPS's six domains in Hayden 2013's order, with their names as readers see them (reasons
+# print these names whether or not the package declares the optional risk_of_bias resource;
+# schemas/risk_of_bias.json's enumLabels are tested against them: tests/test_one_home.py).
+QUIPS_DOMAINS = {
+    "study_participation": "study participation",
+    "study_attrition": "study attrition",
+    "prognostic_factor_measurement": "prognostic factor measurement",
+    "outcome_measurement": "outcome measurement",
+    "study_confounding": "study confounding",
+    "statistical_analysis": "statistical analysis and reporting",
+}
 # Worst last: an unknown risk is a concern (no one judged), below a stated moderate risk.
 RISK_ORDER = ("low", "unknown", "moderate", "high")
 # How a study set its cut-off (studies.cutoff_method; labels in the schema): searched for in the
@@ -111,7 +116,8 @@ def prompts(
     for e in estimates:
         derived = e.get("derivation_method")  # hook: a ratio derived from printed statistics
         if derived:
-            analysis.append(f"ratio derived by the registry ({derived})")
+            how = METHOD_LABELS.get(str(derived), str(derived))
+            analysis.append(f"ratio computed by the registry, {how}")
     return {d: reasons for d, reasons in out.items() if reasons}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from evreg.review.certainty.evidence import Evidence, StudyEvidence, labels_text
 from evreg.review.certainty.model import Judgement, Rule
-from evreg.review.certainty.quips import REFERENCE, StudyRisk
+from evreg.review.certainty.quips import QUIPS_DOMAINS, REFERENCE, StudyRisk
 
 MOST = 50.0  # "most evidence": half of the weight or more, in percent
 CONCERN = ("unknown", "moderate", "high")
@@ -43,11 +43,12 @@ def _weight(s: StudyEvidence) -> float:
 
 
 def _why(s: StudyEvidence) -> str:
-    """ "Du 2024 (prognostic_factor_measurement: cut-off derived ...; ...)" """
+    """ "Du 2024 (prognostic factor measurement: cut-off derived ...; ...)" """
     risk: StudyRisk | None = s.quips
     if risk is None or risk.overall == "unknown":
         return s.label
-    return f"{s.label} ({'; '.join(f'{d.domain}: {d.reason}' for d in risk.concerns())})"
+    concerns = (f"{QUIPS_DOMAINS[d.domain]}: {d.reason}" for d in risk.concerns())
+    return f"{s.label} ({'; '.join(concerns)})"
 
 
 def _nos(ev: Evidence) -> str:

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from evreg.data.formats import fmt_subgroup_differences
 from evreg.review.certainty.model import Rule
 from evreg.stats.core import Serialisable
 from evreg.stats.dist import norm_ppf
+from evreg.stats.engine import i2_percent
 from evreg.stats.sensitivity import q_between
 
 CHANCE_P = 0.05  # ICEMAN: the test for subgroup differences suggests chance above this
@@ -51,15 +53,16 @@ def _log_and_se(p: Mapping[str, object]) -> tuple[float, float] | None:
 
 
 def difference_test(levels: Sequence[Mapping[str, object]]) -> str:
-    """ "test for subgroup differences p = 0.03 (Q 4.70, 1 df)" from the printed levels."""
+    """ "test for subgroup differences: Chi² = 4.70, df = 1 (P = 0.03), I² = 79%; P below 0.05"
+    from the printed levels (RevMan's layout, :mod:`evreg.data.formats`)."""
     pairs = [_log_and_se(p) for p in levels]
     usable = [x for x in pairs if x is not None and x[1] > 0]
     if len(usable) < 2 or len(usable) < len(pairs):
         return "test for subgroup differences not computable from the printed levels"
     q, df, p = q_between(np.array([y for y, _ in usable]), np.array([s for _, s in usable]))
-    shown = f"{p:.3f}" if p is not None else "n/a"
-    verdict = "compatible with chance" if p is None or p >= CHANCE_P else "below 0.05"
-    return f"test for subgroup differences p = {shown} (Q {q:.2f}, {df} df): {verdict}"
+    verdict = "compatible with chance" if p is None or p >= CHANCE_P else "P below 0.05"
+    shown = fmt_subgroup_differences(q, df, p, i2_percent(q, df))
+    return f"test for subgroup differences: {shown}; {verdict}"
 
 
 def credibility(
@@ -67,7 +70,7 @@ def credibility(
 ) -> Credibility:
     """ICEMAN on a study-level subgroup variable: between-study only, so not credible."""
     reasons = (
-        f"between-study comparison only ({variable.replace('_', ' ')} describes whole "
+        f"between-study comparison only ({variable} describes whole "
         "studies): ICEMAN credibility at most low",
         "no direction of the subgroup effect stated in advance",
         difference_test(levels),

@@ -10,7 +10,15 @@ import dataclasses
 from collections.abc import Mapping
 
 from evreg.review.certainty.evidence import Evidence, labels_text
-from evreg.review.certainty.model import LEVELS, Judgement, Rule, levels, rated_down, ratio_text
+from evreg.review.certainty.model import (
+    DOMAIN_LABELS,
+    LEVELS,
+    Judgement,
+    Rule,
+    levels,
+    rated_down,
+    ratio_text,
+)
 
 LARGE = 2.0  # ratio >= 2 (or <= 0.5): large
 VERY_LARGE = 5.0  # ratio >= 5 (or <= 0.2): very large
@@ -41,7 +49,7 @@ DOSE_RESPONSE = Rule(
 
 def rigour(ev: Evidence, domains: Mapping[str, Judgement]) -> str | None:
     """Why the evidence is not rigorous enough to rate up (None when it is)."""
-    down = [d.replace("_", " ") for d in RIGOUR_DOMAINS if d in domains and rated_down(domains[d])]
+    down = [DOMAIN_LABELS[d] for d in RIGOUR_DOMAINS if d in domains and rated_down(domains[d])]
     if down:
         return f"rated down for {' and '.join(down)}"
     unadjusted = [s.label for s in ev.studies if s.adjusted is not True]

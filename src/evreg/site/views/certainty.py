@@ -211,12 +211,12 @@ def published_title(ctx: SiteContext, p: Mapping[str, object], measure: str) -> 
     return f"The review's published result{which}: {measure} {hr}, k = {p.get('k')}"
 
 
-def _reliability_note(p: Mapping[str, object]) -> tuple[str, ...]:
+def _reliability_note(ctx: SiteContext, p: Mapping[str, object]) -> tuple[str, ...]:
     """ "Reliability of the printed result: not credible as printed (probable duplicate ...)." """
     r = p.get("reliability")
     if not isinstance(r, Reliability):
         return ()
-    why = f" ({'; '.join(r.reasons)})" if r.reasons else ""
+    why = f" ({ctx.say('; '.join(r.reasons))})" if r.reasons else ""
     return (f"Reliability of the printed result (not a GRADE domain): {r.verdict}{why}.",)
 
 
@@ -231,13 +231,13 @@ def _published_block(
     cred = p.get("subgroup_credibility")
     if isinstance(cred, Credibility) and not cred.credible:
         whose = f"the review's overall result ({cred.applies})" if cred.applies else "overall"
-        why = (
-            f"The subgroup effect is not credible ({'; '.join(cred.reasons)}): the rating of "
-            f"{whose} applies."
+        reasons = "; ".join(cred.reasons)
+        why = ctx.say(
+            f"The subgroup effect is not credible ({reasons}): the rating of {whose} applies."
         )
-        return GradeBlock(title, grade(ctx, c), why, "", None, "", _reliability_note(p))
+        return GradeBlock(title, grade(ctx, c), why, "", None, "", _reliability_note(ctx, p))
     block = _block(ctx, title, c, published_statement(ctx, a, p))
-    return dataclasses.replace(block, notes=_reliability_note(p))
+    return dataclasses.replace(block, notes=_reliability_note(ctx, p))
 
 
 def certainty_section(ctx: SiteContext, a: AnalysisResult) -> CertaintySection | None:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
 from evreg.data.scope import in_review
 from evreg.review.absolute import headline
-from evreg.review.certainty.model import rated_down
+from evreg.review.certainty.model import DOMAIN_LABELS, rated_down
 from evreg.review.certainty.published import Reliability
 from evreg.review.plan import AnalysisResult
 from evreg.review.results import CI_LEVEL, UsedEstimate
@@ -153,7 +153,7 @@ def _rated_down(a: AnalysisResult) -> str:
     """ "; certainty rated down for risk of bias and imprecision" from the rating itself, so
     the comment and the statement beside it come from one computation ("" if none)."""
     c = a.certainty
-    down = [d.replace("_", " ") for d, j in (c.domains if c else {}).items() if rated_down(j)]
+    down = [DOMAIN_LABELS[d] for d, j in (c.domains if c else {}).items() if rated_down(j)]
     if not down:
         return ""
     names = ", ".join(down[:-1]) + (" and " if len(down) > 1 else "") + down[-1]
