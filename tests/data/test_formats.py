@@ -49,6 +49,11 @@ def test_ratio_with_ci_in_revmans_layout() -> None:
     assert f.fmt_interval(1.02, 2.6) == "[1.02, 2.60]"
 
 
+def test_a_column_of_ratios_is_headed_as_revman_heads_it() -> None:
+    assert f.ci_header("HR", 0.95) == "HR [95% CI]"
+    assert f.ci_header("OR", 0.9) == "OR [90% CI]"
+
+
 def test_a_printed_ratio_keeps_its_printed_digits_in_the_same_layout() -> None:
     assert f.printed_ci("1.280", "0.7", "2.27") == "1.280 [0.7, 2.27]"
 

@@ -133,6 +133,11 @@ def ci_label(level: float) -> str:
     return f"{fmt_level(level)} CI"
 
 
+def ci_header(measure: str, level: float) -> str:
+    """A column of ratios with their CIs, as RevMan heads it: "HR [95% CI]"."""
+    return f"{measure} [{ci_label(level)}]"
+
+
 def printed_as(level_as_printed: float | str | None, level: float) -> str:
     """ "printed as 90% CI" when a source printed its CI at another level than ``level``
     (the one shown), else ""."""

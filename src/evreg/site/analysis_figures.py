@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from evreg.data.formats import (
     MISSING,
-    ci_label,
+    ci_header,
     fmt_ci,
     fmt_heterogeneity,
     fmt_p,
@@ -323,7 +323,7 @@ def forest_alt(a: AnalysisResult, measure: str) -> TextAlternative:
         f"primary model {a.primary or 'none'}: {measure} "
         f"{_ci_of(primary)}."
     )
-    header = f"{measure} [{ci_label(a.ci_level)}]"
+    header = ci_header(measure, a.ci_level)
     return TextAlternative(summary, table(["Study", header, "Weight %"], rows))
 
 
@@ -338,7 +338,7 @@ def items_alt(items: Sequence[ForestItem], measure: str, summary: str) -> TextAl
         for i in items
         if i.kind != "interval"
     ]
-    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    ci = ci_header(measure, CI_LEVEL)
     return TextAlternative(summary, table(["Row", ci, "Weight %"], rows))
 
 
@@ -353,7 +353,7 @@ def sensitivity_alt(rows, label_field: str, header: str, measure: str) -> TextAl
         ]
         for r in rows
     ]
-    ci = f"{measure} [{ci_label(CI_LEVEL)}]"
+    ci = ci_header(measure, CI_LEVEL)
     return TextAlternative(table=table([header, "k", ci, "p"], body))
 
 

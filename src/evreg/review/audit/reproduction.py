@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from evreg.data.formats import MISSING, fmt_ci
+from evreg.data.formats import MISSING, fmt_ci, printed_ci
 from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.printed import clean, parse_printed
@@ -276,7 +276,7 @@ def reproduction_findings(reproduction: Sequence[Reproduction]) -> list[AuditFin
     for r in reproduction:
         pub, rec = r.published, r.recomputed
         printed = (
-            f"HR {pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}], "
+            f"HR {printed_ci(pub.get('hr'), pub.get('ci_lower'), pub.get('ci_upper'))}, "
             f"k = {r.k_published}"
         )
         what = f"{r.k_available} of {r.k_published} studies with a usable estimate"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from evreg.data.formats import ci_label, fmt_ci
+from evreg.data.formats import ci_header, fmt_ci
 from evreg.review.results import CI_LEVEL
 from evreg.site.layout import max_width
 from evreg.site.plots.parts import (
@@ -74,7 +74,7 @@ class ForestOptions:
 
     @property
     def ci_header(self) -> str:  # "HR [95% CI]": the analyses' level
-        return f"{self.measure} [{ci_label(CI_LEVEL)}]"
+        return ci_header(self.measure, CI_LEVEL)
 
 
 def row_records(items: Sequence[ForestItem], opts: ForestOptions) -> list[dict]:

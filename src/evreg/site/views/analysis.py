@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from evreg.data.formats import (
     MISSING,
+    ci_header,
     ci_label,
     fmt_ci,
     fmt_level,
@@ -136,8 +137,14 @@ def _views_table(a: AnalysisResult, measure: str) -> Table | None:
     if a.extracted_only is not None:
         label = "Extracted estimates only (sensitivity: derived estimates left out)"
         rows.append(_view_row(label, a.extracted_only))
-    ci = ci_label(CI_LEVEL)
-    headers = ["Studies pooled", "k", f"{measure} [{ci}]", "p", "I²", "Primary model (why)"]
+    headers = [
+        "Studies pooled",
+        "k",
+        ci_header(measure, CI_LEVEL),
+        "p",
+        "I²",
+        "Primary model (why)",
+    ]
     return table(
         headers,
         rows,
@@ -240,7 +247,7 @@ def _numbers_table(ctx: SiteContext, a: AnalysisResult, measure: str, here: str)
         "Exposure",
         f"{measure} [CI] as printed",
         "Direction",
-        f"{measure} [{ci_label(a.ci_level)}] high vs low",
+        f"{ci_header(measure, a.ci_level)} high vs low",
         f"log {measure}",
         "SE",
         "Weight fixed %",

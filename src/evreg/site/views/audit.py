@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evreg.data.formats import MISSING, fmt_ci, plural
+from evreg.data.formats import MISSING, fmt_ci, plural, printed_ci
 from evreg.data.package import Package
 from evreg.review.audit import (
     CHECK_LABELS,
@@ -57,7 +57,7 @@ def _reproduction_row(r: Reproduction, say: Words) -> list[Cell]:
         say(r.verdict),
         say(r.result_id),
         f"{r.k_available} of {r.k_published if r.k_published is not None else MISSING}",
-        f"{pub.get('hr')} [{pub.get('ci_lower')}, {pub.get('ci_upper')}]",
+        printed_ci(pub.get("hr"), pub.get("ci_lower"), pub.get("ci_upper")),
         MODEL_NAMES.get(r.model, say(r.model)) if r.model else MISSING,
         recomputed,
         "; ".join(say(m) for m in (r.missing or r.differences)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evreg.data.formats import ci_label, fmt_ci, fmt_pct, num, pval
+from evreg.data.formats import ci_header, fmt_ci, fmt_pct, num, pval
 from evreg.review.plan import AnalysisResult
 from evreg.review.results import CI_LEVEL
 from evreg.site.analysis_figures import (
@@ -118,7 +118,7 @@ def leave_one_out_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Sec
         if n_flip
         else "No single omission changes significance or direction."
     )
-    headers = ["Omitted", "k", f"{measure} [{ci_label(CI_LEVEL)}]", "p", "I²", "tau²", "Flip"]
+    headers = ["Omitted", "k", ci_header(measure, CI_LEVEL), "p", "I²", "tau²", "Flip"]
     classes = ["evreg-flip" if f else "" for f in flags]
     body = table(headers, rows, row_classes=classes, label="Leave-one-out results")
     return Section(figure=figure, lead=summary, table=body)
@@ -215,7 +215,7 @@ def subgroup_section(ctx: SiteContext, a: AnalysisResult, here: str) -> Section 
     if sg.unclassified:
         outside = f"Outside the subgroups ({variable} not reported): " + ", ".join(sg.unclassified)
     test = sg.random if a.primary == "random" else sg.fixed
-    headers = [variable, "Model", "k", f"{measure} [{ci_label(CI_LEVEL)}]", "p", "I²"]
+    headers = [variable, "Model", "k", ci_header(measure, CI_LEVEL), "p", "I²"]
     return Section(
         figure=figure,
         lead=subgroup_test_line(test),

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from evreg.data.formats import MISSING, plural, printed_as, text
+from evreg.data.formats import MISSING, plural, printed_as, printed_ci, text
 from evreg.data.scope import in_review, review_only_fields
 from evreg.data.versions import version_key
 from evreg.review.results import CI_LEVEL
@@ -268,9 +268,7 @@ def _estimate_row(ctx: SiteContext, e: dict[str, str], here: str) -> list[Cell]:
     used = ctx.pooled_in.get(e["estimate_id"], [])
     links = tuple(analysis_link(here, x, ctx.titles.get(x, x)) for x in used)
     pooled: Cell = Joined(links, "; ") if used else "none"
-    ci = (
-        f"{e.get('hr') or MISSING} [{e.get('ci_lower') or MISSING}, {e.get('ci_upper') or MISSING}]"
-    )
+    ci = printed_ci(*(e.get(k) or MISSING for k in ("hr", "ci_lower", "ci_upper")))
     note = printed_as(e.get("ci_level"), CI_LEVEL) if e.get("ci_lower") else ""
     ci += f" ({note})" if note else ""
     derivation = ctx.derivations.get(e["estimate_id"])
