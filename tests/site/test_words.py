@@ -70,7 +70,8 @@ def _every_schema() -> dict:
 
 def _labelled_codes(package_dir: Path) -> dict[str, str]:
     """Codes a reader should never see: snake_case values and field names with a label, the
-    audit's check names, the estimates' and analyses' ids (every page shows their labels)."""
+    audit's check names, the estimates' and analyses' ids and the resources' names (every page
+    shows their labels)."""
     package = load_package(package_dir / "datapackage.json")
     codes = Labels.from_package(package.root, package.descriptor).codes()
     # and evreg's own schemas: a code a package's schemas lack (an optional resource it does
@@ -80,6 +81,8 @@ def _labelled_codes(package_dir: Path) -> dict[str, str]:
     shown.update((name, label) for name, label in CHECK_LABELS.items() if "_" in name)
     shown.update((e["estimate_id"], "its study's label") for e in package.estimates)
     shown.update((a["analysis_id"], "its title") for a in package.analyses)
+    resources = package.descriptor["resources"]
+    shown.update((r["name"], r["title"]) for r in resources if "_" in r["name"] and "title" in r)
     return shown
 
 

@@ -15,17 +15,17 @@ from evreg.data.formats import per_100, signed_per_100
 from evreg.review.results import AbsoluteRow, AnalysisResult
 
 RULE = (
-    "For each analysis with a pooled hazard ratio, every printed baseline of the package's "
-    "baseline_risks resource for the analysis's outcome that is either a whole trial arm or "
-    "the low-marker group of the analysis's own biomarker, and whose value is printed (a "
-    "median 'not reached' gives no baseline). A survival printed at a time point is used at "
+    "For each analysis with a pooled hazard ratio, every printed baseline survival of the "
+    "package (data/baseline_risks.csv) for the analysis's outcome that is either a whole trial "
+    "arm or the low-marker group of the analysis's own biomarker, and whose value is printed (a"
+    " median 'not reached' gives no baseline). A survival printed at a time point is used at "
     "that time; a median m becomes the survival at the horizon t under an exponential model, "
     "S(t) = 2^(-t/m). The high-marker group's survival is S_low^HR (proportional hazards), its "
     "interval from the hazard ratio's CI with the baseline taken as known; the difference is "
     "per 100 patients, high minus low. Baselines are listed largest printed group first (a "
-    "group of unknown size last); the summary of findings shows the first. A whole arm "
-    "includes high-marker patients, so its survival is below the low group's: it is a "
-    "conservative stand-in for the low group's baseline, named as such."
+    "group of unknown size last); the summary of findings shows the first. A whole arm includes"
+    " high-marker patients, so its survival is below the low group's: it is a conservative "
+    "stand-in for the low group's baseline, named as such."
 )
 REFERENCE = (
     "Skoetz et al., J Clin Epidemiol 2020;118:124-31 (GRADE 27); Foroutan et al., J Clin "

@@ -83,8 +83,14 @@ class SiteContext:
     @functools.cached_property
     def labels_of_codes(self) -> dict[str, str]:
         """Every code a machine-written text may name, with its label: the schemas' codes and
-        field names, the ids of analyses, published results, estimates and studies."""
-        return {**self.words.codes(), **self.say.names}
+        field names, the ids of analyses, published results, estimates and studies, and the
+        resources' names (their titles in the descriptor)."""
+        resources = {
+            str(r["name"]): str(r["title"])
+            for r in self.package.descriptor.get("resources", [])
+            if isinstance(r, dict) and r.get("name") and r.get("title")
+        }
+        return {**self.words.codes(), **self.say.names, **resources}
 
     @functools.cached_property
     def exposures(self) -> dict[str, str]:
