@@ -15,6 +15,7 @@ import pytest
 from fixtures.breakage import set_cell
 
 from evreg import cli
+from evreg.cli.audit_output import render_text
 from evreg.data.package import load_package
 from evreg.review import audit
 
@@ -88,7 +89,7 @@ def test_cli_text_lists_errors_then_warnings_then_notes() -> None:
         audit.AuditFinding("p_vs_ci", "error", "a", None, "e", "e", "an error"),
         audit.AuditFinding("q_p_vs_i2", "note", "b", None, "n2", "n2", "another note"),
     ]
-    lines = audit.render_text(findings).splitlines()
+    lines = render_text(findings).splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == ["error", "warning", "note", "note"]
     assert lines[1].endswith("Printed w; expected w.")
     assert lines[-1] == "4 findings: 1 error, 1 warning, 2 notes"

@@ -34,6 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the package, audit it, print the findings; 0 when the audit ran."""
+    from evreg.cli.audit_output import render_text
     from evreg.review import audit
 
     package = options.valid_package(args)
@@ -42,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump([f.to_dict() for f in findings], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(audit.render_text(findings))
+        sys.stdout.write(render_text(findings))
     return options.EXIT_OK

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate, run the plan, print the ratings; 1 on validation errors."""
     if getattr(args, "action", None) == "judge":
         return judge(args)
-    from evreg.review.certainty.report import ratings, render_text
+    from evreg.cli.certainty_output import ratings, render_text
     from evreg.review.plan import run_plan
     from evreg.site.labels import Labels
     from evreg.site.views.names import Words

@@ -12,8 +12,8 @@ share), the checks :mod:`.consistency`, :mod:`.subgroups`, :mod:`.study_table` a
 (``audit_package``); the site renders the Audit page from these results (evreg.site.views.audit).
 
 Public API: ``parse_printed``, ``p_interval_from_ci``, ``q_p_interval_from_i2``,
-``rule_from_printed``, the row checks ``check_*``, ``reproduce``, ``audit_package`` and
-``render_text``.
+``rule_from_printed``, the row checks ``check_*``, ``reproduce`` and ``audit_package``
+(`evreg audit`'s text is :mod:`evreg.cli.audit_output`).
 """
 
 from evreg.review.audit.consistency import (
@@ -27,7 +27,6 @@ from evreg.review.audit.findings import (
     CHECKS,
     SEVERITIES,
     AuditFinding,
-    render_text,
 )
 from evreg.review.audit.printed import (
     Printed,
@@ -95,7 +94,6 @@ __all__ = [
     "q_interval",
     "q_interval_from_i2",
     "q_p_interval_from_i2",
-    "render_text",
     "reproduce",
     "reproduce_rows",
     "reproduction_findings",

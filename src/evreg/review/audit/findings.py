@@ -1,5 +1,5 @@
 """The audit's finding type, the catalogue of checks (in the order the Audit page lists them),
-and the plain-text report."""
+(`evreg audit`'s text is :mod:`evreg.cli.audit_output`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from evreg.data.formats import plural
 from evreg.stats.rule import RULE_TEXT
 
 SEVERITIES = ("error", "warning", "note")
@@ -83,17 +82,3 @@ CHECK_LABELS: dict[str, str] = {
 def by_severity(findings: Sequence[AuditFinding]) -> list[AuditFinding]:
     """Errors first, then warnings, then notes (check order kept within each)."""
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
-
-
-def render_text(findings: Sequence[AuditFinding]) -> str:
-    """Plain-text report: one line per finding, errors, then warnings, then notes."""
-    lines = [
-        f"{f.severity}: {f.check}: {f.message}. Printed {f.printed}; expected {f.expected}."
-        for f in by_severity(findings)
-    ]
-    counts = {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
-    lines.append(
-        f"{plural(len(findings), 'finding')}: {plural(counts['error'], 'error')}, "
-        f"{plural(counts['warning'], 'warning')}, {plural(counts['note'], 'note')}"
-    )
-    return "\n".join(lines) + "\n"

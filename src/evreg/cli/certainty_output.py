@@ -1,6 +1,7 @@
-"""The certainty ratings of a run plan as text (one block per analysis: what is rated, the level,
-each domain's reason; its published results indented under it, each with the reliability of
-its printed numbers) or as JSON-ready rows: what ``evreg certainty`` prints.
+"""What ``evreg certainty`` prints: the certainty ratings of a run plan as text (one block per
+analysis: what is rated, the level, each domain's reason; its published results indented under
+it, each with the reliability of its printed numbers) or as JSON-ready rows. Printing is the
+command stage's; the ratings are :mod:`evreg.review.certainty`'s.
 
 The text names domains and values by their codes (``risk_of_bias``, ``data_roc``) and the
 caller gives the words readers see: ``render_text(results, words)`` with ``words`` the
