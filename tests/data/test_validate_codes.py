@@ -22,7 +22,7 @@ from fixtures.validate_cases import (
     assert_templated,
     edit_json,
     judgement,
-    the_coded,
+    reported,
 )
 
 from evreg.data.validate.finding import CODES
@@ -220,7 +220,7 @@ FAMILIES = (
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_check_reports_broken_copy(name: str, package_copy: Path) -> None:
-    the_coded(package_copy, CASES[name](package_copy))
+    reported(CASES[name], package_copy)
 
 
 @pytest.mark.parametrize("name", list(STALE))
