@@ -244,7 +244,7 @@ def _ratio_values(table: EffectTable) -> dict[str, np.ndarray]:
     table.where(
         (ratio < lo) | (ratio > up),
         name,
-        lambda i: f"{ratio[i]:g} is outside its CI {lo[i]:g} to {up[i]:g}",
+        lambda i: f"{ratio[i]:g} is outside its CI [{lo[i]:g}, {up[i]:g}]",
     )
     level = np.full(ratio.size, 0.95)
     if "ci_level" in table.columns:

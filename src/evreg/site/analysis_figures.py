@@ -14,8 +14,8 @@ from evreg.data.formats import (
     ci_header,
     fmt_ci,
     fmt_heterogeneity,
+    fmt_interval,
     fmt_p,
-    fmt_ratio,
     fmt_subgroup_differences,
     fmt_test,
     num,
@@ -151,7 +151,7 @@ def _pooled_items(
                 None,
                 random.pi_lower,
                 random.pi_upper,
-                right=f"{fmt_ratio(random.pi_lower)} to {fmt_ratio(random.pi_upper)}",
+                right=fmt_interval(random.pi_lower, random.pi_upper),
             )
         )
     return items

@@ -153,7 +153,7 @@ def ci_to_se(
     if order.any():
         i = int(np.flatnonzero(order)[0])
         raise ValueError(
-            f"row {i + 1}: CI {lo[i]:g} to {up[i]:g} must satisfy lower < upper "
+            f"row {i + 1}: CI [{lo[i]:g}, {up[i]:g}] must satisfy lower < upper "
             f"and enclose {r[i]:g}"
         )
     check_level_array(lev)

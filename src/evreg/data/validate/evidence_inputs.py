@@ -22,7 +22,7 @@ TEMPLATES = register(
         "baseline-not-percentage": "{value} is not a percentage",
         "baseline-median-unit": "a median survival is in months",
         "baseline-median-time": ("leave it empty for a median (the horizon says where it is used)"),
-        "baseline-outside-ci": "{value} lies outside its CI {lower} to {upper:g}",
+        "baseline-outside-ci": "{value} lies outside its CI [{lower}, {upper:g}]",
         "baseline-biomarker-missing": "a low-marker group needs its biomarker",
         "baseline-biomarker-unexpected": "a whole arm has no biomarker group; leave it empty",
         "baseline-outcome-unused": warning("no analysis has outcome {value}: never used"),

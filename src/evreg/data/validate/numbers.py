@@ -26,7 +26,7 @@ TEMPLATES = register(
         "ci-excludes-estimate": "{value} is not {side} hr {hr}",
         "ci-limits-reversed": "{value} is not above ci_lower {lower}",
         "ci-not-symmetric": warning(
-            "CI {lower}-{upper} is not symmetric around hr {hr} on the log scale ({below:.3f} "
+            "CI [{lower}, {upper}] is not symmetric around hr {hr} on the log scale ({below:.3f} "
             "below, {above:.3f} above) beyond what the printed rounding explains; check the "
             "numbers, their order and the CI level"
         ),
@@ -35,7 +35,7 @@ TEMPLATES = register(
         ),
         "p-not-probability": "{value} is not a probability (0 to 1)",
         "p-contradicts-ci": warning(
-            "{value} does not match hr {hr} ({lower}-{upper}): the CI implies p = {p} (between "
+            "{value} does not match hr {hr} [{lower}, {upper}]: the CI implies p = {p} (between "
             "{p_low} and {p_high} given the printed rounding)"
         ),
     }

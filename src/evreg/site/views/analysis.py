@@ -10,9 +10,9 @@ from evreg.data.formats import (
     ci_header,
     ci_label,
     fmt_ci,
+    fmt_interval,
     fmt_level,
     fmt_pct,
-    fmt_ratio,
     num,
     plural,
     printed_as,
@@ -286,7 +286,7 @@ def _models_table(a: AnalysisResult) -> Table:
         pi = (
             fmt_ci(None, None, None)
             if res.pi_lower is None
-            else f"{fmt_ratio(res.pi_lower)} to {fmt_ratio(res.pi_upper)}"
+            else fmt_interval(res.pi_lower, res.pi_upper)
         )
         rows.append(
             [

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from evreg.data.formats import MISSING, ci_label, fmt_ci, fmt_pct, fmt_ratio, plural, text
+from evreg.data.formats import (
+    MISSING,
+    ci_label,
+    fmt_ci,
+    fmt_interval,
+    fmt_pct,
+    plural,
+    text,
+)
 from evreg.data.scope import in_review
 from evreg.review.absolute import headline
 from evreg.review.certainty.model import DOMAIN_LABELS, rated_down
@@ -84,8 +92,8 @@ def _heterogeneity(a: AnalysisResult) -> str:
     pi = a.random
     if pi is not None and pi.pi_lower is not None and pi.pi_lower < 1 < pi.pi_upper:
         line += (
-            f" and the prediction interval ({fmt_ratio(pi.pi_lower)} to "
-            f"{fmt_ratio(pi.pi_upper)}) shows a new study could find either direction"
+            f" and the prediction interval {fmt_interval(pi.pi_lower, pi.pi_upper)} shows a new "
+            "study could find either direction"
         )
     return line
 
