@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from evreg.cli.options import output_format
+from evreg.cli.options import add_format
 from evreg.data.writes import replace_file
 from evreg.errors import EvregError
 
@@ -51,7 +51,7 @@ def _sub(sub: argparse._SubParsersAction, name: str, epilog: str = "") -> argpar
         epilog=f"{epilog}\nexamples:\n  {EXAMPLES[name]}\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    output_format(
+    add_format(
         p,
         "the HR, CI, SE, method, inputs and notes (default)",
         "hr, ci_lower, ci_upper, log_hr, se, method, inputs, notes",

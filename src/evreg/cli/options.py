@@ -115,9 +115,6 @@ def add_dry_run(parser: argparse.ArgumentParser, help: str) -> None:
     add_flag(parser, "--dry-run", help)
 
 
-output_format = add_format  # the name evreg derive imports
-
-
 def package_and_format(parser: argparse.ArgumentParser, text: str, json: str) -> None:
     """``--package PATH`` and ``--format text|json``."""
     add_package(parser)
