@@ -87,3 +87,14 @@ def test_quips_domain_names_are_the_schemas_labels() -> None:
     (field,) = [f for f in schema["fields"] if f["name"] == "domain"]
     assert field["constraints"]["enum"] == list(QUIPS_DOMAINS)
     assert field["enumLabels"] == QUIPS_DOMAINS
+
+
+def test_a_ci_printed_without_its_level_is_read_as_the_schema_says() -> None:
+    from evreg.data.effects import PRINTED_CI_LEVEL, printed_level
+    from evreg.data.template import DEFAULT_CI_LEVEL
+
+    schema = json.loads((SCHEMAS / "estimates.json").read_text(encoding="utf-8"))
+    (field,) = [f for f in schema["fields"] if f["name"] == "ci_level"]
+    assert f"empty is read as {PRINTED_CI_LEVEL:g}" in field["description"]
+    assert printed_level({"ci_level": ""}) == PRINTED_CI_LEVEL == float(DEFAULT_CI_LEVEL)
+    assert printed_level({"ci_level": 0.9}) == 0.9

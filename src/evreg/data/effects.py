@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import methodcaller
 from pathlib import Path
@@ -28,6 +28,17 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 RATIO_COLUMNS = {"ratio": "", "hr": "HR", "or": "OR", "rr": "RR"}  # column -> its measure
 LOG_COLUMNS = {"log_ratio": "", "log_hr": "HR", "log_or": "OR", "log_rr": "RR"}
+# A CI printed without its level is read as a 95% CI: in a CSV given to `evreg pool` and in
+# the package's estimates (schemas/estimates.json, ci_level: "empty is read as 0.95").
+PRINTED_CI_LEVEL = 0.95
+
+
+def printed_level(row: Mapping[str, object]) -> float:
+    """The level an estimate's CI was printed at: its ``ci_level``, else
+    :data:`PRINTED_CI_LEVEL`."""
+    return float(row.get("ci_level") or PRINTED_CI_LEVEL)  # type: ignore[arg-type]
+
+
 UNSAFE_FOR_SPLIT = ('"', "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
@@ -246,9 +257,9 @@ def _ratio_values(table: EffectTable) -> dict[str, np.ndarray]:
         name,
         lambda i: f"{ratio[i]:g} is outside its CI [{lo[i]:g}, {up[i]:g}]",
     )
-    level = np.full(ratio.size, 0.95)
+    level = np.full(ratio.size, PRINTED_CI_LEVEL)
     if "ci_level" in table.columns:
-        raw = floats(table, "ci_level", default=0.95)
+        raw = floats(table, "ci_level", default=PRINTED_CI_LEVEL)
         level = np.where((raw > 1.0) & (raw < 100.0), raw / 100.0, raw)
         table.where(
             (level <= 0) | (level >= 1),

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evreg.data.effects import PRINTED_CI_LEVEL
 from evreg.data.scope import SET_BY_ADD_STUDY, review_only_fields
 from evreg.data.text import clip
 from evreg.errors import EvregError
@@ -25,7 +26,7 @@ ESTIMATES_KEY = "estimates"
 CANDIDATE_KEY = "candidate"
 RISK_OF_BIAS_KEY = "risk_of_bias"  # optional: the contributor's QUIPS judgements
 SET_FOR_RISK_OF_BIAS = ("study_id", "data_version")  # filled by evreg add-study
-DEFAULT_CI_LEVEL = "0.95"
+DEFAULT_CI_LEVEL = f"{PRINTED_CI_LEVEL:g}"
 
 
 # --------------------------------------------------------------------------- descriptor access

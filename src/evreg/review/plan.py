@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evreg import stats
+from evreg.data.effects import printed_level
 from evreg.data.package import Package, qualifying_estimates, split_list
 from evreg.data.scope import in_review, patients
 from evreg.review import selection
@@ -208,7 +209,7 @@ def _harmonised(
         (hr,), (lo,), (up,) = stats.harmonise(
             est["hr"], est["ci_lower"], est["ci_upper"], est["comparison"]
         )
-        level = est.get("ci_level") or 0.95
+        level = printed_level(est)
         (log_hr,), (se,) = stats.ci_to_se(hr, lo, up, level)
         (lo,), (up,) = stats.ci_from_se(log_hr, se, CI_LEVEL)
         study = studies.get(est["study_id"]) or {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from evreg.data.effects import printed_level
 from evreg.data.formats import MISSING, fmt_ci, printed_ci
 from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
@@ -90,7 +91,7 @@ def _pool_inputs(inputs: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
 
     hr, lo, hi = (np.array([float(e[f]) for e in inputs]) for f in ("hr", "ci_lower", "ci_upper"))
     ratio, lower, upper = stats.harmonise(hr, lo, hi, [str(e["comparison"]) for e in inputs])
-    levels = np.array([float(e.get("ci_level") or 0.95) for e in inputs])
+    levels = np.array([printed_level(e) for e in inputs])
     return stats.ci_to_se(ratio, lower, upper, levels)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from evreg.data.effects import printed_level
 from evreg.data.formats import fmt_sig as fmt
 from evreg.review.audit.findings import AuditFinding
 from evreg.review.audit.printed import q_interval_from_i2
@@ -58,7 +59,7 @@ def check_two_study_direction(
             continue
         est = rep.inputs[0]
         h, lo, hi = float(est["hr"]), float(est["ci_lower"]), float(est["ci_upper"])
-        level = float(est.get("ci_level") or 0.95)
+        level = printed_level(est)
         directions = {"as printed": (h, lo, hi)}
         if str(est.get("comparison")) in FLIPPED:
             flipped = harmonise(h, lo, hi, str(est["comparison"]))
